@@ -1,0 +1,5 @@
+"""`python -m mediakit` runs the CLI."""
+
+from mediakit.cli.main import main
+
+main()

@@ -1,0 +1,99 @@
+"""The `mediakit` command group: global options, logging, and the one place errors become exit codes."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+from typing import Any
+
+import click
+
+from mediakit import __version__
+from mediakit.errors import EXIT_CODE_HELP, ExitCode, MediakitError
+
+log = logging.getLogger(__name__)
+
+HELP = f"""Spec-checked Spotify Canvas loops and Clips from stills and footage.
+
+\b
+Examples:
+  mediakit canvas cover.png                 # push-in Canvas -> cover.canvas.mp4
+  mediakit canvas live.mov --start 12 --loop pingpong
+  mediakit validate *.mp4                   # check files before you upload
+  mediakit validate renders/ --json         # one JSON report for a folder
+  mediakit presets show canvas              # the rules and their sources
+  mediakit doctor                           # which ffmpeg, and what it supports
+
+{EXIT_CODE_HELP}
+"""
+
+
+class Settings:
+    """Options given before the command name, passed down to every command."""
+
+    def __init__(self, ffmpeg: str | None, debug: bool) -> None:
+        self.ffmpeg = ffmpeg
+        self.debug = debug
+
+
+@click.group(help=HELP, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "--version", "-V", prog_name="mediakit")
+@click.option("--ffmpeg", "ffmpeg", metavar="PATH", envvar="MEDIAKIT_FFMPEG",
+              help="ffmpeg binary to run (default: the one imageio-ffmpeg ships; env MEDIAKIT_FFMPEG).")
+@click.option("--debug", is_flag=True, help="Verbose logs (ffmpeg commands and output) and tracebacks.")
+@click.option("-v", "--verbose", is_flag=True, help="Informational logs on stderr.")
+@click.pass_context
+def cli(ctx: click.Context, ffmpeg: str | None, debug: bool, verbose: bool) -> None:
+    level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr, force=True)
+    ctx.obj = Settings(ffmpeg=ffmpeg, debug=debug)
+
+
+def _register() -> None:
+    from mediakit.cli import canvas, doctor, presets, validate
+
+    cli.add_command(validate.validate)
+    cli.add_command(presets.presets)
+    cli.add_command(doctor.doctor)
+    cli.add_command(canvas.canvas)
+
+
+_register()
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: runs the CLI and maps every outcome to a documented exit code."""
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        code = cli.main(args=argv, prog_name="mediakit", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        code = exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        code = ExitCode.USAGE
+    except click.exceptions.Abort:
+        click.echo("mediakit: interrupted", err=True)
+        code = ExitCode.INTERRUPTED
+    except KeyboardInterrupt:
+        click.echo("mediakit: interrupted", err=True)
+        code = ExitCode.INTERRUPTED
+    except MediakitError as exc:
+        if debug:
+            raise
+        click.echo(f"mediakit: error: {exc.message}", err=True)
+        if exc.hint:
+            click.echo(f"  hint: {exc.hint}", err=True)
+        code = exc.exit_code
+    except Exception as exc:  # a bug: still one line unless --debug
+        if debug:
+            raise
+        click.echo(f"mediakit: internal error: {type(exc).__name__}: {exc} (run with --debug for details)",
+                   err=True)
+        code = ExitCode.FAILED
+    sys.exit(int(code or 0))

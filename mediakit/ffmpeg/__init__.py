@@ -1,0 +1,1 @@
+"""Locating, describing and running the ffmpeg binary."""

@@ -1,0 +1,181 @@
+"""The one place mediakit starts a subprocess: ffmpeg with list argv, a timeout, progress and cleanup."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shlex
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from mediakit.errors import FFmpegFailed, FFmpegNotFound, FFmpegTimeout
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = 1800.0
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One `-progress` report from ffmpeg."""
+
+    frame: int
+    out_seconds: float
+    speed: float | None
+    done: bool
+
+
+@dataclass(frozen=True)
+class RunResult:
+    argv: tuple[str, ...]
+    seconds: float
+    stderr: str
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+def _encode(arg: str) -> bytes:
+    # Paths with undecodable bytes arrive as surrogate escapes; os.fsencode gives back the original bytes.
+    return os.fsencode(arg)
+
+
+def _summary(stderr: str) -> str:
+    """The most telling line of ffmpeg's stderr, for a one-line error message."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    for line in reversed(lines):
+        lowered = line.lower()
+        if any(word in lowered for word in ("error", "invalid", "not ", "no such", "unable", "cannot", "failed")):
+            if not lowered.startswith(("conversion failed", "error opening output files")):
+                return line
+    return lines[-1] if lines else "no message"
+
+
+def _parse_progress(stream: Iterable[bytes], on_progress: ProgressCallback | None) -> None:
+    fields: dict[str, str] = {}
+    for raw in stream:
+        key, _, value = raw.decode("utf-8", "replace").strip().partition("=")
+        if key != "progress":
+            fields[key] = value
+            continue
+        if on_progress is None:
+            continue
+        try:
+            out_us = int(fields.get("out_time_us") or fields.get("out_time_ms") or 0)
+        except ValueError:
+            out_us = 0
+        speed_text = fields.get("speed", "").rstrip("x").strip()
+        try:
+            speed = float(speed_text) if speed_text and speed_text != "N/A" else None
+        except ValueError:
+            speed = None
+        frame = int(fields["frame"]) if fields.get("frame", "").isdigit() else 0
+        on_progress(Progress(frame=frame, out_seconds=max(0, out_us) / 1e6, speed=speed, done=value == "end"))
+
+
+def run(
+    argv: Sequence[str],
+    *,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    frames: Iterable[bytes] | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> RunResult:
+    """Run ffmpeg `argv` (argv[0] is the binary) to completion, or raise.
+
+    `frames` are written to ffmpeg's stdin (for `-i pipe:0`). The child is killed on timeout, on Ctrl-C
+    and on any exception, so no ffmpeg outlives the call.
+    """
+    full = [argv[0], "-hide_banner", "-nostats", "-progress", "pipe:1"]
+    if frames is None:
+        full.append("-nostdin")
+    full += list(argv[1:])
+    log.debug("running: %s", shlex.join(full))
+    started = time.monotonic()
+    try:
+        proc = subprocess.Popen(
+            [_encode(a) for a in full],
+            stdin=subprocess.PIPE if frames is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+    except FileNotFoundError:
+        raise FFmpegNotFound(f"ffmpeg not found at {argv[0]}") from None
+    except PermissionError:
+        raise FFmpegNotFound(f"ffmpeg at {argv[0]} is not executable") from None
+
+    stderr_lines: list[bytes] = []
+    assert proc.stdout is not None and proc.stderr is not None
+    readers = [
+        threading.Thread(target=lambda: stderr_lines.extend(proc.stderr), daemon=True),  # type: ignore[arg-type]
+        threading.Thread(target=_parse_progress, args=(proc.stdout, on_progress), daemon=True),
+    ]
+    for thread in readers:
+        thread.start()
+    timed_out = threading.Event()
+
+    def _expire() -> None:
+        timed_out.set()
+        proc.kill()
+
+    watchdog = threading.Timer(timeout, _expire) if timeout else None
+    if watchdog:
+        watchdog.daemon = True
+        watchdog.start()
+    broken_pipe = False
+    try:
+        if frames is not None:
+            assert proc.stdin is not None
+            try:
+                for chunk in frames:
+                    proc.stdin.write(chunk)
+                proc.stdin.close()
+            except BrokenPipeError:
+                broken_pipe = True  # ffmpeg died early; its stderr says why
+        returncode = proc.wait()
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    finally:
+        if watchdog:
+            watchdog.cancel()
+        for thread in readers:
+            thread.join(timeout=5)
+        if proc.stdin and not proc.stdin.closed:
+            try:
+                proc.stdin.close()
+            except BrokenPipeError:
+                pass
+    stderr = b"".join(stderr_lines).decode("utf-8", "replace")
+    seconds = time.monotonic() - started
+    if timed_out.is_set():
+        log.debug("ffmpeg stderr:\n%s", stderr)
+        raise FFmpegTimeout(f"ffmpeg did not finish within {timeout:.0f} s and was stopped")
+    if returncode != 0 or broken_pipe:
+        log.debug("ffmpeg exited with %s; stderr:\n%s", returncode, stderr)
+        raise FFmpegFailed(f"ffmpeg failed: {_summary(stderr)}", "run with --debug for ffmpeg's full output")
+    log.debug("ffmpeg finished in %.2f s", seconds)
+    return RunResult(argv=tuple(full), seconds=seconds, stderr=stderr)
+
+
+def run_capture(argv: Sequence[str], timeout: float = 30.0) -> str:
+    """Run a short informational command (e.g. `ffmpeg -version`) and return its stdout."""
+    log.debug("running: %s", shlex.join(argv))
+    try:
+        done = subprocess.run(
+            [_encode(a) for a in argv],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+        )
+    except FileNotFoundError:
+        raise FFmpegNotFound(f"ffmpeg not found at {argv[0]}") from None
+    except subprocess.TimeoutExpired:
+        raise FFmpegTimeout(f"{argv[0]} did not answer within {timeout:.0f} s") from None
+    if done.returncode != 0:
+        raise FFmpegFailed(f"ffmpeg failed: {_summary(done.stderr.decode('utf-8', 'replace'))}")
+    return done.stdout.decode("utf-8", "replace")

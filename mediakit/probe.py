@@ -1,0 +1,388 @@
+"""Reads media metadata once (PyAV for audio/video, Pillow for stills) into frozen dataclasses."""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import IO, Any, Literal
+
+from mediakit.errors import InputError, ProbeError
+from mediakit.inputs import SAFE_INPUT_OPTIONS, display, file_url, local_file, utf8_safe
+
+log = logging.getLogger(__name__)
+
+# Stills above this many pixels are refused before they are decoded (an image bomb guard; 8000x8000 is 64 MP).
+MAX_STILL_PIXELS = 100_000_000
+# Video frames above this are refused before a frame is decoded (16K x 16K).
+MAX_VIDEO_PIXELS = 16384 * 16384
+STILL_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "TIFF", "BMP")
+
+_PRIMARIES = {1: "bt709", 4: "bt470m", 5: "bt470bg", 6: "smpte170m", 7: "smpte240m", 9: "bt2020", 11: "smpte431",
+              12: "smpte432"}
+_TRANSFERS = {1: "bt709", 4: "gamma22", 5: "gamma28", 6: "smpte170m", 7: "smpte240m", 8: "linear",
+              13: "iec61966-2-1", 14: "bt2020-10", 15: "bt2020-12", 16: "smpte2084", 18: "arib-std-b67"}
+_SPACES = {0: "gbr", 1: "bt709", 5: "bt470bg", 6: "smpte170m", 7: "smpte240m", 9: "bt2020nc", 10: "bt2020c"}
+_RANGES = {1: "tv", 2: "pc"}
+_HDR_TRANSFERS = {"smpte2084": "PQ", "arib-std-b67": "HLG"}
+
+Kind = Literal["video", "audio", "image"]
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """A video stream. Sizes are in pixels; `display_*` is what a player shows (after SAR and rotation)."""
+
+    index: int
+    codec: str
+    profile: str | None
+    pix_fmt: str | None
+    bit_depth: int | None
+    chroma: str | None
+    coded_width: int
+    coded_height: int
+    sar: Fraction
+    rotation: int
+    display_width: int
+    display_height: int
+    avg_rate: Fraction | None
+    real_rate: Fraction | None
+    constant_rate: bool | None
+    frames: int
+    declared_frames: int | None
+    duration: Fraction | None
+    color_primaries: str | None
+    color_transfer: str | None
+    color_space: str | None
+    color_range: str | None
+    interlaced: bool
+
+    @property
+    def hdr(self) -> str | None:
+        """'PQ' or 'HLG' for HDR transfer characteristics, else None."""
+        return _HDR_TRANSFERS.get(self.color_transfer or "")
+
+    @property
+    def display_aspect(self) -> Fraction:
+        return Fraction(self.display_width, self.display_height)
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    index: int
+    codec: str
+    channels: int
+    sample_rate: int
+    layout: str | None
+    duration: Fraction | None
+
+
+@dataclass(frozen=True)
+class StillInfo:
+    """A still image; width and height are after EXIF orientation."""
+
+    format: str
+    width: int
+    height: int
+    orientation: int
+    mode: str
+    bit_depth: int
+    has_alpha: bool
+    frames: int
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    """Everything mediakit knows about one input file."""
+
+    path: Path
+    size_bytes: int
+    kind: Kind
+    container: str
+    demuxer: str
+    duration: Fraction | None
+    video: tuple[VideoInfo, ...] = ()
+    audio: tuple[AudioInfo, ...] = ()
+    still: StillInfo | None = None
+    damage: tuple[str, ...] = field(default=())
+
+    @property
+    def primary_video(self) -> VideoInfo | None:
+        return self.video[0] if self.video else None
+
+    @property
+    def display_size(self) -> tuple[int, int] | None:
+        if self.still:
+            return (self.still.width, self.still.height)
+        v = self.primary_video
+        return (v.display_width, v.display_height) if v else None
+
+
+def probe(path: str | os.PathLike[str]) -> MediaInfo:
+    """Probe one local file. Raises InputError for anything that is not readable media."""
+    p = local_file(path)
+    size = p.stat().st_size
+    with _open_binary(p) as fh:
+        head = fh.read(64)
+        fh.seek(0)
+        still = _probe_still(p, fh, size)
+    if still is not None:
+        return still
+    return _probe_av(p, size, head)
+
+
+@contextmanager
+def _open_binary(p: Path) -> Iterator[IO[bytes]]:
+    # O_NONBLOCK so a file swapped for a FIFO between the type check and here cannot block the open.
+    fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as fh:
+        yield fh
+
+
+# --- stills -----------------------------------------------------------------------------------------
+
+_EXIF_SWAPS = {5, 6, 7, 8}
+
+
+def _probe_still(p: Path, fh: IO[bytes], size: int) -> MediaInfo | None:
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            im = Image.open(fh, formats=STILL_FORMATS)
+    except UnidentifiedImageError:
+        return None
+    except Image.DecompressionBombError:
+        raise InputError(f"{display(p)}: image is too large to decode safely (an image bomb?)") from None
+    except (OSError, ValueError, SyntaxError) as exc:
+        raise ProbeError(f"{display(p)}: damaged image ({exc})") from None
+    with im:
+        width, height = im.size
+        if width * height > MAX_STILL_PIXELS:
+            raise InputError(
+                f"{display(p)}: image is {width}x{height} ({width * height / 1e6:.0f} MP); "
+                f"the limit is {MAX_STILL_PIXELS / 1e6:.0f} MP",
+                "downscale it first",
+            )
+        orientation = int(im.getexif().get(0x0112, 1) or 1)
+        if orientation in _EXIF_SWAPS:
+            width, height = height, width
+        mode = im.mode
+        fmt = "JPEG" if im.format == "MPO" else str(im.format)
+        frames = int(getattr(im, "n_frames", 1))
+        has_alpha = mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in im.info
+        bit_depth = 16 if mode.startswith("I;16") or mode == "I" else 1 if mode == "1" else 8
+        try:
+            if fmt == "JPEG":
+                # Decoding at 1/8 scale still reads every byte, so truncation is caught, at a fraction of the cost.
+                im.draft(im.mode, (max(1, im.size[0] // 8), max(1, im.size[1] // 8)))
+            im.load()
+        except (OSError, ValueError, SyntaxError) as exc:
+            raise ProbeError(f"{display(p)}: damaged or truncated image ({exc})") from None
+    info = StillInfo(fmt, width, height, orientation, mode, bit_depth, has_alpha, frames)
+    return MediaInfo(path=p, size_bytes=size, kind="image", container=fmt.lower(), demuxer=fmt.lower(),
+                     duration=None, still=info)
+
+
+# --- audio and video ----------------------------------------------------------------------------------
+
+
+def container_name(demuxer: str, head: bytes) -> str:
+    """A short container name from the demuxer name and the file's first bytes (ftyp brand, EBML doctype)."""
+    if demuxer.startswith("mov,"):
+        brand = head[8:12] if head[4:8] == b"ftyp" else b""
+        if brand == b"qt  ":
+            return "mov"
+        if brand.startswith(b"3g"):
+            return "3gp"
+        if brand in (b"M4A ", b"M4B "):
+            return "m4a"
+        return "mp4"
+    if demuxer.startswith("matroska"):
+        return "webm" if b"webm" in head else "mkv"
+    return demuxer.split(",")[0]
+
+
+@contextmanager
+def open_container(p: Path) -> Iterator[Any]:
+    """Open a local file with PyAV, limited to the file protocol and real media demuxers."""
+    import av
+
+    try:
+        if utf8_safe(p):
+            container = av.open(file_url(p), options=dict(SAFE_INPUT_OPTIONS))
+        else:
+            # PyAV encodes names as UTF-8; hand it an open file instead (no protocol is involved at all).
+            container = av.open(open(p, "rb"), options=dict(SAFE_INPUT_OPTIONS))  # noqa: SIM115
+    except av.error.FFmpegError as exc:
+        reason = "not a media format mediakit reads" if exc.errno in (22, 1094995529) else exc.strerror
+        raise InputError(f"{display(p)}: {reason}", "expected MP4, MOV, MKV, WebM, or an image") from None
+    try:
+        yield container
+    finally:
+        container.close()
+
+
+def _fraction(value: Any) -> Fraction | None:
+    if value is None:
+        return None
+    frac = Fraction(value)
+    return frac if frac > 0 else None
+
+
+def _rotation(degrees: float) -> int:
+    return int(round(degrees / 90.0)) % 4 * 90
+
+
+def _probe_av(p: Path, size: int, head: bytes) -> MediaInfo:
+    import av
+
+    damage: list[str] = []
+    with open_container(p) as c:
+        demuxer = c.format.name
+        vstreams = [s for s in c.streams.video if s.codec_context is not None]
+        astreams = [s for s in c.streams.audio if s.codec_context is not None]
+        if not vstreams and not astreams:
+            raise InputError(f"{display(p)}: has no audio or video stream")
+        counts, pts_by_stream, last_end = _demux_index(c, vstreams + astreams, damage)
+        videos = []
+        for s in vstreams:
+            videos.append(_video_info(p, c, s, counts[s.index], pts_by_stream[s.index], damage))
+        audios = [_audio_info(s) for s in astreams]
+        duration = _fraction(Fraction(c.duration, av.time_base)) if c.duration else None
+        if duration is None:
+            stream_ends = [e for e in last_end.values() if e]
+            duration = max(stream_ends) if stream_ends else None
+        for s in vstreams:
+            end = last_end.get(s.index)
+            if duration and end is not None and end < duration * Fraction(9, 10) and not damage:
+                damage.append(f"video data ends at {float(end):.2f} s of {float(duration):.2f} s (truncated?)")
+    kind: Kind = "video" if videos else "audio"
+    return MediaInfo(path=p, size_bytes=size, kind=kind, container=container_name(demuxer, head),
+                     demuxer=demuxer, duration=duration, video=tuple(videos), audio=tuple(audios),
+                     damage=tuple(damage))
+
+
+def _demux_index(c: Any, streams: list[Any], damage: list[str]) -> tuple[dict[int, int], dict[int, list[int]],
+                                                                          dict[int, Fraction]]:
+    """Read every packet header (no decoding): counts, timestamps and where each stream's data ends.
+
+    A file cut short with its index at the front still declares its full length; only the packets show it.
+    """
+    import av
+
+    counts = {s.index: 0 for s in streams}
+    pts: dict[int, list[int]] = {s.index: [] for s in streams}
+    ends: dict[int, Fraction] = {}
+    starts = {s.index: (s.start_time or 0) for s in streams}
+    try:
+        for packet in c.demux(streams):
+            if packet.size == 0:
+                continue
+            idx = packet.stream.index
+            counts[idx] += 1
+            if packet.pts is not None:
+                pts[idx].append(packet.pts)
+                end = (packet.pts + (packet.duration or 0) - starts[idx]) * packet.time_base
+                if end > ends.get(idx, Fraction(0)):
+                    ends[idx] = Fraction(end)
+    except av.error.FFmpegError as exc:
+        damage.append(f"the data is damaged ({exc.strerror})")
+    return counts, pts, ends
+
+
+def _video_info(p: Path, c: Any, s: Any, count: int, pts: list[int], damage: list[str]) -> VideoInfo:
+    import av
+
+    cc = s.codec_context
+    width, height = int(cc.width or 0), int(cc.height or 0)
+    if width * height > MAX_VIDEO_PIXELS:
+        raise InputError(f"{display(p)}: declares a {width}x{height} video, larger than mediakit decodes")
+    declared = int(s.frames) if s.frames else None
+    if count == 0:
+        raise ProbeError(f"{display(p)}: the video stream has no frames")
+    if declared and count < declared:
+        damage.append(f"only {count} of {declared} video frames are present (truncated)")
+    frame = None
+    try:
+        c.seek(0)
+        for frame in c.decode(s):
+            break
+    except av.error.FFmpegError as exc:
+        damage.append(f"the first video frame does not decode ({exc.strerror})")
+    if frame is None and not damage:
+        damage.append("no video frame decodes")
+    rotation = _rotation(getattr(frame, "rotation", 0) or 0) if frame is not None else 0
+    fmt = frame.format if frame is not None else None
+    pix_fmt = fmt.name if fmt is not None else cc.pix_fmt
+    bit_depth = fmt.components[0].bits if fmt is not None and fmt.components else None
+    chroma = _chroma(fmt) if fmt is not None else None
+    sar = _fraction(s.sample_aspect_ratio or cc.sample_aspect_ratio) or Fraction(1)
+    # As players do (and ffprobe's DAR): the stored height is kept and the width stretched by the SAR.
+    shown_w, shown_h = round(width * sar), height
+    if rotation in (90, 270):
+        shown_w, shown_h = shown_h, shown_w
+    source = frame if frame is not None else cc
+    primaries = _PRIMARIES.get(int(getattr(source, "color_primaries", 2) or 2))
+    transfer = _TRANSFERS.get(int(getattr(source, "color_trc", 2) or 2))
+    space = _SPACES.get(int(getattr(source, "colorspace", 2) or 2))
+    crange = _RANGES.get(int(getattr(source, "color_range", 0) or 0))
+    if pix_fmt and pix_fmt.startswith("yuvj"):
+        crange = "pc"
+    duration = _fraction(s.duration * s.time_base) if s.duration else None
+    return VideoInfo(
+        index=s.index, codec=_codec_name(s), profile=cc.profile or None, pix_fmt=pix_fmt, bit_depth=bit_depth,
+        chroma=chroma, coded_width=width, coded_height=height, sar=sar, rotation=rotation,
+        display_width=shown_w, display_height=shown_h, avg_rate=_fraction(s.average_rate),
+        real_rate=_fraction(s.base_rate), constant_rate=_constant_rate(pts, s.time_base), frames=count,
+        declared_frames=declared, duration=duration, color_primaries=primaries, color_transfer=transfer,
+        color_space=space, color_range=crange, interlaced=bool(getattr(frame, "interlaced_frame", False)),
+    )
+
+
+def _codec_name(s: Any) -> str:
+    # For AV1 the context names the decoder (libdav1d); the codec descriptor names the format.
+    codec = getattr(s, "codec", None)
+    return str(getattr(codec, "canonical_name", None) or s.codec_context.name)
+
+
+def _chroma(fmt: Any) -> str | None:
+    comps = list(fmt.components)
+    if len(comps) < 3 or fmt.name.startswith(("rgb", "bgr", "gbr", "argb", "abgr", "rgba", "bgra")):
+        return "gray" if len(comps) == 1 else "rgb"
+    full_w = comps[0].width
+    full_h = comps[0].height
+    cw, ch = comps[1].width, comps[1].height
+    if cw * 2 <= full_w + 1 and ch * 2 <= full_h + 1:
+        return "4:2:0"
+    if cw * 2 <= full_w + 1:
+        return "4:2:2"
+    return "4:4:4"
+
+
+def _constant_rate(pts: list[int], time_base: Fraction) -> bool | None:
+    """Constant when every frame step equals the typical one, within timestamp rounding (1 ms or 2 ticks)."""
+    if len(pts) < 3:
+        return None
+    ordered = sorted(pts)
+    steps = sorted(b - a for a, b in zip(ordered, ordered[1:], strict=False) if b > a)
+    if not steps:
+        return None
+    typical = steps[len(steps) // 2]
+    slack = max(2, int(Fraction(1, 1000) / Fraction(time_base)) if time_base else 2)
+    return all(abs(step - typical) <= slack for step in steps)
+
+
+def _audio_info(s: Any) -> AudioInfo:
+    cc = s.codec_context
+    layout = getattr(cc, "layout", None)
+    channels = int(getattr(layout, "nb_channels", 0) or getattr(cc, "channels", 0) or 0)
+    duration = _fraction(s.duration * s.time_base) if s.duration else None
+    return AudioInfo(index=s.index, codec=_codec_name(s), channels=channels, sample_rate=int(cc.sample_rate or 0),
+                     layout=getattr(layout, "name", None), duration=duration)

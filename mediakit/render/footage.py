@@ -1,0 +1,123 @@
+"""Footage for canvases: the ffmpeg filtergraph for fitting, tone mapping and loop building."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import ffmpeg
+
+from mediakit.inputs import SAFE_INPUT_OPTIONS, file_url
+from mediakit.probe import MediaInfo, VideoInfo
+from mediakit.render.still import crop_box
+
+LOOPS: tuple[str, ...] = ("pingpong", "crossfade", "cut")
+BT709 = {"color_primaries": "bt709", "color_trc": "bt709", "colorspace": "bt709", "range": "tv"}
+
+
+@dataclass(frozen=True)
+class LoopShape:
+    """How many source frames a loop needs and how many it outputs."""
+
+    loop: str
+    out_frames: int
+    source_frames: int
+    crossfade_frames: int = 0
+
+
+def loop_shape(loop: str, out_frames: int, fps: int, crossfade: float) -> LoopShape:
+    if loop == "pingpong":
+        # Forwards 0..F-1, then backwards F-2..1: neither turnaround frame repeats, so 2F-2 frames.
+        forward = out_frames // 2 + 1
+        return LoopShape(loop, 2 * forward - 2, forward)
+    if loop == "crossfade":
+        fade = max(2, min(round(crossfade * fps), out_frames // 2))
+        return LoopShape(loop, out_frames, out_frames + fade, fade)
+    return LoopShape(loop, out_frames, out_frames)
+
+
+def _even(x: float) -> int:
+    return max(2, int(round(x / 2)) * 2)
+
+
+def source_stream(info: MediaInfo, start: float, seconds: float) -> Any:
+    """The input, seeked and limited, restricted to local media demuxers."""
+    options: dict[str, Any] = dict(SAFE_INPUT_OPTIONS)
+    kwargs: dict[str, Any] = {"t": round(seconds, 4)}
+    if start > 0:
+        kwargs["ss"] = round(start, 4)
+    return ffmpeg.input(file_url(info.path), extra_options=options, **kwargs)
+
+
+def fit_video(v: Any, video: VideoInfo, out: tuple[int, int], fit: str, focus: tuple[float, float],
+              color: str, fps: int) -> Any:
+    """Constant frame rate, square pixels, then crop/blur/pad to `out`, ending at the output size.
+
+    ffmpeg applies the rotation matrix itself (autorotate), so the display size is what arrives here.
+    """
+    w, h = out
+    v = v.fps(fps=fps)
+    dw, dh = video.display_width, video.display_height
+    if video.sar != 1:
+        v = v.scale(w=dw, h=dh).setsar(sar="1")
+    matrix = {"out_color_matrix": "bt709", "out_range": "tv"} if not video.hdr else {}
+    if fit == "crop":
+        x, y, cw, ch = crop_box((dw, dh), w / h, focus)
+        cw_i, ch_i = min(_even(cw), dw - dw % 2), min(_even(ch), dh - dh % 2)
+        x_i = min(max(0, int(round(x))), dw - cw_i)
+        y_i = min(max(0, int(round(y))), dh - ch_i)
+        return v.crop(out_w=cw_i, out_h=ch_i, x=x_i, y=y_i).scale(w=w, h=h, flags="lanczos", **matrix)
+    scale = min(w / dw, h / dh)
+    fw, fh = min(w, _even(dw * scale)), min(h, _even(dh * scale))
+    if fit == "pad":
+        fg = v.scale(w=fw, h=fh, flags="lanczos", **matrix)
+        return fg.pad(width=w, height=h, x=(w - fw) // 2, y=(h - fh) // 2, color=color)
+    parts = v.split(outputs=2)
+    x, y, cw, ch = crop_box((dw, dh), w / h, (0.5, 0.5))
+    bg = (parts.video(0)
+          .crop(out_w=_even(cw), out_h=_even(ch), x=int(x), y=int(y))
+          .scale(w=_even(w / 8), h=_even(h / 8), flags="bilinear", **matrix)
+          .gblur(sigma=max(2.0, w / 8 / 40))
+          .scale(w=w, h=h, flags="bicubic")
+          .eq(brightness=-0.12, saturation=0.85))
+    fg = parts.video(1).scale(w=fw, h=fh, flags="lanczos", **matrix)
+    return bg.overlay(fg, x=(w - fw) // 2, y=(h - fh) // 2)
+
+
+def tonemap_sdr(v: Any) -> Any:
+    """PQ/HLG to SDR BT.709 (zimg linearise, Hable curve, back to BT.709), at output size to stay cheap."""
+    return (v.zscale(transfer="linear", npl=100)
+            .format(pix_fmts="gbrpf32le")
+            .zscale(primaries="bt709")
+            .tonemap(tonemap="hable", desat=0)
+            .zscale(transfer="bt709", matrix="bt709", out_range="tv"))
+
+
+def build_loop(v: Any, shape: LoopShape, fps: int) -> Any:
+    """Turn `shape.source_frames` fitted frames into one seamless loop of `shape.out_frames`."""
+    n = shape.source_frames
+    v = v.trim(end_frame=n).setpts(expr="PTS-STARTPTS")
+    if shape.loop == "pingpong":
+        # Reversing buffers every frame it gets; they arrive here already at output size (yuv420p).
+        parts = v.split(outputs=2)
+        back = parts.video(1).reverse().trim(start_frame=1, end_frame=n - 1).setpts(expr="PTS-STARTPTS")
+        return ffmpeg.filters.concat(parts.video(0), back, n=2, v=1, a=0).video(0)
+    if shape.loop == "crossfade":
+        # Body = source[fade:], and its last `fade` frames dissolve into source[:fade], which is what
+        # precedes the body's first frame: the wrap from last to first is one ordinary frame step.
+        fade = shape.crossfade_frames
+        parts = v.split(outputs=2)
+        body = parts.video(0).trim(start_frame=fade).setpts(expr="PTS-STARTPTS")
+        head = parts.video(1).trim(end_frame=fade).setpts(expr="PTS-STARTPTS")
+        offset = Fraction(shape.out_frames - fade, fps)
+        return ffmpeg.filters.xfade(body, head, transition="fade", duration=float(Fraction(fade, fps)),
+                                    offset=float(offset))
+    return v
+
+
+def to_sdr_420(v: Any, hdr: bool) -> Any:
+    """8-bit 4:2:0 SDR, before any loop buffers frames (half the memory of 10-bit)."""
+    if hdr:
+        v = tonemap_sdr(v)
+    return v.format(pix_fmts="yuv420p")

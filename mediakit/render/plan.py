@@ -1,0 +1,68 @@
+"""Render plans (pure: argv + expected output) and the H.264 settings every render shares."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
+FPS_CHOICES = (24, 25, 30)
+SIZES = {"1080x1920": (1080, 1920), "720x1280": (720, 1280)}
+
+
+@dataclass(frozen=True)
+class Encoding:
+    """H.264 settings. CRF keeps quality constant; the optional cap keeps files under a size limit."""
+
+    crf: int
+    preset: str
+    fps: int
+    max_kbps: int | None = None
+    threads: int | None = None
+    x264_params: str = ""
+
+    def output_options(self) -> dict[str, Any]:
+        opts: dict[str, Any] = {
+            "c:v": "libx264", "profile:v": "high", "preset": self.preset, "crf": self.crf,
+            "pix_fmt": "yuv420p", "movflags": "+faststart", "r": self.fps, "fps_mode": "cfr",
+            "map_metadata": -1, "map_chapters": -1,
+        }
+        if self.max_kbps:
+            opts.update({"maxrate": f"{self.max_kbps}k", "bufsize": f"{self.max_kbps * 2}k"})
+        if self.threads:
+            opts["threads"] = self.threads
+        if self.x264_params:
+            opts["x264-params"] = self.x264_params
+        return opts
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One ffmpeg run: the argv (argv[0] is the binary), what it should produce, and stdin frames if any."""
+
+    argv: tuple[str, ...]
+    output: Path
+    frames: int
+    seconds: float
+    note: str
+    frame_source: Callable[[], Iterator[bytes]] | None = field(default=None, compare=False)
+
+    def command_line(self) -> str:
+        return shlex.join(self.argv)
+
+
+def size_cap_kbps(max_bytes: int | None, seconds: float) -> int | None:
+    """A video bitrate cap that keeps a file of `seconds` under `max_bytes` (10 % kept for the container)."""
+    if not max_bytes or seconds <= 0:
+        return None
+    return int(max_bytes * 8 * 0.9 / seconds / 1000)
+
+
+def compile_argv(out: Any, ffmpeg_bin: str) -> tuple[str, ...]:
+    """typed-ffmpeg's argv with our binary and `-y` (the runner always writes to a fresh temp name)."""
+    argv = list(out.overwrite_output().compile())
+    argv[0] = ffmpeg_bin
+    return tuple(argv)

@@ -1,0 +1,324 @@
+"""Checks media against a preset's rules and reports every violation with a one-line fix."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Literal
+
+from mediakit.errors import InputError
+from mediakit.inputs import display
+from mediakit.preset import Preset, Rule, resolve
+from mediakit.probe import MediaInfo, probe
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+Verdict = Literal["pass", "warn", "fail"]
+MEDIA_SUFFIXES = {".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".ts", ".mts", ".jpg", ".jpeg", ".png",
+                  ".webp", ".gif", ".tif", ".tiff", ".bmp", ".wav", ".mp3", ".m4a", ".aac", ".flac", ".ogg"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One broken rule: what was seen, what the profile expects, and how to fix it."""
+
+    rule: str
+    severity: str
+    observed: str
+    expected: str
+    message: str
+    hint: str
+    source: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return {"rule": self.rule, "severity": self.severity, "observed": self.observed,
+                "expected": self.expected, "message": self.message, "hint": self.hint, "source": self.source}
+
+
+@dataclass(frozen=True)
+class FileReport:
+    path: str
+    profile: str | None
+    profile_reason: str
+    findings: tuple[Finding, ...]
+    media: MediaInfo | None = field(default=None, compare=False, repr=False)
+
+    def verdict(self, strict: bool = False) -> Verdict:
+        if any(f.severity == "error" for f in self.findings):
+            return "fail"
+        if any(f.severity == "warning" for f in self.findings):
+            return "fail" if strict else "warn"
+        return "pass"
+
+    def as_dict(self, strict: bool = False) -> dict[str, Any]:
+        out: dict[str, Any] = {"path": self.path, "profile": self.profile, "profile_reason": self.profile_reason,
+                               "verdict": self.verdict(strict),
+                               "findings": [f.as_dict() for f in self.findings]}
+        if self.media is not None:
+            out["media"] = media_summary(self.media)
+        return out
+
+
+def media_summary(info: MediaInfo) -> dict[str, Any]:
+    """The probed facts a script may want, as plain JSON values."""
+    out: dict[str, Any] = {"kind": info.kind, "container": info.container, "size_bytes": info.size_bytes,
+                           "duration": float(info.duration) if info.duration else None}
+    if info.display_size:
+        out["width"], out["height"] = info.display_size
+    v = info.primary_video
+    if v:
+        out.update(video_codec=v.codec, pix_fmt=v.pix_fmt, fps=float(v.avg_rate) if v.avg_rate else None,
+                   constant_rate=v.constant_rate, rotation=v.rotation, hdr=v.hdr)
+    out["audio_streams"] = len(info.audio)
+    return out
+
+
+# --- choosing a profile ----------------------------------------------------------------------------------
+
+
+def choose_profile(info: MediaInfo) -> tuple[str, str]:
+    """Pick canvas or clip from the file itself; returns (preset name, reason)."""
+    if info.kind == "image":
+        return "spotify-canvas", "a still image can only be a Canvas"
+    if info.audio:
+        return "spotify-clip", "it has an audio stream (Canvases are silent, Clips need audio)"
+    return "spotify-canvas", "it has no audio stream (Clips need audio)"
+
+
+# --- the checks -------------------------------------------------------------------------------------------
+
+Check = Callable[[Rule, MediaInfo, Preset], "Finding | None"]
+_CHECKS: dict[str, Check] = {}
+
+
+def _check(name: str) -> Callable[[Check], Check]:
+    def register(fn: Check) -> Check:
+        _CHECKS[name] = fn
+        return fn
+
+    return register
+
+
+def _finding(rule: Rule, observed: str, expected: str, message: str, hint: str) -> Finding:
+    return Finding(rule.id, rule.severity, observed, expected, message, hint, rule.source)
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.3f}".rstrip("0").rstrip(".") + " s"
+
+
+@_check("duration")
+def _duration(rule: Rule, info: MediaInfo, preset: Preset) -> Finding | None:
+    if info.kind == "image" or info.duration is None:
+        return None
+    d = float(info.duration)
+    p = rule.params
+    lo, hi = p.get("min"), p.get("max")
+    lo_in, hi_in = p.get("min_inclusive", True), p.get("max_inclusive", True)
+    expected = f"{'≥' if lo_in else '>'} {_seconds(lo)} and {'≤' if hi_in else '<'} {_seconds(hi)}"
+    if hi is not None and (d > hi or (d == hi and not hi_in)):
+        target = int(hi) - 1 if hi == int(hi) else int(hi)
+        return _finding(rule, _seconds(d), expected, f"{_seconds(d)} is longer than {_seconds(hi)}",
+                        f"trim it: mediakit {preset.kind} {display(info.path.name)} --duration {target}")
+    if lo is not None and (d < lo or (d == lo and not lo_in)):
+        target = int(lo) + 1
+        return _finding(rule, _seconds(d), expected, f"{_seconds(d)} is shorter than {_seconds(lo)}",
+                        f"use a source of at least {target} s: mediakit {preset.kind} in.mp4 --duration {target}")
+    return None
+
+
+def _ratio(text: str) -> Fraction:
+    w, _, h = text.partition(":")
+    return Fraction(int(w), int(h))
+
+
+@_check("aspect")
+def _aspect(rule: Rule, info: MediaInfo, preset: Preset) -> Finding | None:
+    size = info.display_size
+    if not size:
+        return None
+    want = _ratio(rule.params["ratio"])
+    got = Fraction(size[0], size[1])
+    off = abs(float(got / want) - 1.0)
+    if off <= rule.params["tolerance"]:
+        return None
+    return _finding(rule, f"{size[0]}x{size[1]} ({float(got):.4f})", f"{rule.params['ratio']} ({float(want):.4f})",
+                    f"the picture is {size[0]}x{size[1]}, {off * 100:.1f} % off {rule.params['ratio']}",
+                    "re-render it: mediakit crops or pads to 1080x1920 (--fit crop|blur|pad)")
+
+
+@_check("height")
+def _height(rule: Rule, info: MediaInfo, preset: Preset) -> Finding | None:
+    size = info.display_size
+    if not size:
+        return None
+    h = size[1]
+    lo, hi = rule.params.get("min"), rule.params.get("max")
+    if lo is not None and h < lo:
+        return _finding(rule, f"{h} px", f"≥ {lo} px", f"{h} px tall is below the minimum of {lo} px",
+                        "use a larger source; mediakit renders 1080x1920")
+    if hi is not None and h > hi:
+        return _finding(rule, f"{h} px", f"≤ {hi} px", f"{h} px tall is larger than needed ({hi} px)",
+                        "downscale to 1080x1920 to keep the file small")
+    return None
+
+
+@_check("size")
+def _size(rule: Rule, info: MediaInfo, preset: Preset) -> Finding | None:
+    size = info.display_size
+    if not size:
+        return None
+    w, h = size
+    mw, mh = rule.params.get("min_width", 0), rule.params.get("min_height", 0)
+    if w >= mw and h >= mh:
+        return None
+    return _finding(rule, f"{w}x{h}", f"≥ {mw}x{mh}", f"{w}x{h} is smaller than {mw}x{mh}",
+                    "use a larger source; mediakit renders 1080x1920")
+
+
+@_check("orientation")
+def _orientation(rule: Rule, info: MediaInfo, preset: Preset) -> Finding | None:
+    size = info.display_size
+    if not size or rule.params["value"] != "vertical" or size[1] > size[0]:
+        return None
+    shape = "square" if size[0] == size[1] else "landscape"
+    return _finding(rule, f"{shape} {size[0]}x{size[1]}", "vertical (taller than wide)",
+                    f"the video is {shape}, not vertical", "reframe it to 9:16 with --fit crop --focus X,Y or --fit blur")
+
+
+@_check("container")
+def _container(rule: Rule, info: MediaInfo, preset: Preset) -> Finding | None:
+    allowed = rule.params["allowed"]
+    if info.container in allowed:
+        return None
+    names = ", ".join(a.upper() for a in allowed)
+    return _finding(rule, info.container.upper(), names, f"{info.container.upper()} is not {names}",
+                    "re-render it with mediakit, which writes MP4")
+
+
+@_check("video-codec")
+def _video_codec(rule: Rule, info: MediaInfo, preset: Preset) -> Finding | None:
+    v = info.primary_video
+    if v is None:
+        return None
+    codecs, pix_fmts = rule.params["codecs"], rule.params["pix_fmts"]
+    if v.codec in codecs and v.pix_fmt in pix_fmts:
+        return None
+    got = f"{v.codec} {v.pix_fmt}"
+    want = f"{'/'.join(codecs)} {'/'.join(pix_fmts)}"
+    return _finding(rule, got, want, f"the video is {got}, not {want}",
+                    "re-encode it with mediakit (H.264 High, yuv420p)")
+
+
+@_check("audio")
+def _audio(rule: Rule, info: MediaInfo, preset: Preset) -> Finding | None:
+    if info.kind == "image":
+        return None
+    present = bool(info.audio)
+    if present == rule.params["present"]:
+        return None
+    if present:
+        return _finding(rule, f"{len(info.audio)} audio stream(s)", "no audio",
+                        "the file has audio, which Spotify ignores for a Canvas",
+                        "drop it: mediakit canvas re-renders without audio")
+    return _finding(rule, "no audio stream", "an audio stream", "the file has no audio; Clips need sound",
+                    "add a track: mediakit clip in.mp4 --audio song.wav")
+
+
+@_check("frame-rate")
+def _frame_rate(rule: Rule, info: MediaInfo, preset: Preset) -> Finding | None:
+    v = info.primary_video
+    if v is None or v.avg_rate is None:
+        return None
+    fps = float(v.avg_rate)
+    lo, hi = rule.params.get("min"), rule.params.get("max")
+    expected = f"{lo:g}-{hi:g} fps, constant" if rule.params.get("constant") else f"{lo:g}-{hi:g} fps"
+    hint = "re-render it with mediakit (constant 30 fps; --fps 24|25|30)"
+    if (lo is not None and fps < lo - 0.01) or (hi is not None and fps > hi + 0.01):
+        return _finding(rule, f"{fps:.3f} fps", expected, f"{fps:.2f} fps is outside {lo:g}-{hi:g} fps", hint)
+    if rule.params.get("constant") and v.constant_rate is False:
+        return _finding(rule, f"variable ({fps:.2f} fps average)", expected, "the frame rate is variable", hint)
+    return None
+
+
+@_check("file-size")
+def _file_size(rule: Rule, info: MediaInfo, preset: Preset) -> Finding | None:
+    limit = rule.params["max_bytes"]
+    if info.size_bytes <= limit:
+        return None
+    return _finding(rule, f"{info.size_bytes / 1e6:.1f} MB", f"≤ {limit / 1e6:.0f} MB",
+                    f"the file is {info.size_bytes / 1e6:.1f} MB, over {limit / 1e6:.0f} MB",
+                    "re-render it with a higher --crf (e.g. 23) or a shorter --duration")
+
+
+def _integrity(info: MediaInfo) -> list[Finding]:
+    return [Finding("readable", "error", damage, "complete, decodable media", f"the file is damaged: {damage}",
+                    "export or download it again") for damage in info.damage]
+
+
+def _kind_finding(preset: Preset, info: MediaInfo) -> Finding | None:
+    if info.kind in preset.accepts:
+        return None
+    if info.kind == "audio":
+        return Finding("kind", "error", "audio only", " or ".join(preset.accepts), "the file has no video stream",
+                       "use a video file; for a clip from a still: mediakit clip still.png --audio song.wav")
+    return Finding("kind", "error", info.kind, " or ".join(preset.accepts),
+                   f"a {preset.title} cannot be a {info.kind}", "use a video file")
+
+
+def check(info: MediaInfo, preset: Preset) -> tuple[Finding, ...]:
+    """Every metadata rule of `preset` that `info` breaks (deep rules are skipped here)."""
+    findings = _integrity(info)
+    wrong_kind = _kind_finding(preset, info)
+    if wrong_kind:
+        return (*findings, wrong_kind)
+    failed_checks: set[str] = set()
+    for rule in sorted((r for r in preset.rules if not r.deep), key=lambda r: r.severity != "error"):
+        found = _CHECKS[rule.check](rule, info, preset)
+        # A stricter rule of the same check (e.g. aspect-exact after aspect) would only repeat the problem.
+        if found is not None and rule.check not in failed_checks:
+            findings.append(found)
+            failed_checks.add(rule.check)
+    return tuple(findings)
+
+
+def validate_path(path: str | os.PathLike[str], profile: str | None = None) -> FileReport:
+    """Probe one file and check it against `profile` (a preset name, alias or .toml path; None = choose)."""
+    shown = display(path)
+    try:
+        info = probe(path)
+    except InputError as exc:
+        # The report names the file already; the message need not repeat it.
+        message = exc.message.removeprefix(display(os.path.abspath(path)) + ": ")
+        return FileReport(shown, profile and resolve(profile).name, "",
+                          (Finding("readable", "error", message, "readable media", message,
+                                   exc.hint or "check that the file is a video or image"),))
+    if profile is None:
+        name, reason = choose_profile(info)
+    else:
+        name, reason = resolve(profile).name, "chosen with --as"
+    preset = resolve(name)
+    return FileReport(shown, preset.name, reason, check(info, preset), media=info)
+
+
+def expand(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
+    """Files named directly, plus media files found by walking directories (sorted, hidden ones skipped)."""
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            for root, dirs, files in os.walk(p):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    if not name.startswith(".") and Path(name).suffix.lower() in MEDIA_SUFFIXES:
+                        yield Path(root) / name
+        else:
+            yield p
+
+
+def known_checks() -> set[str]:
+    return set(_CHECKS)

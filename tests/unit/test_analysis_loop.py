@@ -1,0 +1,160 @@
+"""Unit tests for the loop seam and stall measure on exactly generated synthetic frames."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mediakit.analysis.loop import LoopReport, measure_loop
+
+H, W = 64, 96
+PERIOD = 48.0  # horizontal period of the grating, px; shifting by PERIOD reproduces the frame exactly
+
+_Y, _X = np.mgrid[0:H, 0:W].astype(np.float64)
+
+
+def grating(offset: float) -> np.ndarray:
+    """Two oblique sinusoidal gratings shifted right by ``offset`` px, evaluated exactly (no resampling)."""
+    x = _X - offset
+    a = 50.0 * np.sin(2 * np.pi * (x / PERIOD + _Y / 37.0))
+    b = 30.0 * np.cos(2 * np.pi * (2 * x / PERIOD - _Y / 23.0))
+    return (128.0 + a + b).astype(np.float32)
+
+
+def linear(n: int, speed: float) -> list[np.ndarray]:
+    return [grating(k * speed) for k in range(n)]
+
+
+def eased(n: int, amplitude: float, phase: float) -> list[np.ndarray]:
+    """A full cosine cycle out and back; ``phase=0.5`` puts the turnaround between two frames."""
+    return [grating(amplitude * (1 - np.cos(2 * np.pi * (k + phase) / n)) / 2) for k in range(n)]
+
+
+def good_pingpong(fwd: list[np.ndarray]) -> list[np.ndarray]:
+    return fwd + fwd[-2:0:-1]  # 0..n-1, n-2..1: neither end frame is shown twice
+
+
+def naive_pingpong(fwd: list[np.ndarray]) -> list[np.ndarray]:
+    return fwd + fwd[::-1]  # 0..n-1, n-1..0: both turnaround frames are shown twice
+
+
+def test_periodic_motion_is_seamless() -> None:
+    n = 30
+    report = measure_loop(linear(n, PERIOD / n))  # frame n would equal frame 0
+    assert report.seam == pytest.approx(1.0, abs=0.02)
+    assert report.stalls == ()
+    assert report.ok()
+
+
+def test_cut_loop_jumps() -> None:
+    n = 30
+    report = measure_loop(linear(n, PERIOD / n)[:19])  # the wrap skips 11 steps' worth of motion
+    assert report.seam > 5.0
+    assert not report.ok()
+    assert report.stalls == ()
+
+
+def test_naive_pingpong_stalls_at_both_turnarounds() -> None:
+    fwd = linear(20, 1.3)
+    report = measure_loop(naive_pingpong(fwd))
+    assert report.stalls == (0, 20)  # the wrap (frame 0 repeats frame 39) and the middle repeat
+    assert report.seam < 0.01
+    assert not report.ok()
+
+
+def test_correct_pingpong_has_no_stall_and_a_clean_seam() -> None:
+    report = measure_loop(good_pingpong(linear(20, 1.3)))
+    assert report.stalls == ()
+    assert report.seam == pytest.approx(1.0, abs=0.02)
+    assert report.ok()
+
+
+def test_repeated_frame_mid_motion_is_a_stall() -> None:
+    frames = linear(30, PERIOD / 30)
+    frames.insert(11, frames[10].copy())
+    report = measure_loop(frames)
+    assert report.stalls == (11,)
+
+
+@pytest.mark.parametrize("n", [24, 48, 72])
+@pytest.mark.parametrize("phase", [0.0, 0.5])
+def test_cosine_ease_is_not_a_stall(n: int, phase: float) -> None:
+    # phase 0: steps ...5,3,1,1,3,5...; phase 0.5: the two frames around each turnaround are identical, so
+    # one step is exactly 0 (...5,3,1,0,1,3,5...) -- still a smooth ease, not a hitch.
+    report = measure_loop(eased(n, amplitude=20.0, phase=phase))
+    assert report.stalls == ()
+    assert report.seam <= 1.25
+    assert report.ok()
+
+
+def test_cosine_zoom_is_not_a_stall() -> None:
+    rng = np.random.default_rng(7)
+    texture = cv2.GaussianBlur(rng.random((H, W)).astype(np.float32) * 255, (0, 0), 2.0)
+    frames = []
+    for k in range(36):
+        zoom = 1 + 0.2 * (1 - np.cos(2 * np.pi * k / 36)) / 2
+        m = cv2.getRotationMatrix2D(((W - 1) / 2, (H - 1) / 2), 0.0, zoom)
+        frames.append(
+            cv2.warpAffine(texture, m, (W, H), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
+        )
+    report = measure_loop(frames)
+    assert report.stalls == ()
+    assert report.ok()
+
+
+def test_static_sequence() -> None:
+    frame = grating(0.0)
+    report = measure_loop([frame.copy() for _ in range(10)])
+    assert report == LoopReport(seam=1.0, stalls=(), step_median=0.0, seam_diff=0.0, steps=(0.0,) * 10)
+    assert report.ok()
+
+
+def test_jump_in_a_still_is_large() -> None:
+    frames = [grating(0.0) for _ in range(9)] + [grating(5.0)]
+    report = measure_loop(frames)
+    assert report.step_median == 0.0  # one real step (8 -> 9) among zeros leaves the median at 0 ...
+    assert report.seam > 100  # ... so the floor is the denominator and the jump back reads as huge
+    assert not report.ok()
+
+
+def test_uint8_does_not_wrap_around() -> None:
+    fwd = linear(20, 1.3)
+    as_float = measure_loop(fwd)
+    as_uint8 = measure_loop([np.clip(np.rint(f), 0, 255).astype(np.uint8) for f in fwd])
+    assert as_uint8.seam == pytest.approx(as_float.seam, rel=0.02)
+    assert as_uint8.step_median == pytest.approx(as_float.step_median, rel=0.02)
+
+
+def test_rejects_bad_input() -> None:
+    f = grating(0.0)
+    with pytest.raises(ValueError, match="at least 3"):
+        measure_loop([f, f])
+    with pytest.raises(ValueError, match="shape"):
+        measure_loop([f, f, f[:, :-1]])
+    with pytest.raises(ValueError, match="2-D"):
+        measure_loop([np.zeros((4, 4, 3))] * 3)
+    with pytest.raises(ValueError, match="blur_sigma"):
+        measure_loop([f, f, f], blur_sigma=-1.0)
+
+
+def test_blur_keeps_per_frame_noise_from_hiding_a_jump() -> None:
+    # Fresh noise in every frame adds the same floor to every difference, squeezing the seam towards 1.
+    rng = np.random.default_rng(11)
+    frames = [f + rng.normal(0.0, 40.0, f.shape).astype(np.float32) for f in linear(30, PERIOD / 30)[:19]]
+    raw = measure_loop(frames, blur_sigma=0)
+    blurred = measure_loop(frames)
+    assert raw.seam < 2.0
+    assert blurred.seam > 2 * raw.seam
+
+
+@settings(max_examples=40, deadline=None)
+@given(speed=st.floats(min_value=0.3, max_value=4.0), n=st.integers(min_value=4, max_value=40))
+def test_pingpong_property(speed: float, n: int) -> None:
+    fwd = linear(n, speed)
+    good = measure_loop(good_pingpong(fwd))
+    assert good.stalls == ()
+    assert good.seam <= 1.25
+    assert measure_loop(naive_pingpong(fwd)).stalls == (0, n)
