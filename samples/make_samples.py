@@ -22,7 +22,7 @@ def cover(path: Path, size: int = 3000, seed: int = 7) -> None:
     g = 0.35 + 0.35 * np.sin(5.0 * y - 3.0 * x + 1.0)
     b = 0.60 + 0.40 * np.cos(4.0 * (x - 0.5) ** 2 * 9 + 3.0 * y)
     rgb = np.stack([r, g, b], axis=-1) * 215
-    im = Image.fromarray(rgb.clip(0, 255).astype(np.uint8), "RGB")
+    im = Image.fromarray(rgb.clip(0, 255).astype(np.uint8))
     draw = ImageDraw.Draw(im)
     for _ in range(40):
         cx, cy = rng.uniform(0, size, 2)
@@ -32,7 +32,7 @@ def cover(path: Path, size: int = 3000, seed: int = 7) -> None:
     im = im.filter(ImageFilter.GaussianBlur(1.2))
     grain = rng.normal(0, 6, (size, size, 1))
     out = (np.asarray(im, dtype=np.float32) + grain).clip(0, 255).astype(np.uint8)
-    Image.fromarray(out, "RGB").save(path, optimize=False, compress_level=3)
+    Image.fromarray(out).save(path, optimize=False, compress_level=3)
 
 
 def _ffmpeg(*args: str) -> None:

@@ -129,7 +129,7 @@ def _still_plan(info: MediaInfo, opts: CanvasOptions, out: tuple[int, int], fram
                                                  "video_size": f"{out[0]}x{out[1]}", "framerate": enc.fps})
     stream = pipe.video.setparams(**footage.BT709)
     argv = compile_argv(stream.output(filename=str(target), extra_options={
-        **enc.output_options(), "frames:v": frames, "an": None, "f": "mp4"}), ffmpeg_bin)
+        **enc.output_options(), "frames:v": frames, "an": True, "f": "mp4"}), ffmpeg_bin)
     color = _rgb(opts.color)
 
     def frame_source() -> Iterator[bytes]:
@@ -169,7 +169,7 @@ def _footage_plan(info: MediaInfo, opts: CanvasOptions, out: tuple[int, int], fr
     v = footage.to_sdr_420(v, video.hdr is not None)
     v = footage.build_loop(v, shape, enc.fps).setparams(**footage.BT709)
     argv = compile_argv(v.output(filename=str(target), extra_options={
-        **enc.output_options(), "frames:v": shape.out_frames, "an": None, "sn": None, "dn": None, "f": "mp4"}),
+        **enc.output_options(), "frames:v": shape.out_frames, "an": True, "sn": True, "dn": True, "f": "mp4"}),
         ffmpeg_bin)
     return Plan(argv=argv, output=target, frames=shape.out_frames, seconds=shape.out_frames / enc.fps,
                 note=f"{opts.loop} loop of {shape.source_frames} source frames")
@@ -186,7 +186,7 @@ def _jpeg_plan(info: MediaInfo, opts: CanvasOptions, out: tuple[int, int], targe
 
             staged, _ = still.fit_stage(still.load_rgb(info.path, out), out, opts.fit, opts.focus,
                                         color)  # type: ignore[arg-type]
-            Image.fromarray(staged, "RGB").save(target, "JPEG", quality=92, optimize=True)
+            Image.fromarray(staged).save(target, "JPEG", quality=92, optimize=True)
             return iter(())
 
         return Plan(argv=(), output=target, frames=1, seconds=0.0, note="JPEG written by mediakit (Pillow)",

@@ -52,10 +52,17 @@ def source_stream(info: MediaInfo, start: float, seconds: float) -> Any:
 
 def fit_video(v: Any, video: VideoInfo, out: tuple[int, int], fit: str, focus: tuple[float, float],
               color: str, fps: int) -> Any:
-    """Constant frame rate, square pixels, then crop/blur/pad to `out`, ending at the output size.
+    """Constant frame rate, then crop/blur/pad to `out`, ending at the output size with square pixels.
 
     ffmpeg applies the rotation matrix itself (autorotate), so the display size is what arrives here.
+    `scale` keeps the display aspect by changing the SAR when the aspect changes even slightly (a 404x720
+    crop scaled to 90x160 became SAR 0.9975, shown 718 px wide), so the result is forced square.
     """
+    return _fit(v, video, out, fit, focus, color, fps).setsar(sar="1")
+
+
+def _fit(v: Any, video: VideoInfo, out: tuple[int, int], fit: str, focus: tuple[float, float],
+         color: str, fps: int) -> Any:
     w, h = out
     v = v.fps(fps=fps)
     dw, dh = video.display_width, video.display_height
@@ -86,11 +93,16 @@ def fit_video(v: Any, video: VideoInfo, out: tuple[int, int], fit: str, focus: t
 
 
 def tonemap_sdr(v: Any) -> Any:
-    """PQ/HLG to SDR BT.709 (zimg linearise, Hable curve, back to BT.709), at output size to stay cheap."""
+    """PQ/HLG to SDR BT.709 (zimg linearise, Möbius curve, back to BT.709), at output size to stay cheap.
+
+    Möbius is linear up to a knee and compresses only what lies above it, so midtones keep their look;
+    Hable darkens everything. Measured on SDR-range content stored as PQ (against the SDR original):
+    mean difference 25 levels with Möbius, 52 with Hable; contrast (std) 101 and 74, original 125.
+    """
     return (v.zscale(transfer="linear", npl=100)
             .format(pix_fmts="gbrpf32le")
             .zscale(primaries="bt709")
-            .tonemap(tonemap="hable", desat=0)
+            .tonemap(tonemap="mobius", desat=0)
             .zscale(transfer="bt709", matrix="bt709", out_range="tv"))
 
 

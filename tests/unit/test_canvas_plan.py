@@ -1,0 +1,143 @@
+"""Canvas plans are pure: golden argv and filtergraphs from synthetic MediaInfo (no ffmpeg, no files)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mediakit.errors import UsageError
+from mediakit.preset import resolve
+from mediakit.probe import MediaInfo, StillInfo, VideoInfo
+from mediakit.render import footage, still
+from mediakit.render.canvas import CanvasOptions, plan_canvas
+
+PRESET = resolve("canvas")
+OUT = Path("/out/x.canvas.mp4")
+
+
+def video_info(w: int = 1920, h: int = 1080, seconds: int = 10, rotation: int = 0, hdr: bool = False) -> MediaInfo:
+    dw, dh = (h, w) if rotation in (90, 270) else (w, h)
+    v = VideoInfo(index=0, codec="h264", profile="High", pix_fmt="yuv420p10le" if hdr else "yuv420p",
+                  bit_depth=10 if hdr else 8, chroma="4:2:0", coded_width=w, coded_height=h, sar=Fraction(1),
+                  rotation=rotation, display_width=dw, display_height=dh, avg_rate=Fraction(30),
+                  real_rate=Fraction(30), constant_rate=True, frames=seconds * 30, declared_frames=seconds * 30,
+                  duration=Fraction(seconds), color_primaries="bt2020" if hdr else "bt709",
+                  color_transfer="smpte2084" if hdr else "bt709", color_space="bt709", color_range="tv",
+                  interlaced=False)
+    return MediaInfo(path=Path("/in/-y:a,b'c.mp4"), size_bytes=1000, kind="video", container="mp4",
+                     demuxer="mov,mp4,m4a,3gp,3g2,mj2", duration=Fraction(seconds), video=(v,))
+
+
+def still_info(w: int = 3000, h: int = 3000) -> MediaInfo:
+    return MediaInfo(path=Path("/in/cover.png"), size_bytes=1000, kind="image", container="png", demuxer="png",
+                     duration=None, still=StillInfo("PNG", w, h, 1, "RGB", 8, False, 1))
+
+
+def test_still_plan_pipes_raw_frames_to_x264_with_pinned_settings():
+    plan, warnings = plan_canvas(still_info(), OUT, CanvasOptions(), PRESET, "ffmpeg")
+    argv = list(plan.argv)
+    assert argv[:2] == ["ffmpeg", "-y"]
+    i = argv.index("-i")
+    assert argv[i + 1] == "pipe:0"
+    assert argv[argv.index("-video_size") + 1] == "1080x1920" and argv[argv.index("-framerate") + 1] == "30"
+    assert "setparams=range=tv:color_primaries=bt709:color_trc=bt709:colorspace=bt709" in plan.command_line()
+    for flag, value in [("-c:v", "libx264"), ("-profile:v", "high"), ("-preset", "slow"), ("-crf", "20"),
+                        ("-pix_fmt", "yuv420p"), ("-movflags", "+faststart"), ("-frames:v", "210"),
+                        ("-x264-params", "fast-pskip=0:mbtree=0")]:
+        assert argv[argv.index(flag) + 1] == value, flag
+    assert argv[len(argv) - 1 - argv[::-1].index("-f") + 1] == "mp4"  # the output format (input is rawvideo)
+    assert "-an" in argv and argv[-1] == str(OUT)
+    assert plan.frames == 210 and plan.seconds == 7.0 and warnings == []
+
+
+def test_footage_pingpong_graph_drops_both_turnaround_frames():
+    plan, _ = plan_canvas(video_info(), OUT, CanvasOptions(loop="pingpong", duration=7), PRESET, "ffmpeg")
+    graph = plan.command_line()
+    # 106 forward frames + 104 reversed (frames 105..1 of the reversed stream minus its first and last).
+    assert "trim=end_frame=106" in graph and "reverse" in graph and "trim=start_frame=1:end_frame=105" in graph
+    assert "concat=n=2:v=1:a=0" in graph and plan.frames == 210
+    argv = list(plan.argv)
+    assert argv[argv.index("-i") + 1] == "file:/in/-y:a,b'c.mp4"  # a file: URL, never an option or protocol
+    assert argv[argv.index("-protocol_whitelist") + 1] == "file"
+    assert "concat" not in argv[argv.index("-format_whitelist") + 1].split(",")
+
+
+def test_footage_crop_keeps_the_focus_point():
+    plan, _ = plan_canvas(video_info(), OUT, CanvasOptions(loop="cut", focus=(0.0, 0.5)), PRESET, "ffmpeg")
+    assert "crop=out_w=608:out_h=1080:x=0:y=0" in plan.command_line()
+    plan, _ = plan_canvas(video_info(), OUT, CanvasOptions(loop="cut", focus=(1.0, 0.5)), PRESET, "ffmpeg")
+    assert "crop=out_w=608:out_h=1080:x=1312:y=0" in plan.command_line()
+
+
+def test_hdr_footage_is_tonemapped_before_the_loop_buffers_frames():
+    plan, warnings = plan_canvas(video_info(hdr=True), OUT, CanvasOptions(), PRESET, "ffmpeg")
+    graph = plan.command_line()
+    assert graph.index("tonemap=tonemap=mobius") < graph.index("reverse")
+    assert any("HDR" in w for w in warnings)
+
+
+def test_crossfade_graph_dissolves_the_end_into_the_start():
+    plan, _ = plan_canvas(video_info(), OUT, CanvasOptions(loop="crossfade", duration=6, crossfade=1.0), PRESET,
+                          "ffmpeg")
+    graph = plan.command_line()
+    assert "xfade=transition=fade:duration=1.0:offset=5.0" in graph and plan.frames == 180
+
+
+def test_too_short_footage_is_an_input_error_naming_what_is_needed():
+    from mediakit.errors import InputError
+
+    with pytest.raises(InputError, match=r"needs 3\.53 s"):
+        plan_canvas(video_info(seconds=3), OUT, CanvasOptions(start=1.0), PRESET, "ffmpeg")
+
+
+@pytest.mark.parametrize(("options", "match"), [
+    (CanvasOptions(duration=8.5), "outside the canvas range"),
+    (CanvasOptions(duration=2.9), "outside the canvas range"),
+    (CanvasOptions(fps=60), "not supported"),
+    (CanvasOptions(zoom=2.0), "outside 1.0-1.5"),
+    (CanvasOptions(motion="spin"), "unknown motion"),
+    (CanvasOptions(x264_preset="warp9"), "unknown --x264-preset"),
+    (CanvasOptions(color="not-a-colour", fit="pad"), "unknown colour"),
+])
+def test_bad_options_are_usage_errors(options, match):
+    with pytest.raises(UsageError, match=match):
+        plan_canvas(still_info(), OUT, options, PRESET, "ffmpeg")
+
+
+@given(st.floats(min_value=3.0, max_value=8.0), st.sampled_from([24, 25, 30]))
+def test_duration_is_whole_frames_never_over_eight_seconds(duration, fps):
+    plan, _ = plan_canvas(still_info(), OUT, CanvasOptions(duration=duration, fps=fps), PRESET, "ffmpeg")
+    assert plan.frames / fps <= 8.0
+    assert abs(plan.frames / fps - duration) <= 1 / fps
+
+
+@given(st.integers(4, 2000), st.sampled_from(footage.LOOPS))
+def test_loop_shapes_fit_the_frame_budget(frames, loop):
+    shape = footage.loop_shape(loop, frames, 30, 1.0)
+    assert shape.out_frames <= frames and frames - shape.out_frames <= 1
+    if loop == "pingpong":
+        assert shape.out_frames == 2 * shape.source_frames - 2
+
+
+@given(st.integers(100, 9000), st.integers(100, 9000), st.floats(0, 1), st.floats(0, 1))
+def test_crop_box_is_inside_the_source_with_the_right_aspect(w, h, fx, fy):
+    x, y, cw, ch = still.crop_box((w, h), 9 / 16, (fx, fy))
+    assert 0 <= x and 0 <= y and x + cw <= w + 1e-6 and y + ch <= h + 1e-6
+    assert cw / ch == pytest.approx(9 / 16)
+    assert cw == pytest.approx(w) or ch == pytest.approx(h)
+
+
+@given(st.sampled_from(still.MOTIONS), st.integers(72, 240), st.floats(1.01, 1.5))
+def test_camera_windows_stay_inside_the_stage_and_loop(motion, frames, zoom):
+    stage = still.stage_size((1080, 1920), motion, zoom)
+    path = still.camera_path(motion, frames, zoom, stage)
+    for w in path:
+        h = w.width * stage[1] / stage[0]
+        assert w.cx - w.width / 2 >= -1e-6 and w.cx + w.width / 2 <= stage[0] + 1e-6
+        assert w.cy - h / 2 >= -1e-6 and w.cy + h / 2 <= stage[1] + 1e-6
+        assert w.width >= 1080 - 1e-6  # never zoomed past 1:1 (no upscaling of the stage)
+    assert len(path) == frames  # frame `frames` would repeat frame 0, so it is not rendered
