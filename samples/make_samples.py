@@ -39,7 +39,7 @@ def _ffmpeg(*args: str) -> None:
     subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-nostdin", "-y", *args], check=True)
 
 
-def footage(path: Path, seconds: int = 6) -> None:
+def footage(path: Path, seconds: int = 10) -> None:
     """Landscape 1080p footage with motion everywhere (moving gradients over a test pattern)."""
     _ffmpeg("-f", "lavfi", "-i", f"gradients=s=960x540:r=30:d={seconds}:speed=0.03:n=5:seed=3",
             "-f", "lavfi", "-i", f"testsrc2=s=960x540:r=30:d={seconds}",

@@ -20,6 +20,7 @@ HELP = f"""Spec-checked Spotify Canvas loops and Clips from stills and footage.
 Examples:
   mediakit canvas cover.png                 # push-in Canvas -> cover.canvas.mp4
   mediakit canvas live.mov --start 12 --loop pingpong
+  mediakit clip live.mov --captions lyrics.srt  # captioned Clip, audio at -14 LUFS
   mediakit validate *.mp4                   # check files before you upload
   mediakit validate renders/ --json         # one JSON report for a folder
   mediakit presets show canvas              # the rules and their sources
@@ -51,12 +52,13 @@ def cli(ctx: click.Context, ffmpeg: str | None, debug: bool, verbose: bool) -> N
 
 
 def _register() -> None:
-    from mediakit.cli import canvas, doctor, presets, validate
+    from mediakit.cli import canvas, clip, doctor, presets, validate
 
     cli.add_command(validate.validate)
     cli.add_command(presets.presets)
     cli.add_command(doctor.doctor)
     cli.add_command(canvas.canvas)
+    cli.add_command(clip.clip)
 
 
 _register()

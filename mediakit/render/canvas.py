@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import os
 import time
@@ -21,7 +22,16 @@ from mediakit.preset import Preset, resolve
 from mediakit.probe import MediaInfo, probe
 from mediakit.render import footage, still
 from mediakit.render.output import atomic_output, check_output, default_output
-from mediakit.render.plan import FPS_CHOICES, SIZES, X264_PRESETS, Encoding, Plan, compile_argv, size_cap_kbps
+from mediakit.render.plan import (
+    FPS_CHOICES,
+    SIZES,
+    X264_PRESETS,
+    Encoding,
+    Plan,
+    compile_argv,
+    raw_frames_input,
+    size_cap_kbps,
+)
 from mediakit.validate import FileReport, check
 
 log = logging.getLogger(__name__)
@@ -125,23 +135,14 @@ def _still_plan(info: MediaInfo, opts: CanvasOptions, out: tuple[int, int], fram
     motion = opts.motion
     stage = still.stage_size(out, motion, opts.zoom)
     _warn_upscale(info.still.width, info.still.height, stage, opts.fit, ctx)
-    pipe = ffmpeg.input("pipe:0", extra_options={"f": "rawvideo", "pix_fmt": "yuv420p",
-                                                 "video_size": f"{out[0]}x{out[1]}", "framerate": enc.fps})
-    stream = pipe.video.setparams(**footage.BT709)
+    stream = raw_frames_input(out, enc.fps).video.setparams(**footage.BT709)
     argv = compile_argv(stream.output(filename=str(target), extra_options={
         **enc.output_options(), "frames:v": frames, "an": True, "f": "mp4"}), ffmpeg_bin)
     color = _rgb(opts.color)
-
-    def frame_source() -> Iterator[bytes]:
-        rgb = still.load_rgb(info.path, stage)
-        staged, _ = still.fit_stage(rgb, stage, opts.fit, opts.focus, color)  # type: ignore[arg-type]
-        planes = still.rgb_to_yuv420(staged)
-        del rgb, staged
-        yield from still.yuv_frames(planes, still.camera_path(motion, frames, opts.zoom, stage), out)
-
     return Plan(argv=argv, output=target, frames=frames, seconds=frames / enc.fps,
                 note=f"frames: {frames} {motion} frames drawn by mediakit (subpixel warp) piped to ffmpeg",
-                frame_source=frame_source)
+                frame_source=functools.partial(still.motion_frames, info.path, out, motion, opts.zoom,
+                                               opts.fit, opts.focus, color, frames))  # type: ignore[arg-type]
 
 
 def _footage_plan(info: MediaInfo, opts: CanvasOptions, out: tuple[int, int], frames: int, enc: Encoding,

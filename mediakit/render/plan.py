@@ -66,3 +66,11 @@ def compile_argv(out: Any, ffmpeg_bin: str) -> tuple[str, ...]:
     argv = list(out.overwrite_output().compile())
     argv[0] = ffmpeg_bin
     return tuple(argv)
+
+
+def raw_frames_input(size: tuple[int, int], fps: int) -> Any:
+    """stdin as raw yuv420p frames (what mediakit draws for stills), for typed-ffmpeg graphs."""
+    import ffmpeg
+
+    return ffmpeg.input("pipe:0", extra_options={"f": "rawvideo", "pix_fmt": "yuv420p",
+                                                  "video_size": f"{size[0]}x{size[1]}", "framerate": fps})

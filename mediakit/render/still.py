@@ -218,3 +218,13 @@ def stage_size(out: tuple[int, int], motion: str, zoom: float) -> tuple[int, int
     factor = 1.0 if motion == "static" else zoom
     w = int(math.ceil(out[0] * factor / 2) * 2)
     return w, int(round(w * out[1] / out[0] / 2) * 2)
+
+
+def motion_frames(path: Path, out: tuple[int, int], motion: str, zoom: float, fit: Fit, focus: tuple[float, float],
+                  color: tuple[int, int, int], frames: int) -> Iterator[bytes]:
+    """Decode, fit and stage a still, then yield `frames` yuv420p frames of one loop of `motion`."""
+    stage = stage_size(out, motion, zoom)
+    staged, _ = fit_stage(load_rgb(path, stage), stage, fit, focus, color)
+    planes = rgb_to_yuv420(staged)
+    del staged
+    yield from yuv_frames(planes, camera_path(motion, frames, zoom, stage), out)

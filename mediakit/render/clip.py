@@ -1,0 +1,328 @@
+"""`render_clip`: a captioned 9:16 Spotify Clip with loudness-normalized audio, validated before it is kept."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import logging
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import ffmpeg
+
+from mediakit.errors import InputError, RenderError, UsageError
+from mediakit.ffmpeg.binary import ffmpeg_path
+from mediakit.ffmpeg.runner import Progress, run
+from mediakit.inputs import SAFE_INPUT_OPTIONS, display, file_url
+from mediakit.preset import Preset, resolve
+from mediakit.probe import MediaInfo, probe
+from mediakit.render import audio, footage, still
+from mediakit.render.output import atomic_output, check_output, default_output
+from mediakit.render.plan import FPS_CHOICES, X264_PRESETS, Encoding, Plan, compile_argv, raw_frames_input
+from mediakit.validate import FileReport, check
+
+log = logging.getLogger(__name__)
+
+CAPTION_STYLES = ("outline", "box", "karaoke")
+DEFAULT_FOOTAGE_SECONDS = 29.0  # as much of the footage as fits under the 30 s limit
+DEFAULT_STILL_SECONDS = 15.0
+
+
+@dataclass(frozen=True)
+class ClipOptions:
+    """Everything that shapes a clip; render defaults come from the clip preset."""
+
+    start: float = 0.0
+    duration: float | None = None
+    fit: str = "crop"
+    focus: tuple[float, float] = (0.5, 0.5)
+    color: str = "black"
+    motion: str = "push-in"
+    zoom: float = 1.08
+    audio: str | None = None
+    audio_start: float = 0.0
+    mix: float = 0.0
+    captions: str | None = None
+    text: str | None = None
+    at: tuple[float, float] | None = None
+    caption_style: str = "outline"
+    font: str | None = None
+    fps: int | None = None
+    crf: int | None = None
+    x264_preset: str | None = None
+    threads: int | None = None
+
+
+@dataclass(frozen=True)
+class ClipResult:
+    output: Path
+    source: str
+    options: ClipOptions
+    plan: Plan
+    report: FileReport | None
+    loudness: audio.OutputLoudness | None
+    warnings: tuple[str, ...]
+    caption_issues: tuple[Any, ...]
+    seconds: float
+    rendered: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "output": str(self.output), "source": self.source, "rendered": self.rendered,
+            "options": dataclasses.asdict(self.options), "command": self.plan.command_line(),
+            "frames": self.plan.frames, "duration": self.plan.seconds,
+            "loudness": dataclasses.asdict(self.loudness) if self.loudness else None,
+            "validation": self.report.as_dict() if self.report else None,
+            "caption_issues": [dataclasses.asdict(i) for i in self.caption_issues],
+            "warnings": list(self.warnings), "seconds": round(self.seconds, 3),
+        }
+
+
+def _frames(seconds: float, fps: int, lo: float, hi: float) -> int:
+    """Whole frames strictly inside (lo, hi) seconds, as the clip rule's open interval demands."""
+    frames = round(seconds * fps)
+    while frames / fps >= hi:
+        frames -= 1
+    while frames / fps <= lo:
+        frames += 1
+    return frames
+
+
+def _check_options(opts: ClipOptions, preset: Preset) -> int:
+    lo, hi, _, _ = preset.duration_limits()
+    fps = opts.fps or preset.render.fps
+    if fps not in FPS_CHOICES:
+        raise UsageError(f"--fps {fps} is not supported", "choose 24, 25 or 30")
+    if opts.duration is not None and not lo < opts.duration < hi:
+        raise UsageError(f"--duration {opts.duration:g} s is outside the clip range: longer than {lo:g} s and "
+                         f"shorter than {hi:g} s", f"choose a duration such as {lo + 2:g} or {hi - 1:g}")
+    if opts.caption_style not in CAPTION_STYLES:
+        raise UsageError(f"unknown caption style {opts.caption_style!r}", f"choose {', '.join(CAPTION_STYLES)}")
+    if opts.captions and opts.text:
+        raise UsageError("--captions and --text cannot be used together")
+    if opts.at is not None and not opts.text:
+        raise UsageError("--at goes with --text")
+    if not 0.0 <= opts.mix <= 1.0:
+        raise UsageError("--mix takes a level from 0 to 1", "0.2 keeps the footage's sound quietly under the track")
+    if opts.fit not in still.FITS:
+        raise UsageError(f"unknown fit {opts.fit!r}", f"choose one of {', '.join(still.FITS)}")
+    if opts.motion not in still.MOTIONS:
+        raise UsageError(f"unknown motion {opts.motion!r}", f"choose one of {', '.join(still.MOTIONS)}")
+    if (opts.x264_preset or preset.render.x264_preset) not in X264_PRESETS:
+        raise UsageError(f"unknown --x264-preset {opts.x264_preset}", f"choose one of {', '.join(X264_PRESETS)}")
+    if opts.start < 0 or opts.audio_start < 0:
+        raise UsageError("--start and --audio-start must not be negative")
+    return fps
+
+
+def _duration(info: MediaInfo, track: MediaInfo | None, opts: ClipOptions) -> float:
+    if opts.duration is not None:
+        wanted = opts.duration
+    elif info.kind == "image":
+        remaining = float(track.duration or 0) - opts.audio_start if track else DEFAULT_STILL_SECONDS
+        wanted = min(DEFAULT_STILL_SECONDS, remaining)
+    else:
+        wanted = min(DEFAULT_FOOTAGE_SECONDS, float(info.duration or 0) - opts.start)
+    if info.kind != "image":
+        available = float(info.duration or 0) - opts.start
+        if available + 0.02 < wanted or available <= 3.0:
+            raise InputError(f"{display(info.path)}: {max(available, 0):.2f} s of footage after --start "
+                             f"{opts.start:g}; a clip needs more than 3 s" +
+                             (f" ({wanted:g} s asked)" if opts.duration else ""),
+                             "use an earlier --start or a shorter --duration")
+    return wanted
+
+
+@dataclass
+class _Captions:
+    ass_path: Path | None
+    fonts_dir: Path | None
+    issues: tuple[Any, ...]
+    warnings: list[str]
+
+
+def _prepare_captions(opts: ClipOptions, preset: Preset, size: tuple[int, int], seconds: float,
+                      workdir: Path) -> _Captions:
+    """Cues -> lint -> ASS written into `workdir` (a safe name, so no path ever needs filter escaping twice)."""
+    if not opts.captions and not opts.text:
+        return _Captions(None, None, (), [])
+    from mediakit import captions
+    from mediakit.fonts import CAPTION_FONT, CAPTION_FONT_NAME, FONT_DIR
+
+    if opts.captions:
+        cues = captions.retime(captions.load_captions(opts.captions), opts.start, seconds)
+    else:
+        cues = captions.single_caption(opts.text or "", opts.at, seconds)
+    issues = tuple(captions.lint(cues, preset.captions, (0.0, seconds))) if preset.captions else ()
+    font_path, font_name, fonts_dir = CAPTION_FONT, CAPTION_FONT_NAME, FONT_DIR
+    if opts.font:
+        font_path, font_name, fonts_dir = _user_font(Path(opts.font), workdir)
+    warnings = []
+    missing = captions.missing_glyphs(cues, font_path)
+    if missing:
+        sample = "".join(sorted(missing))[:12]
+        warnings.append(f"the caption font has no glyphs for {len(missing)} character(s) ({sample}): "
+                        "they will show as boxes; pass --font with a font that has them")
+    ass_text = captions.to_ass(cues, size=size, safe_zone=preset.safe_zone, style=opts.caption_style,
+                               font_name=font_name, font_path=font_path)
+    ass_path = workdir / "captions.ass"
+    ass_path.write_text(ass_text, encoding="utf-8")
+    return _Captions(ass_path, fonts_dir, issues, warnings)
+
+
+def _user_font(path: Path, workdir: Path) -> tuple[Path, str, Path]:
+    from PIL import ImageFont
+
+    try:
+        family = ImageFont.truetype(str(path), 20).getname()[0]
+    except OSError:
+        raise InputError(f"{display(path)}: not a font file Pillow and libass can read", "use a .ttf or .otf") from None
+    fonts = workdir / "fonts"
+    fonts.mkdir()
+    copy = fonts / ("font" + path.suffix.lower())
+    shutil.copyfile(path, copy)
+    return copy, str(family), fonts
+
+
+def render_clip(
+    source: str | os.PathLike[str],
+    output: str | os.PathLike[str] | None = None,
+    options: ClipOptions | None = None,
+    *,
+    overwrite: bool = False,
+    dry_run: bool = False,
+    preset: str = "spotify-clip",
+    ffmpeg_bin: str | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> ClipResult:
+    """Render `source` (footage, or a still with `audio`) to a Spotify Clip, normalize it and validate it."""
+    started = time.monotonic()
+    opts = options or ClipOptions()
+    profile = resolve(preset)
+    fps = _check_options(opts, profile)
+    info = probe(source)
+    if info.damage:
+        raise InputError(f"{display(info.path)}: {info.damage[0]}", "export or download it again")
+    if info.kind == "audio":
+        raise InputError(f"{display(info.path)}: has no video stream", "use footage, or a still with --audio")
+    track = probe(opts.audio) if opts.audio else None
+    if track is not None and not track.audio:
+        raise InputError(f"{display(track.path)}: has no audio stream", "--audio takes a song or sound file")
+    if not info.audio and track is None:
+        raise InputError(f"{display(info.path)}: has no audio, and Clips need sound",
+                         f"add a track: mediakit clip {display(info.path.name)} --audio song.wav")
+    target = check_output(Path(output) if output else default_output(info.path, ".clip.mp4"), info.path, overwrite)
+    lo, hi, _, _ = profile.duration_limits()
+    frames = _frames(_duration(info, track, opts), fps, lo, hi)
+    seconds = frames / fps
+    binary = ffmpeg_path(ffmpeg_bin)
+    size = (profile.render.width, profile.render.height)
+    warnings: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="mediakit-clip-") as work:
+        caps = _prepare_captions(opts, profile, size, seconds, Path(work))
+        warnings += caps.warnings
+        enc = Encoding(crf=profile.render.crf if opts.crf is None else opts.crf,
+                       preset=opts.x264_preset or profile.render.x264_preset, fps=fps, threads=opts.threads)
+        graph = _Graph(info, track, opts, size, frames, seconds, enc, caps, warnings)
+        graph.target_lufs = profile.render.loudness if profile.render.loudness is not None else -14.0
+        graph.true_peak = profile.render.true_peak if profile.render.true_peak is not None else -1.0
+        final_argv = graph.argv(target, binary, loudness=None)
+        plan = Plan(argv=final_argv, output=target, frames=frames, seconds=seconds,
+                    note="two passes: loudness measured first, then rendered with the measured gain",
+                    frame_source=graph.frame_source)
+        if dry_run:
+            return ClipResult(target, str(info.path), opts, plan, None, None, tuple(warnings), caps.issues,
+                              time.monotonic() - started, rendered=False)
+        measured = audio.measure(graph.measure_argv(binary))
+        with atomic_output(target) as tmp:
+            run(graph.argv(tmp, binary, loudness=measured), frames=graph.frame_source() if graph.frame_source
+                else None, on_progress=on_progress)
+            report, loud = _self_check(tmp, target, profile, binary)
+    if profile.render.loudness is not None and abs(loud.integrated - profile.render.loudness) > 1.0:
+        warnings.append(f"loudness came out at {loud.integrated:.1f} LUFS (target {profile.render.loudness:g})")
+    return ClipResult(target, str(info.path), opts, plan, report, loud, tuple(warnings), caps.issues,
+                      time.monotonic() - started, rendered=True)
+
+
+class _Graph:
+    """Builds the measuring argv (audio only) and the rendering argv from the same inputs and chains."""
+
+    def __init__(self, info: MediaInfo, track: MediaInfo | None, opts: ClipOptions, size: tuple[int, int],
+                 frames: int, seconds: float, enc: Encoding, caps: _Captions, warnings: list[str]) -> None:
+        self.info, self.track, self.opts, self.size = info, track, opts, size
+        self.frames, self.seconds, self.enc, self.caps = frames, seconds, enc, caps
+        self.frame_source: Callable[[], Any] | None = None
+        self.target_lufs, self.true_peak = -14.0, -1.0
+        if info.kind == "image":
+            assert info.still is not None
+            from mediakit.render.canvas import _rgb
+
+            self.frame_source = functools.partial(
+                still.motion_frames, info.path, size, opts.motion, opts.zoom, opts.fit, opts.focus,  # type: ignore[arg-type]
+                _rgb(opts.color), frames)
+        video = info.primary_video
+        if video is not None and video.hdr:
+            warnings.append(f"{video.hdr} HDR footage tone-mapped to SDR BT.709")
+        if video is not None and video.constant_rate is False:
+            warnings.append("variable frame rate footage converted to a constant frame rate")
+
+    def _inputs(self, with_video: bool) -> tuple[Any | None, list[tuple[Any, float]]]:
+        slack = self.seconds + 0.5
+        main = None
+        sources: list[tuple[Any, float]] = []
+        if self.info.kind == "image":
+            if with_video:
+                main = raw_frames_input(self.size, self.enc.fps)
+        else:
+            main = footage.source_stream(self.info, self.opts.start, slack)
+        if self.track is not None:
+            kwargs: dict[str, Any] = {"t": round(slack, 4)}
+            if self.opts.audio_start > 0:
+                kwargs["ss"] = round(self.opts.audio_start, 4)
+            song = ffmpeg.input(file_url(self.track.path), extra_options=dict(SAFE_INPUT_OPTIONS), **kwargs)
+            sources.append((song.audio, 1.0))
+        if self.info.audio and main is not None and (self.track is None or self.opts.mix > 0):
+            sources.append((main.audio, 1.0 if self.track is None else self.opts.mix))
+        return main, sources
+
+    def measure_argv(self, binary: str) -> tuple[str, ...]:
+        _, sources = self._inputs(with_video=False)
+        return audio.measure_argv(audio.mixed(sources, self.seconds), binary)
+
+    def argv(self, target: Path, binary: str, loudness: audio.Loudness | None) -> tuple[str, ...]:
+        main, sources = self._inputs(with_video=True)
+        assert main is not None
+        a = audio.mixed(sources, self.seconds)
+        if loudness is not None:
+            a = audio.normalized(a, loudness, self.target_lufs, self.true_peak)
+        v = main.video
+        if self.info.kind != "image":
+            video = self.info.primary_video
+            assert video is not None
+            v = footage.fit_video(v, video, self.size, self.opts.fit, self.opts.focus, self.opts.color,
+                                  self.enc.fps)
+            v = footage.to_sdr_420(v, video.hdr is not None)
+        if self.caps.ass_path is not None:
+            v = v.ass(filename=str(self.caps.ass_path), fontsdir=str(self.caps.fonts_dir))
+        v = v.format(pix_fmts="yuv420p").setparams(**footage.BT709)
+        out = ffmpeg.output(v, a, filename=str(target), extra_options={
+            **self.enc.output_options(), "frames:v": self.frames, "c:a": "aac", "b:a": "192k",
+            "ar": audio.SAMPLE_RATE, "ac": 2, "t": round(self.seconds, 4), "sn": True, "dn": True, "f": "mp4"})
+        return compile_argv(out, binary)
+
+
+def _self_check(tmp: Path, target: Path, profile: Preset, binary: str) -> tuple[FileReport, audio.OutputLoudness]:
+    rendered = probe(tmp)
+    findings = check(rendered, profile)
+    report = FileReport(str(target), profile.name, "rendered by mediakit", findings, media=rendered)
+    errors = [f for f in findings if f.severity == "error"]
+    if errors:
+        raise RenderError(f"the rendered clip fails its own validation: {errors[0].message}",
+                          "please report this as a bug, with the command you ran")
+    return report, audio.output_loudness(tmp, binary)
