@@ -132,10 +132,9 @@ def _duration(info: MediaInfo, track: MediaInfo | None, opts: ClipOptions) -> fl
     if info.kind != "image":
         available = float(info.duration or 0) - opts.start
         if available + 0.02 < wanted or available <= 3.0:
+            needed = f"a {wanted:g} s clip needs {wanted:g} s" if opts.duration else "a clip needs more than 3 s"
             raise InputError(f"{display(info.path)}: {max(available, 0):.2f} s of footage after --start "
-                             f"{opts.start:g}; a clip needs more than 3 s" +
-                             (f" ({wanted:g} s asked)" if opts.duration else ""),
-                             "use an earlier --start or a shorter --duration")
+                             f"{opts.start:g}; {needed}", "use an earlier --start or a shorter --duration")
     return wanted
 
 
