@@ -40,7 +40,9 @@ def sheet(video: Path, title: str) -> Image.Image:
     for k, (text, im) in enumerate(tiles):
         x = pad + k * (THUMB[0] + pad)
         out.paste(im.resize(THUMB), (x, 20 + pad))
-        draw.text((x, 20 + pad + THUMB[1] + 3), text, fill="#9cf" if k == len(tiles) - 1 else "#ccc", font=font)
+        draw.text(
+            (x, 20 + pad + THUMB[1] + 3), text, fill="#9cf" if k == len(tiles) - 1 else "#ccc", font=font
+        )
     return out
 
 

@@ -41,16 +41,44 @@ def _ffmpeg(*args: str) -> None:
 
 def footage(path: Path, seconds: int = 10) -> None:
     """Landscape 1080p footage with motion everywhere (moving gradients over a test pattern)."""
-    _ffmpeg("-f", "lavfi", "-i", f"gradients=s=960x540:r=30:d={seconds}:speed=0.03:n=5:seed=3",
-            "-f", "lavfi", "-i", f"testsrc2=s=960x540:r=30:d={seconds}",
-            "-filter_complex", "[0][1]blend=all_mode=softlight,scale=1920:1080,format=yuv420p",
-            "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", str(path))
+    _ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        f"gradients=s=960x540:r=30:d={seconds}:speed=0.03:n=5:seed=3",
+        "-f",
+        "lavfi",
+        "-i",
+        f"testsrc2=s=960x540:r=30:d={seconds}",
+        "-filter_complex",
+        "[0][1]blend=all_mode=softlight,scale=1920:1080,format=yuv420p",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        "-crf",
+        "23",
+        str(path),
+    )
 
 
 def ready_canvas(path: Path) -> None:
     """A small canvas that already meets the spec (720x1280, 4 s, 30 fps, H.264, no audio)."""
-    _ffmpeg("-f", "lavfi", "-i", "testsrc2=s=720x1280:r=30:d=4", "-c:v", "libx264", "-preset", "veryfast",
-            "-pix_fmt", "yuv420p", "-movflags", "+faststart", str(path))
+    _ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=s=720x1280:r=30:d=4",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        "-pix_fmt",
+        "yuv420p",
+        "-movflags",
+        "+faststart",
+        str(path),
+    )
 
 
 def main() -> None:

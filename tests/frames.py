@@ -16,7 +16,7 @@ def gray_frames(path: Path, width: int | None = None) -> list[np.ndarray]:
         for frame in c.decode(video=0):
             a = frame.to_ndarray(format="gray")
             if width and a.shape[1] != width:
-                height = int(round(a.shape[0] * width / a.shape[1]))
+                height = round(a.shape[0] * width / a.shape[1])
                 a = cv2.resize(a, (width, height), interpolation=cv2.INTER_AREA)
             out.append(a.astype(np.float32))
     return out
@@ -34,6 +34,8 @@ def yuv_planes(path: Path, index: int = 0) -> tuple[np.ndarray, np.ndarray, np.n
     with av.open(str(path)) as c:
         for i, frame in enumerate(c.decode(video=0)):
             if i == index:
-                return tuple(np.frombuffer(p, np.uint8).reshape(-1, p.line_size)[:, : p.width].copy()  # type: ignore[return-value]
-                             for p in frame.planes)
+                return tuple(
+                    np.frombuffer(p, np.uint8).reshape(-1, p.line_size)[:, : p.width].copy()  # type: ignore[return-value]
+                    for p in frame.planes
+                )
     raise IndexError(index)

@@ -39,19 +39,49 @@ def _focus(ctx: click.Context, param: click.Parameter, value: str) -> tuple[floa
 
 @click.command(help=HELP)
 @click.argument("source", type=click.Path(dir_okay=False, path_type=str))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=str),
-              help="Output file (default: <stem>.canvas.mp4 next to the input).")
-@click.option("--motion", type=click.Choice(["push-in", "pull-out", "drift", "static"]), default="push-in",
-              show_default=True, help="Camera move for stills.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=str),
+    help="Output file (default: <stem>.canvas.mp4 next to the input).",
+)
+@click.option(
+    "--motion",
+    type=click.Choice(["push-in", "pull-out", "drift", "static"]),
+    default="push-in",
+    show_default=True,
+    help="Camera move for stills.",
+)
 @click.option("--zoom", type=float, default=1.12, show_default=True, help="Strength of the move (1.0-1.5).")
-@click.option("--fit", type=click.Choice(["crop", "blur", "pad"]), default="crop", show_default=True,
-              help="How a source that is not 9:16 fills the frame.")
-@click.option("--focus", default="0.5,0.5", callback=_focus, show_default=True,
-              help="X,Y (0-1) of the point kept in frame when cropping.")
+@click.option(
+    "--fit",
+    type=click.Choice(["crop", "blur", "pad"]),
+    default="crop",
+    show_default=True,
+    help="How a source that is not 9:16 fills the frame.",
+)
+@click.option(
+    "--focus",
+    default="0.5,0.5",
+    callback=_focus,
+    show_default=True,
+    help="X,Y (0-1) of the point kept in frame when cropping.",
+)
 @click.option("--color", default="black", show_default=True, help="Bar colour for --fit pad.")
-@click.option("--loop", type=click.Choice(["pingpong", "crossfade", "cut"]), default="pingpong",
-              show_default=True, help="Loop for footage: forwards-backwards, dissolve, or hard cut.")
-@click.option("--crossfade", type=float, default=1.0, show_default=True, help="Dissolve length for --loop crossfade (s).")
+@click.option(
+    "--loop",
+    type=click.Choice(["pingpong", "crossfade", "cut"]),
+    default="pingpong",
+    show_default=True,
+    help="Loop for footage: forwards-backwards, dissolve, or hard cut.",
+)
+@click.option(
+    "--crossfade",
+    type=float,
+    default=1.0,
+    show_default=True,
+    help="Dissolve length for --loop crossfade (s).",
+)
 @click.option("--start", type=float, default=0.0, show_default=True, help="Where the footage starts (s).")
 @click.option("--duration", type=float, default=None, help="Canvas length, 3-8 s  [default: 7]")
 @click.option("--fps", type=click.Choice(["24", "25", "30"]), default="30", show_default=True)
@@ -64,20 +94,59 @@ def _focus(ctx: click.Context, param: click.Parameter, value: str) -> tuple[floa
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON document.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 @click.pass_obj
-def canvas(settings: object, source: str, output: str | None, motion: str, zoom: float, fit: str,
-           focus: tuple[float, float], color: str, loop: str, crossfade: float, start: float,
-           duration: float | None, fps: str, size: str, crf: int | None, x264_preset: str | None, fmt: str,
-           overwrite: bool, dry_run: bool, as_json: bool, quiet: bool) -> None:
+def canvas(
+    settings: object,
+    source: str,
+    output: str | None,
+    motion: str,
+    zoom: float,
+    fit: str,
+    focus: tuple[float, float],
+    color: str,
+    loop: str,
+    crossfade: float,
+    start: float,
+    duration: float | None,
+    fps: str,
+    size: str,
+    crf: int | None,
+    x264_preset: str | None,
+    fmt: str,
+    overwrite: bool,
+    dry_run: bool,
+    as_json: bool,
+    quiet: bool,
+) -> None:
     from mediakit.cli.progress import progress_bar
     from mediakit.render.canvas import CanvasOptions, render_canvas
 
-    options = CanvasOptions(motion=motion, zoom=zoom, fit=fit, focus=focus, color=color, loop=loop,
-                            crossfade=crossfade, start=start, duration=duration, fps=int(fps), size=size, crf=crf,
-                            x264_preset=x264_preset, format=fmt)
+    options = CanvasOptions(
+        motion=motion,
+        zoom=zoom,
+        fit=fit,
+        focus=focus,
+        color=color,
+        loop=loop,
+        crossfade=crossfade,
+        start=start,
+        duration=duration,
+        fps=int(fps),
+        size=size,
+        crf=crf,
+        x264_preset=x264_preset,
+        format=fmt,
+    )
     seconds = duration if duration is not None else 7.0
     with progress_bar("rendering canvas", seconds, enabled=not (quiet or as_json or dry_run)) as update:
-        result = render_canvas(source, output, options, overwrite=overwrite, dry_run=dry_run,
-                               ffmpeg_bin=getattr(settings, "ffmpeg", None), on_progress=update)
+        result = render_canvas(
+            source,
+            output,
+            options,
+            overwrite=overwrite,
+            dry_run=dry_run,
+            ffmpeg_bin=getattr(settings, "ffmpeg", None),
+            on_progress=update,
+        )
     if as_json:
         emit_json(result.as_dict())
         return
@@ -92,7 +161,9 @@ def canvas(settings: object, source: str, output: str | None, motion: str, zoom:
         verdict = report.verdict() if report else "pass"
         media = report.media if report else None
         size_mb = f", {media.size_bytes / 1e6:.1f} MB" if media else ""
-        stdout.print(f"[green]✓[/] {escape(str(result.output))}  ({result.plan.frames} frames, "
-                     f"{result.plan.seconds:g} s{size_mb}, validation: {verdict}, {result.seconds:.1f} s)")
+        stdout.print(
+            f"[green]✓[/] {escape(str(result.output))}  ({result.plan.frames} frames, "
+            f"{result.plan.seconds:g} s{size_mb}, validation: {verdict}, {result.seconds:.1f} s)"
+        )
         for f in report.findings if report else ():
             stdout.print(f"    [yellow]{f.severity}[/] {f.rule}: {escape(f.message)} → {escape(f.hint)}")

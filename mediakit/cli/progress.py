@@ -10,17 +10,25 @@ from mediakit.ffmpeg.runner import Progress
 
 
 @contextlib.contextmanager
-def progress_bar(label: str, total_seconds: float | None,
-                 enabled: bool) -> Iterator[Callable[[Progress], None] | None]:
+def progress_bar(
+    label: str, total_seconds: float | None, enabled: bool
+) -> Iterator[Callable[[Progress], None] | None]:
     if not enabled or not sys.stderr.isatty():
         yield None
         return
-    from rich.progress import BarColumn, Progress as Bar, TaskProgressColumn, TextColumn, TimeRemainingColumn
+    from rich.progress import BarColumn, TaskProgressColumn, TextColumn, TimeRemainingColumn
+    from rich.progress import Progress as Bar
 
     from mediakit.cli.output import stderr
 
-    with Bar(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn(),
-             console=stderr, transient=True) as bar:
+    with Bar(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeRemainingColumn(),
+        console=stderr,
+        transient=True,
+    ) as bar:
         task = bar.add_task(label, total=total_seconds or None)
 
         def update(p: Progress) -> None:

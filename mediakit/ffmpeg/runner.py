@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shlex
@@ -46,11 +47,12 @@ def _encode(arg: str) -> bytes:
 def _summary(stderr: str) -> str:
     """The most telling line of ffmpeg's stderr, for a one-line error message."""
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    telling = ("error", "invalid", "not ", "no such", "unable", "cannot", "failed")
+    generic = ("conversion failed", "error opening output files")
     for line in reversed(lines):
         lowered = line.lower()
-        if any(word in lowered for word in ("error", "invalid", "not ", "no such", "unable", "cannot", "failed")):
-            if not lowered.startswith(("conversion failed", "error opening output files")):
-                return line
+        if any(word in lowered for word in telling) and not lowered.startswith(generic):
+            return line
     return lines[-1] if lines else "no message"
 
 
@@ -145,10 +147,8 @@ def run(
         for thread in readers:
             thread.join(timeout=5)
         if proc.stdin and not proc.stdin.closed:
-            try:
+            with contextlib.suppress(BrokenPipeError):
                 proc.stdin.close()
-            except BrokenPipeError:
-                pass
     stderr = b"".join(stderr_lines).decode("utf-8", "replace")
     seconds = time.monotonic() - started
     if timed_out.is_set():

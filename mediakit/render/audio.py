@@ -42,17 +42,23 @@ def mixed(sources: list[tuple[Any, float]], seconds: float) -> Any:
     """
     streams = []
     for stream, gain in sources:
-        a = (stream.aresample(sample_rate=SAMPLE_RATE)
-             .aformat(sample_fmts="fltp", channel_layouts="stereo")
-             .asetpts(expr="PTS-STARTPTS"))
+        a = (
+            stream.aresample(sample_rate=SAMPLE_RATE)
+            .aformat(sample_fmts="fltp", channel_layouts="stereo")
+            .asetpts(expr="PTS-STARTPTS")
+        )
         if gain != 1.0:
             a = a.volume(volume=round(gain, 4))
         streams.append(a)
-    a = streams[0] if len(streams) == 1 else ffmpeg.filters.amix(*streams, inputs=len(streams), duration="longest",
-                                                                 normalize=False)
+    a = (
+        streams[0]
+        if len(streams) == 1
+        else ffmpeg.filters.amix(*streams, inputs=len(streams), duration="longest", normalize=False)
+    )
     a = a.apad(whole_dur=round(seconds, 4)).atrim(end=round(seconds, 4)).asetpts(expr="PTS-STARTPTS")
-    return (a.afade(type="in", duration=FADE_IN)
-            .afade(type="out", start_time=round(max(0.0, seconds - FADE_OUT), 4), duration=FADE_OUT))
+    return a.afade(type="in", duration=FADE_IN).afade(
+        type="out", start_time=round(max(0.0, seconds - FADE_OUT), 4), duration=FADE_OUT
+    )
 
 
 def measure_argv(audio: Any, ffmpeg_bin: str) -> tuple[str, ...]:
@@ -70,9 +76,13 @@ def measure(argv: tuple[str, ...]) -> Loudness:
         raise FFmpegFailed("ffmpeg's loudness measurement printed no result")
     data = json.loads(match.group(0))
     try:
-        return Loudness(integrated=float(data["input_i"]), true_peak=float(data["input_tp"]),
-                        lra=float(data["input_lra"]), threshold=float(data["input_thresh"]),
-                        offset=float(data["target_offset"]))
+        return Loudness(
+            integrated=float(data["input_i"]),
+            true_peak=float(data["input_tp"]),
+            lra=float(data["input_lra"]),
+            threshold=float(data["input_thresh"]),
+            offset=float(data["target_offset"]),
+        )
     except (KeyError, ValueError):
         # "-inf" for digital silence parses as a float; anything else unexpected is ffmpeg's fault.
         raise FFmpegFailed(f"unexpected loudness measurement: {data}") from None
@@ -86,13 +96,22 @@ def normalized(audio: Any, measured: Loudness, target: float, true_peak: float) 
     also leaves linear mode. The ceiling is set 0.5 dB under the spec so AAC's overshoot stays under it.
     """
     if measured.integrated < SILENCE_LUFS:
-        raise InputError(f"the audio is silent ({measured.integrated:.0f} LUFS)",
-                         "add a track: --audio song.wav (or raise the footage's level)")
+        raise InputError(
+            f"the audio is silent ({measured.integrated:.0f} LUFS)",
+            "add a track: --audio song.wav (or raise the footage's level)",
+        )
     lra = min(50.0, max(11.0, measured.lra + 1.0))
-    return (audio.loudnorm(I=target, TP=true_peak - 0.5, LRA=lra, measured_I=measured.integrated,
-                           measured_TP=measured.true_peak, measured_LRA=measured.lra,
-                           measured_thresh=measured.threshold, offset=measured.offset, linear=True)
-            .aresample(sample_rate=SAMPLE_RATE))
+    return audio.loudnorm(
+        I=target,
+        TP=true_peak - 0.5,
+        LRA=lra,
+        measured_I=measured.integrated,
+        measured_TP=measured.true_peak,
+        measured_LRA=measured.lra,
+        measured_thresh=measured.threshold,
+        offset=measured.offset,
+        linear=True,
+    ).aresample(sample_rate=SAMPLE_RATE)
 
 
 @dataclass(frozen=True)
@@ -105,11 +124,13 @@ def output_loudness(path: Path, ffmpeg_bin: str) -> OutputLoudness:
     """Integrated loudness and true peak of a finished file (ebur128: a different meter from loudnorm)."""
     src = ffmpeg.input(file_url(path), extra_options=dict(SAFE_INPUT_OPTIONS))
     # typed-ffmpeg types ebur128 as multi-output (it can draw video too); used as a plain audio filter here.
-    out = ffmpeg.afilter(src.audio, name="ebur128", peak="true").output(filename="-", extra_options={"f": "null", "vn": True})
+    out = ffmpeg.afilter(src.audio, name="ebur128", peak="true").output(
+        filename="-", extra_options={"f": "null", "vn": True}
+    )
     argv = list(out.compile())
     argv[0] = ffmpeg_bin
     stderr = run(argv).stderr
-    summary = stderr[stderr.rfind("Summary:"):]
+    summary = stderr[stderr.rfind("Summary:") :]
     i = re.search(r"I:\s+(-?[\d.]+|-inf)\s+LUFS", summary)
     tp = re.search(r"Peak:\s+(-?[\d.]+|-inf)\s+dBFS", summary)
     if not i or not tp:

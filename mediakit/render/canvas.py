@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import ffmpeg
-
 from mediakit.errors import InputError, RenderError, UsageError
 from mediakit.ffmpeg.binary import ffmpeg_path
 from mediakit.ffmpeg.runner import Progress, run
@@ -72,11 +70,17 @@ class CanvasResult:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "output": str(self.output), "source": self.source, "kind": self.kind, "rendered": self.rendered,
-            "options": dataclasses.asdict(self.options), "command": self.plan.command_line(),
-            "frames": self.plan.frames, "duration": self.plan.seconds,
+            "output": str(self.output),
+            "source": self.source,
+            "kind": self.kind,
+            "rendered": self.rendered,
+            "options": dataclasses.asdict(self.options),
+            "command": self.plan.command_line(),
+            "frames": self.plan.frames,
+            "duration": self.plan.seconds,
             "validation": self.report.as_dict() if self.report else None,
-            "warnings": list(self.warnings), "seconds": round(self.seconds, 3),
+            "warnings": list(self.warnings),
+            "seconds": round(self.seconds, 3),
         }
 
 
@@ -93,8 +97,10 @@ def _check_options(opts: CanvasOptions, preset: Preset) -> tuple[int, int, float
         raise UsageError(f"--fps {fps} is not supported", "choose 24, 25 or 30")
     duration = preset.render.duration if opts.duration is None else opts.duration
     if not lo <= duration <= hi:
-        raise UsageError(f"--duration {duration:g} s is outside the canvas range {lo:g}-{hi:g} s",
-                         f"choose a duration from {lo:g} to {hi:g} seconds")
+        raise UsageError(
+            f"--duration {duration:g} s is outside the canvas range {lo:g}-{hi:g} s",
+            f"choose a duration from {lo:g} to {hi:g} seconds",
+        )
     frames = round(duration * fps)
     while frames / fps > hi:  # a whole number of frames, never over the limit (even by 1 ms)
         frames -= 1
@@ -105,16 +111,22 @@ def _check_options(opts: CanvasOptions, preset: Preset) -> tuple[int, int, float
     if opts.loop not in footage.LOOPS:
         raise UsageError(f"unknown loop {opts.loop!r}", f"choose one of {', '.join(footage.LOOPS)}")
     if not 1.0 <= opts.zoom <= 1.5:
-        raise UsageError(f"--zoom {opts.zoom:g} is outside 1.0-1.5", "1.05 is subtle, 1.12 the default, 1.3 strong")
+        raise UsageError(
+            f"--zoom {opts.zoom:g} is outside 1.0-1.5", "1.05 is subtle, 1.12 the default, 1.3 strong"
+        )
     if not all(0.0 <= f <= 1.0 for f in opts.focus):
-        raise UsageError("--focus takes X,Y between 0 and 1", "0.5,0.5 is the centre; 0.5,0.3 keeps the upper part")
+        raise UsageError(
+            "--focus takes X,Y between 0 and 1", "0.5,0.5 is the centre; 0.5,0.3 keeps the upper part"
+        )
     if opts.size not in SIZES:
         raise UsageError(f"--size {opts.size} is not supported", f"choose {' or '.join(SIZES)}")
     crf = preset.render.crf if opts.crf is None else opts.crf
     if not 0 <= crf <= 51:
         raise UsageError("--crf must be between 0 and 51", "lower is better quality; 18-23 is typical")
     if (opts.x264_preset or preset.render.x264_preset) not in X264_PRESETS:
-        raise UsageError(f"unknown --x264-preset {opts.x264_preset}", f"choose one of {', '.join(X264_PRESETS)}")
+        raise UsageError(
+            f"unknown --x264-preset {opts.x264_preset}", f"choose one of {', '.join(X264_PRESETS)}"
+        )
     if opts.format not in ("mp4", "jpg"):
         raise UsageError(f"unknown --format {opts.format}", "choose mp4 or jpg")
     if opts.start < 0 or opts.crossfade <= 0:
@@ -125,28 +137,60 @@ def _check_options(opts: CanvasOptions, preset: Preset) -> tuple[int, int, float
 def _encoding(opts: CanvasOptions, preset: Preset, fps: int, crf: int, seconds: float) -> Encoding:
     size_rule = next((r for r in preset.rules if r.check == "file-size"), None)
     cap = size_cap_kbps(size_rule.params["max_bytes"] if size_rule else None, seconds)
-    return Encoding(crf=crf, preset=opts.x264_preset or preset.render.x264_preset, fps=fps, max_kbps=cap,
-                    threads=opts.threads)
+    return Encoding(
+        crf=crf,
+        preset=opts.x264_preset or preset.render.x264_preset,
+        fps=fps,
+        max_kbps=cap,
+        threads=opts.threads,
+    )
 
 
-def _still_plan(info: MediaInfo, opts: CanvasOptions, out: tuple[int, int], frames: int, enc: Encoding,
-                target: Path, ffmpeg_bin: str, ctx: _Context) -> Plan:
+def _still_plan(
+    info: MediaInfo,
+    opts: CanvasOptions,
+    out: tuple[int, int],
+    frames: int,
+    enc: Encoding,
+    target: Path,
+    ffmpeg_bin: str,
+    ctx: _Context,
+) -> Plan:
     assert info.still is not None
     motion = opts.motion
     stage = still.stage_size(out, motion, opts.zoom)
     _warn_upscale(info.still.width, info.still.height, stage, opts.fit, ctx)
     stream = raw_frames_input(out, enc.fps).video.setparams(**footage.BT709)
-    argv = compile_argv(stream.output(filename=str(target), extra_options={
-        **enc.output_options(), "frames:v": frames, "an": True, "f": "mp4"}), ffmpeg_bin)
-    color = _rgb(opts.color)
-    return Plan(argv=argv, output=target, frames=frames, seconds=frames / enc.fps,
-                note=f"frames: {frames} {motion} frames drawn by mediakit (subpixel warp) piped to ffmpeg",
-                frame_source=functools.partial(still.motion_frames, info.path, out, motion, opts.zoom,
-                                               opts.fit, opts.focus, color, frames))  # type: ignore[arg-type]
+    argv = compile_argv(
+        stream.output(
+            filename=str(target),
+            extra_options={**enc.output_options(), "frames:v": frames, "an": True, "f": "mp4"},
+        ),
+        ffmpeg_bin,
+    )
+    color = parse_color(opts.color)
+    return Plan(
+        argv=argv,
+        output=target,
+        frames=frames,
+        seconds=frames / enc.fps,
+        note=f"frames: {frames} {motion} frames drawn by mediakit (subpixel warp) piped to ffmpeg",
+        frame_source=functools.partial(
+            still.motion_frames, info.path, out, motion, opts.zoom, opts.fit, opts.focus, color, frames
+        ),
+    )
 
 
-def _footage_plan(info: MediaInfo, opts: CanvasOptions, out: tuple[int, int], frames: int, enc: Encoding,
-                  target: Path, ffmpeg_bin: str, ctx: _Context) -> Plan:
+def _footage_plan(
+    info: MediaInfo,
+    opts: CanvasOptions,
+    out: tuple[int, int],
+    frames: int,
+    enc: Encoding,
+    target: Path,
+    ffmpeg_bin: str,
+    ctx: _Context,
+) -> Plan:
     video = info.primary_video
     if video is None:
         raise InputError(f"{display(info.path)}: has no video stream", "use a video or a still image")
@@ -154,12 +198,15 @@ def _footage_plan(info: MediaInfo, opts: CanvasOptions, out: tuple[int, int], fr
     needed = shape.source_frames / enc.fps
     available = float(info.duration or 0) - opts.start
     if opts.start > 0 and available <= 0:
-        raise UsageError(f"--start {opts.start:g} is past the end of the footage ({float(info.duration or 0):.2f} s)")
+        raise UsageError(
+            f"--start {opts.start:g} is past the end of the footage ({float(info.duration or 0):.2f} s)"
+        )
     if available + 0.5 / enc.fps < needed:
         raise InputError(
             f"{display(info.path)}: {available:.2f} s of footage after --start {opts.start:g}; "
             f"a {shape.out_frames / enc.fps:g} s {opts.loop} loop needs {needed:.2f} s",
-            "use an earlier --start or a shorter --duration")
+            "use an earlier --start or a shorter --duration",
+        )
     _warn_upscale(video.display_width, video.display_height, out, opts.fit, ctx)
     if video.hdr:
         ctx.warnings.append(f"{video.hdr} HDR footage tone-mapped to SDR BT.709")
@@ -169,37 +216,64 @@ def _footage_plan(info: MediaInfo, opts: CanvasOptions, out: tuple[int, int], fr
     v = footage.fit_video(src.video, video, out, opts.fit, opts.focus, opts.color, enc.fps)
     v = footage.to_sdr_420(v, video.hdr is not None)
     v = footage.build_loop(v, shape, enc.fps).setparams(**footage.BT709)
-    argv = compile_argv(v.output(filename=str(target), extra_options={
-        **enc.output_options(), "frames:v": shape.out_frames, "an": True, "sn": True, "dn": True, "f": "mp4"}),
-        ffmpeg_bin)
-    return Plan(argv=argv, output=target, frames=shape.out_frames, seconds=shape.out_frames / enc.fps,
-                note=f"{opts.loop} loop of {shape.source_frames} source frames")
+    argv = compile_argv(
+        v.output(
+            filename=str(target),
+            extra_options={
+                **enc.output_options(),
+                "frames:v": shape.out_frames,
+                "an": True,
+                "sn": True,
+                "dn": True,
+                "f": "mp4",
+            },
+        ),
+        ffmpeg_bin,
+    )
+    return Plan(
+        argv=argv,
+        output=target,
+        frames=shape.out_frames,
+        seconds=shape.out_frames / enc.fps,
+        note=f"{opts.loop} loop of {shape.source_frames} source frames",
+    )
 
 
-def _jpeg_plan(info: MediaInfo, opts: CanvasOptions, out: tuple[int, int], target: Path, ffmpeg_bin: str,
-               ctx: _Context) -> Plan:
+def _jpeg_plan(
+    info: MediaInfo, opts: CanvasOptions, out: tuple[int, int], target: Path, ffmpeg_bin: str, ctx: _Context
+) -> Plan:
     if info.still is not None:
         _warn_upscale(info.still.width, info.still.height, out, opts.fit, ctx)
-        color = _rgb(opts.color)
+        color = parse_color(opts.color)
 
         def write() -> Iterator[bytes]:
             from PIL import Image
 
-            staged, _ = still.fit_stage(still.load_rgb(info.path, out), out, opts.fit, opts.focus,
-                                        color)  # type: ignore[arg-type]
+            staged, _ = still.fit_stage(still.load_rgb(info.path, out), out, opts.fit, opts.focus, color)
             Image.fromarray(staged).save(target, "JPEG", quality=92, optimize=True)
             return iter(())
 
-        return Plan(argv=(), output=target, frames=1, seconds=0.0, note="JPEG written by mediakit (Pillow)",
-                    frame_source=write)
+        return Plan(
+            argv=(),
+            output=target,
+            frames=1,
+            seconds=0.0,
+            note="JPEG written by mediakit (Pillow)",
+            frame_source=write,
+        )
     video = info.primary_video
     if video is None:
         raise InputError(f"{display(info.path)}: has no video stream")
     src = footage.source_stream(info, opts.start, 1.0)
     v = footage.fit_video(src.video, video, out, opts.fit, opts.focus, opts.color, 30)
     v = footage.to_sdr_420(v, video.hdr is not None).scale(out_range="pc").format(pix_fmts="yuvj420p")
-    argv = compile_argv(v.output(filename=str(target), extra_options={
-        "frames:v": 1, "c:v": "mjpeg", "q:v": 2, "f": "image2", "update": 1}), ffmpeg_bin)
+    argv = compile_argv(
+        v.output(
+            filename=str(target),
+            extra_options={"frames:v": 1, "c:v": "mjpeg", "q:v": 2, "f": "image2", "update": 1},
+        ),
+        ffmpeg_bin,
+    )
     return Plan(argv=argv, output=target, frames=1, seconds=0.0, note="one frame as JPEG")
 
 
@@ -208,26 +282,30 @@ def _warn_upscale(width: int, height: int, out: tuple[int, int], fit: str, ctx: 
     kept_h = height if width / height >= aspect else width / aspect
     factor = out[1] / kept_h if fit == "crop" else min(out[0] / width, out[1] / height)
     if factor > 1.05:
-        ctx.warnings.append(f"the source ({width}x{height}) is upscaled {factor:.1f}x: use a larger image or "
-                            f"footage for a sharper canvas")
+        ctx.warnings.append(
+            f"the source ({width}x{height}) is upscaled {factor:.1f}x: use a larger image or "
+            f"footage for a sharper canvas"
+        )
 
 
-def _rgb(color: str) -> tuple[int, int, int]:
+def parse_color(color: str) -> tuple[int, int, int]:
     from PIL import ImageColor
 
     try:
-        return ImageColor.getrgb(color)[:3]  # type: ignore[return-value]
+        r, g, b = ImageColor.getrgb(color)[:3]
     except ValueError:
         raise UsageError(f"unknown colour {color!r}", "use a name (black) or #RRGGBB") from None
+    return (r, g, b)
 
 
-def plan_canvas(info: MediaInfo, target: Path, options: CanvasOptions, preset: Preset,
-                ffmpeg_bin: str) -> tuple[Plan, list[str]]:
+def plan_canvas(
+    info: MediaInfo, target: Path, options: CanvasOptions, preset: Preset, ffmpeg_bin: str
+) -> tuple[Plan, list[str]]:
     """The plan for one canvas (pure: reads nothing but `info`); also returns warnings for the user."""
     ctx = _Context()
     fps, frames, seconds, crf = _check_options(options, preset)
     if options.fit == "pad" or options.color != "black":
-        _rgb(options.color)
+        parse_color(options.color)
     out = SIZES[options.size]
     if options.format == "jpg":
         return _jpeg_plan(info, options, out, target, ffmpeg_bin, ctx), ctx.warnings
@@ -286,17 +364,36 @@ def render_canvas(
     binary = ffmpeg_path(ffmpeg_bin)
     plan, warnings = plan_canvas(info, target, opts, profile, binary)
     if dry_run:
-        return CanvasResult(target, str(info.path), info.kind, opts, plan, None, tuple(warnings),
-                            time.monotonic() - started, rendered=False)
+        return CanvasResult(
+            target,
+            str(info.path),
+            info.kind,
+            opts,
+            plan,
+            None,
+            tuple(warnings),
+            time.monotonic() - started,
+            rendered=False,
+        )
     with atomic_output(target) as tmp:
-        tmp_plan = dataclasses.replace(plan, argv=tuple(str(tmp) if a == str(target) else a for a in plan.argv),
-                                       output=tmp)
+        tmp_plan = dataclasses.replace(
+            plan, argv=tuple(str(tmp) if a == str(target) else a for a in plan.argv), output=tmp
+        )
         if not plan.argv:
             tmp_plan = _jpeg_plan(info, opts, SIZES[opts.size], tmp, binary, _Context())
         execute(tmp_plan, on_progress)
         report = _self_check(tmp, target, profile)
-    return CanvasResult(target, str(info.path), info.kind, opts, plan, report, tuple(warnings),
-                        time.monotonic() - started, rendered=True)
+    return CanvasResult(
+        target,
+        str(info.path),
+        info.kind,
+        opts,
+        plan,
+        report,
+        tuple(warnings),
+        time.monotonic() - started,
+        rendered=True,
+    )
 
 
 def _self_check(tmp: Path, target: Path, profile: Preset) -> FileReport:
@@ -305,7 +402,8 @@ def _self_check(tmp: Path, target: Path, profile: Preset) -> FileReport:
     report = FileReport(str(target), profile.name, "rendered by mediakit", findings, media=rendered)
     errors = [f for f in findings if f.severity == "error"]
     if errors:
-        raise RenderError(f"the rendered canvas fails its own validation: {errors[0].message}",
-                          "please report this as a bug, with the command you ran")
+        raise RenderError(
+            f"the rendered canvas fails its own validation: {errors[0].message}",
+            "please report this as a bug, with the command you ran",
+        )
     return report
-

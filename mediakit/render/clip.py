@@ -1,4 +1,4 @@
-"""`render_clip`: a captioned 9:16 Spotify Clip with loudness-normalized audio, validated before it is kept."""
+"""`render_clip`: a captioned 9:16 Spotify Clip with normalized audio, validated before it is kept."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from mediakit.inputs import SAFE_INPUT_OPTIONS, display, file_url
 from mediakit.preset import Preset, resolve
 from mediakit.probe import MediaInfo, probe
 from mediakit.render import audio, footage, still
+from mediakit.render.canvas import parse_color
 from mediakit.render.output import atomic_output, check_output, default_output
 from mediakit.render.plan import FPS_CHOICES, X264_PRESETS, Encoding, Plan, compile_argv, raw_frames_input
 from mediakit.validate import FileReport, check
@@ -74,13 +75,18 @@ class ClipResult:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "output": str(self.output), "source": self.source, "rendered": self.rendered,
-            "options": dataclasses.asdict(self.options), "command": self.plan.command_line(),
-            "frames": self.plan.frames, "duration": self.plan.seconds,
+            "output": str(self.output),
+            "source": self.source,
+            "rendered": self.rendered,
+            "options": dataclasses.asdict(self.options),
+            "command": self.plan.command_line(),
+            "frames": self.plan.frames,
+            "duration": self.plan.seconds,
             "loudness": dataclasses.asdict(self.loudness) if self.loudness else None,
             "validation": self.report.as_dict() if self.report else None,
             "caption_issues": [dataclasses.asdict(i) for i in self.caption_issues],
-            "warnings": list(self.warnings), "seconds": round(self.seconds, 3),
+            "warnings": list(self.warnings),
+            "seconds": round(self.seconds, 3),
         }
 
 
@@ -100,22 +106,31 @@ def _check_options(opts: ClipOptions, preset: Preset) -> int:
     if fps not in FPS_CHOICES:
         raise UsageError(f"--fps {fps} is not supported", "choose 24, 25 or 30")
     if opts.duration is not None and not lo < opts.duration < hi:
-        raise UsageError(f"--duration {opts.duration:g} s is outside the clip range: longer than {lo:g} s and "
-                         f"shorter than {hi:g} s", f"choose a duration such as {lo + 2:g} or {hi - 1:g}")
+        raise UsageError(
+            f"--duration {opts.duration:g} s is outside the clip range: longer than {lo:g} s and "
+            f"shorter than {hi:g} s",
+            f"choose a duration such as {lo + 2:g} or {hi - 1:g}",
+        )
     if opts.caption_style not in CAPTION_STYLES:
-        raise UsageError(f"unknown caption style {opts.caption_style!r}", f"choose {', '.join(CAPTION_STYLES)}")
+        raise UsageError(
+            f"unknown caption style {opts.caption_style!r}", f"choose {', '.join(CAPTION_STYLES)}"
+        )
     if opts.captions and opts.text:
         raise UsageError("--captions and --text cannot be used together")
     if opts.at is not None and not opts.text:
         raise UsageError("--at goes with --text")
     if not 0.0 <= opts.mix <= 1.0:
-        raise UsageError("--mix takes a level from 0 to 1", "0.2 keeps the footage's sound quietly under the track")
+        raise UsageError(
+            "--mix takes a level from 0 to 1", "0.2 keeps the footage's sound quietly under the track"
+        )
     if opts.fit not in still.FITS:
         raise UsageError(f"unknown fit {opts.fit!r}", f"choose one of {', '.join(still.FITS)}")
     if opts.motion not in still.MOTIONS:
         raise UsageError(f"unknown motion {opts.motion!r}", f"choose one of {', '.join(still.MOTIONS)}")
     if (opts.x264_preset or preset.render.x264_preset) not in X264_PRESETS:
-        raise UsageError(f"unknown --x264-preset {opts.x264_preset}", f"choose one of {', '.join(X264_PRESETS)}")
+        raise UsageError(
+            f"unknown --x264-preset {opts.x264_preset}", f"choose one of {', '.join(X264_PRESETS)}"
+        )
     if opts.start < 0 or opts.audio_start < 0:
         raise UsageError("--start and --audio-start must not be negative")
     return fps
@@ -132,9 +147,14 @@ def _duration(info: MediaInfo, track: MediaInfo | None, opts: ClipOptions) -> fl
     if info.kind != "image":
         available = float(info.duration or 0) - opts.start
         if available + 0.02 < wanted or available <= 3.0:
-            needed = f"a {wanted:g} s clip needs {wanted:g} s" if opts.duration else "a clip needs more than 3 s"
-            raise InputError(f"{display(info.path)}: {max(available, 0):.2f} s of footage after --start "
-                             f"{opts.start:g}; {needed}", "use an earlier --start or a shorter --duration")
+            needed = (
+                f"a {wanted:g} s clip needs {wanted:g} s" if opts.duration else "a clip needs more than 3 s"
+            )
+            raise InputError(
+                f"{display(info.path)}: {max(available, 0):.2f} s of footage after --start "
+                f"{opts.start:g}; {needed}",
+                "use an earlier --start or a shorter --duration",
+            )
     return wanted
 
 
@@ -146,9 +166,10 @@ class _Captions:
     warnings: list[str]
 
 
-def _prepare_captions(opts: ClipOptions, preset: Preset, size: tuple[int, int], seconds: float,
-                      workdir: Path) -> _Captions:
-    """Cues -> lint -> ASS written into `workdir` (a safe name, so no path ever needs filter escaping twice)."""
+def _prepare_captions(
+    opts: ClipOptions, preset: Preset, size: tuple[int, int], seconds: float, workdir: Path
+) -> _Captions:
+    """Cues -> lint -> ASS in `workdir` under a fixed safe name (no user path inside a filter argument)."""
     if not opts.captions and not opts.text:
         return _Captions(None, None, (), [])
     from mediakit import captions
@@ -166,10 +187,18 @@ def _prepare_captions(opts: ClipOptions, preset: Preset, size: tuple[int, int], 
     missing = captions.missing_glyphs(cues, font_path)
     if missing:
         sample = "".join(sorted(missing))[:12]
-        warnings.append(f"the caption font has no glyphs for {len(missing)} character(s) ({sample}): "
-                        "they will show as boxes; pass --font with a font that has them")
-    ass_text = captions.to_ass(cues, size=size, safe_zone=preset.safe_zone, style=opts.caption_style,
-                               font_name=font_name, font_path=font_path)
+        warnings.append(
+            f"the caption font has no glyphs for {len(missing)} character(s) ({sample}): "
+            "they will show as boxes; pass --font with a font that has them"
+        )
+    ass_text = captions.to_ass(
+        cues,
+        size=size,
+        safe_zone=preset.safe_zone,
+        style=opts.caption_style,
+        font_name=font_name,
+        font_path=font_path,
+    )
     ass_path = workdir / "captions.ass"
     ass_path.write_text(ass_text, encoding="utf-8")
     return _Captions(ass_path, fonts_dir, issues, warnings)
@@ -181,7 +210,9 @@ def _user_font(path: Path, workdir: Path) -> tuple[Path, str, Path]:
     try:
         family = ImageFont.truetype(str(path), 20).getname()[0]
     except OSError:
-        raise InputError(f"{display(path)}: not a font file Pillow and libass can read", "use a .ttf or .otf") from None
+        raise InputError(
+            f"{display(path)}: not a font file Pillow and libass can read", "use a .ttf or .otf"
+        ) from None
     fonts = workdir / "fonts"
     fonts.mkdir()
     copy = fonts / ("font" + path.suffix.lower())
@@ -214,9 +245,13 @@ def render_clip(
     if track is not None and not track.audio:
         raise InputError(f"{display(track.path)}: has no audio stream", "--audio takes a song or sound file")
     if not info.audio and track is None:
-        raise InputError(f"{display(info.path)}: has no audio, and Clips need sound",
-                         f"add a track: mediakit clip {display(info.path.name)} --audio song.wav")
-    target = check_output(Path(output) if output else default_output(info.path, ".clip.mp4"), info.path, overwrite)
+        raise InputError(
+            f"{display(info.path)}: has no audio, and Clips need sound",
+            f"add a track: mediakit clip {display(info.path.name)} --audio song.wav",
+        )
+    target = check_output(
+        Path(output) if output else default_output(info.path, ".clip.mp4"), info.path, overwrite
+    )
     lo, hi, _, _ = profile.duration_limits()
     frames = _frames(_duration(info, track, opts), fps, lo, hi)
     seconds = frames / fps
@@ -226,45 +261,95 @@ def render_clip(
     with tempfile.TemporaryDirectory(prefix="mediakit-clip-") as work:
         caps = _prepare_captions(opts, profile, size, seconds, Path(work))
         warnings += caps.warnings
-        enc = Encoding(crf=profile.render.crf if opts.crf is None else opts.crf,
-                       preset=opts.x264_preset or profile.render.x264_preset, fps=fps, threads=opts.threads)
+        enc = Encoding(
+            crf=profile.render.crf if opts.crf is None else opts.crf,
+            preset=opts.x264_preset or profile.render.x264_preset,
+            fps=fps,
+            threads=opts.threads,
+        )
         graph = _Graph(info, track, opts, size, frames, seconds, enc, caps, warnings)
         graph.target_lufs = profile.render.loudness if profile.render.loudness is not None else -14.0
         graph.true_peak = profile.render.true_peak if profile.render.true_peak is not None else -1.0
         final_argv = graph.argv(target, binary, loudness=None)
-        plan = Plan(argv=final_argv, output=target, frames=frames, seconds=seconds,
-                    note="two passes: loudness measured first, then rendered with the measured gain",
-                    frame_source=graph.frame_source)
+        plan = Plan(
+            argv=final_argv,
+            output=target,
+            frames=frames,
+            seconds=seconds,
+            note="two passes: loudness measured first, then rendered with the measured gain",
+            frame_source=graph.frame_source,
+        )
         if dry_run:
-            return ClipResult(target, str(info.path), opts, plan, None, None, tuple(warnings), caps.issues,
-                              time.monotonic() - started, rendered=False)
+            return ClipResult(
+                target,
+                str(info.path),
+                opts,
+                plan,
+                None,
+                None,
+                tuple(warnings),
+                caps.issues,
+                time.monotonic() - started,
+                rendered=False,
+            )
         measured = audio.measure(graph.measure_argv(binary))
         with atomic_output(target) as tmp:
-            run(graph.argv(tmp, binary, loudness=measured), frames=graph.frame_source() if graph.frame_source
-                else None, on_progress=on_progress)
+            run(
+                graph.argv(tmp, binary, loudness=measured),
+                frames=graph.frame_source() if graph.frame_source else None,
+                on_progress=on_progress,
+            )
             report, loud = _self_check(tmp, target, profile, binary)
     if profile.render.loudness is not None and abs(loud.integrated - profile.render.loudness) > 1.0:
-        warnings.append(f"loudness came out at {loud.integrated:.1f} LUFS (target {profile.render.loudness:g})")
-    return ClipResult(target, str(info.path), opts, plan, report, loud, tuple(warnings), caps.issues,
-                      time.monotonic() - started, rendered=True)
+        warnings.append(
+            f"loudness came out at {loud.integrated:.1f} LUFS (target {profile.render.loudness:g})"
+        )
+    return ClipResult(
+        target,
+        str(info.path),
+        opts,
+        plan,
+        report,
+        loud,
+        tuple(warnings),
+        caps.issues,
+        time.monotonic() - started,
+        rendered=True,
+    )
 
 
 class _Graph:
     """Builds the measuring argv (audio only) and the rendering argv from the same inputs and chains."""
 
-    def __init__(self, info: MediaInfo, track: MediaInfo | None, opts: ClipOptions, size: tuple[int, int],
-                 frames: int, seconds: float, enc: Encoding, caps: _Captions, warnings: list[str]) -> None:
+    def __init__(
+        self,
+        info: MediaInfo,
+        track: MediaInfo | None,
+        opts: ClipOptions,
+        size: tuple[int, int],
+        frames: int,
+        seconds: float,
+        enc: Encoding,
+        caps: _Captions,
+        warnings: list[str],
+    ) -> None:
         self.info, self.track, self.opts, self.size = info, track, opts, size
         self.frames, self.seconds, self.enc, self.caps = frames, seconds, enc, caps
         self.frame_source: Callable[[], Any] | None = None
         self.target_lufs, self.true_peak = -14.0, -1.0
         if info.kind == "image":
             assert info.still is not None
-            from mediakit.render.canvas import _rgb
-
             self.frame_source = functools.partial(
-                still.motion_frames, info.path, size, opts.motion, opts.zoom, opts.fit, opts.focus,  # type: ignore[arg-type]
-                _rgb(opts.color), frames)
+                still.motion_frames,
+                info.path,
+                size,
+                opts.motion,
+                opts.zoom,
+                opts.fit,
+                opts.focus,
+                parse_color(opts.color),
+                frames,
+            )
         video = info.primary_video
         if video is not None and video.hdr:
             warnings.append(f"{video.hdr} HDR footage tone-mapped to SDR BT.709")
@@ -304,24 +389,43 @@ class _Graph:
         if self.info.kind != "image":
             video = self.info.primary_video
             assert video is not None
-            v = footage.fit_video(v, video, self.size, self.opts.fit, self.opts.focus, self.opts.color,
-                                  self.enc.fps)
+            v = footage.fit_video(
+                v, video, self.size, self.opts.fit, self.opts.focus, self.opts.color, self.enc.fps
+            )
             v = footage.to_sdr_420(v, video.hdr is not None)
         if self.caps.ass_path is not None:
             v = v.ass(filename=str(self.caps.ass_path), fontsdir=str(self.caps.fonts_dir))
         v = v.format(pix_fmts="yuv420p").setparams(**footage.BT709)
-        out = ffmpeg.output(v, a, filename=str(target), extra_options={
-            **self.enc.output_options(), "frames:v": self.frames, "c:a": "aac", "b:a": "192k",
-            "ar": audio.SAMPLE_RATE, "ac": 2, "t": round(self.seconds, 4), "sn": True, "dn": True, "f": "mp4"})
+        out = ffmpeg.output(
+            v,
+            a,
+            filename=str(target),
+            extra_options={
+                **self.enc.output_options(),
+                "frames:v": self.frames,
+                "c:a": "aac",
+                "b:a": "192k",
+                "ar": audio.SAMPLE_RATE,
+                "ac": 2,
+                "t": round(self.seconds, 4),
+                "sn": True,
+                "dn": True,
+                "f": "mp4",
+            },
+        )
         return compile_argv(out, binary)
 
 
-def _self_check(tmp: Path, target: Path, profile: Preset, binary: str) -> tuple[FileReport, audio.OutputLoudness]:
+def _self_check(
+    tmp: Path, target: Path, profile: Preset, binary: str
+) -> tuple[FileReport, audio.OutputLoudness]:
     rendered = probe(tmp)
     findings = check(rendered, profile)
     report = FileReport(str(target), profile.name, "rendered by mediakit", findings, media=rendered)
     errors = [f for f in findings if f.severity == "error"]
     if errors:
-        raise RenderError(f"the rendered clip fails its own validation: {errors[0].message}",
-                          "please report this as a bug, with the command you ran")
+        raise RenderError(
+            f"the rendered clip fails its own validation: {errors[0].message}",
+            "please report this as a bug, with the command you ran",
+        )
     return report, audio.output_loudness(tmp, binary)

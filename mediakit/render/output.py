@@ -36,8 +36,9 @@ def check_output(output: Path, source: Path, overwrite: bool) -> Path:
 @contextlib.contextmanager
 def atomic_output(output: Path) -> Iterator[Path]:
     """Yield a temp path in the destination folder; on success it replaces `output`, on failure it goes."""
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{output.stem[:40]}.", suffix=f".part{output.suffix}",
-                                    dir=output.parent)
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=f".{output.stem[:40]}.", suffix=f".part{output.suffix}", dir=output.parent
+    )
     os.close(fd)
     tmp = Path(tmp_name)
     try:

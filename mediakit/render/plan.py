@@ -8,7 +8,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
+X264_PRESETS = (
+    "ultrafast",
+    "superfast",
+    "veryfast",
+    "faster",
+    "fast",
+    "medium",
+    "slow",
+    "slower",
+    "veryslow",
+)
 FPS_CHOICES = (24, 25, 30)
 SIZES = {"1080x1920": (1080, 1920), "720x1280": (720, 1280)}
 
@@ -26,9 +36,16 @@ class Encoding:
 
     def output_options(self) -> dict[str, Any]:
         opts: dict[str, Any] = {
-            "c:v": "libx264", "profile:v": "high", "preset": self.preset, "crf": self.crf,
-            "pix_fmt": "yuv420p", "movflags": "+faststart", "r": self.fps, "fps_mode": "cfr",
-            "map_metadata": -1, "map_chapters": -1,
+            "c:v": "libx264",
+            "profile:v": "high",
+            "preset": self.preset,
+            "crf": self.crf,
+            "pix_fmt": "yuv420p",
+            "movflags": "+faststart",
+            "r": self.fps,
+            "fps_mode": "cfr",
+            "map_metadata": -1,
+            "map_chapters": -1,
         }
         if self.max_kbps:
             opts.update({"maxrate": f"{self.max_kbps}k", "bufsize": f"{self.max_kbps * 2}k"})
@@ -72,5 +89,12 @@ def raw_frames_input(size: tuple[int, int], fps: int) -> Any:
     """stdin as raw yuv420p frames (what mediakit draws for stills), for typed-ffmpeg graphs."""
     import ffmpeg
 
-    return ffmpeg.input("pipe:0", extra_options={"f": "rawvideo", "pix_fmt": "yuv420p",
-                                                  "video_size": f"{size[0]}x{size[1]}", "framerate": fps})
+    return ffmpeg.input(
+        "pipe:0",
+        extra_options={
+            "f": "rawvideo",
+            "pix_fmt": "yuv420p",
+            "video_size": f"{size[0]}x{size[1]}",
+            "framerate": fps,
+        },
+    )

@@ -8,7 +8,6 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 
@@ -18,8 +17,6 @@ from mediakit.probe import MAX_STILL_PIXELS, STILL_FORMATS
 
 log = logging.getLogger(__name__)
 
-Fit = Literal["crop", "blur", "pad"]
-Motion = Literal["push-in", "pull-out", "drift", "static"]
 MOTIONS: tuple[str, ...] = ("push-in", "pull-out", "drift", "static")
 FITS: tuple[str, ...] = ("crop", "blur", "pad")
 
@@ -39,10 +36,13 @@ def load_rgb(path: Path, min_size: tuple[int, int]) -> np.ndarray:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            im = Image.open(path, formats=STILL_FORMATS)
+            im: Image.Image = Image.open(path, formats=STILL_FORMATS)
             if im.size[0] * im.size[1] > MAX_STILL_PIXELS:
-                raise InputError(f"{display(path)}: image is {im.size[0]}x{im.size[1]}, over the "
-                                 f"{MAX_STILL_PIXELS / 1e6:.0f} MP limit", "downscale it first")
+                raise InputError(
+                    f"{display(path)}: image is {im.size[0]}x{im.size[1]}, over the "
+                    f"{MAX_STILL_PIXELS / 1e6:.0f} MP limit",
+                    "downscale it first",
+                )
             if im.format == "JPEG":
                 need = max(min_size) * 1.05
                 scale = max(1, min(8, int(min(im.size) / need)))
@@ -64,8 +64,8 @@ def _to_rgb(im: object) -> np.ndarray:
     if im.mode in ("I;16", "I;16B", "I;16L", "I"):
         # 16-bit greyscale: keep the top 8 bits (PIL's own convert clips instead of scaling).
         arr = np.asarray(im, dtype=np.uint32)
-        arr = (arr >> 8) if arr.max(initial=0) > 255 else arr
-        grey = arr.clip(0, 255).astype(np.uint8)
+        top = (arr >> 8) if arr.max(initial=0) > 255 else arr
+        grey = top.clip(0, 255).astype(np.uint8)
         return np.repeat(grey[:, :, None], 3, axis=2)
     if im.mode == "P" and "transparency" in im.info:
         im = im.convert("RGBA")
@@ -87,7 +87,9 @@ def _resize(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return cv2.resize(rgb, (w, h), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_CUBIC)
 
 
-def crop_box(src: tuple[int, int], aspect: float, focus: tuple[float, float]) -> tuple[float, float, float, float]:
+def crop_box(
+    src: tuple[int, int], aspect: float, focus: tuple[float, float]
+) -> tuple[float, float, float, float]:
     """The largest box of `aspect` (w/h) inside `src`, placed so `focus` (0-1 each) stays in frame."""
     sw, sh = src
     if sw / sh > aspect:
@@ -99,9 +101,10 @@ def crop_box(src: tuple[int, int], aspect: float, focus: tuple[float, float]) ->
     return x, y, w, h
 
 
-def fit_stage(rgb: np.ndarray, size: tuple[int, int], fit: Fit, focus: tuple[float, float],
-              color: tuple[int, int, int]) -> tuple[np.ndarray, float]:
-    """Compose the still onto a `size` stage; returns (stage, upscale factor of the kept part of the still)."""
+def fit_stage(
+    rgb: np.ndarray, size: tuple[int, int], fit: str, focus: tuple[float, float], color: tuple[int, int, int]
+) -> tuple[np.ndarray, float]:
+    """Compose the still onto a `size` stage; returns (stage, upscale factor of the part kept)."""
     import cv2
 
     sh, sw = rgb.shape[:2]
@@ -109,7 +112,7 @@ def fit_stage(rgb: np.ndarray, size: tuple[int, int], fit: Fit, focus: tuple[flo
     aspect = w / h
     if fit == "crop":
         x, y, cw, ch = crop_box((sw, sh), aspect, focus)
-        box = rgb[int(round(y)):int(round(y + ch)), int(round(x)):int(round(x + cw))]
+        box = rgb[round(y) : round(y + ch), round(x) : round(x + cw)]
         return _resize(box, size), w / cw
     scale = min(w / sw, h / sh)
     fw, fh = max(2, round(sw * scale)), max(2, round(sh * scale))
@@ -120,12 +123,12 @@ def fit_stage(rgb: np.ndarray, size: tuple[int, int], fit: Fit, focus: tuple[flo
     else:
         # A cover-cropped, heavily blurred and darkened copy fills the frame behind the whole image.
         x, y, cw, ch = crop_box((sw, sh), aspect, (0.5, 0.5))
-        box = rgb[int(y):int(y + ch), int(x):int(x + cw)]
+        box = rgb[int(y) : int(y + ch), int(x) : int(x + cw)]
         small = _resize(box, (max(2, w // 8), max(2, h // 8)))
         small = cv2.GaussianBlur(small, (0, 0), sigmaX=max(2.0, w / 8 / 40))
         stage = (_resize(small, size).astype(np.float32) * 0.55).astype(np.uint8)
     ox, oy = (w - fw) // 2, (h - fh) // 2
-    stage[oy:oy + fh, ox:ox + fw] = fg
+    stage[oy : oy + fh, ox : ox + fw] = fg
     return stage, scale
 
 
@@ -187,12 +190,14 @@ def _affine(window: Window, out_w: int, out_h: int, sub: int) -> np.ndarray:
     s = window.width / out_w
     x0 = window.cx - window.width / 2
     y0 = window.cy - out_h * s / 2
-    return np.array([[s, 0.0, (x0 / sub) + 0.5 * s - 0.5], [0.0, s, (y0 / sub) + 0.5 * s - 0.5]],
-                    dtype=np.float64)
+    return np.array(
+        [[s, 0.0, (x0 / sub) + 0.5 * s - 0.5], [0.0, s, (y0 / sub) + 0.5 * s - 0.5]], dtype=np.float64
+    )
 
 
-def yuv_frames(planes: tuple[np.ndarray, np.ndarray, np.ndarray], path: list[Window],
-               out: tuple[int, int]) -> Iterator[bytes]:
+def yuv_frames(
+    planes: tuple[np.ndarray, np.ndarray, np.ndarray], path: list[Window], out: tuple[int, int]
+) -> Iterator[bytes]:
     """Warp the stage planes through the camera path: one yuv420p frame (bytes) per window.
 
     The stage is quantised to 8 bits once; that error is the same in every frame, so it cannot jitter.
@@ -206,10 +211,12 @@ def yuv_frames(planes: tuple[np.ndarray, np.ndarray, np.ndarray], path: list[Win
         m = _affine(window, ow, oh, 1)
         mc = _affine(window, ow, oh, 2)
         yo = cv2.warpAffine(y, m, (ow, oh), flags=cv2.INTER_CUBIC | inverse, borderMode=cv2.BORDER_REPLICATE)
-        uo = cv2.warpAffine(u, mc, (ow // 2, oh // 2), flags=cv2.INTER_LINEAR | inverse,
-                            borderMode=cv2.BORDER_REPLICATE)
-        vo = cv2.warpAffine(v, mc, (ow // 2, oh // 2), flags=cv2.INTER_LINEAR | inverse,
-                            borderMode=cv2.BORDER_REPLICATE)
+        uo = cv2.warpAffine(
+            u, mc, (ow // 2, oh // 2), flags=cv2.INTER_LINEAR | inverse, borderMode=cv2.BORDER_REPLICATE
+        )
+        vo = cv2.warpAffine(
+            v, mc, (ow // 2, oh // 2), flags=cv2.INTER_LINEAR | inverse, borderMode=cv2.BORDER_REPLICATE
+        )
         yield yo.tobytes() + uo.tobytes() + vo.tobytes()
 
 
@@ -220,8 +227,16 @@ def stage_size(out: tuple[int, int], motion: str, zoom: float) -> tuple[int, int
     return w, int(round(w * out[1] / out[0] / 2) * 2)
 
 
-def motion_frames(path: Path, out: tuple[int, int], motion: str, zoom: float, fit: Fit, focus: tuple[float, float],
-                  color: tuple[int, int, int], frames: int) -> Iterator[bytes]:
+def motion_frames(
+    path: Path,
+    out: tuple[int, int],
+    motion: str,
+    zoom: float,
+    fit: str,
+    focus: tuple[float, float],
+    color: tuple[int, int, int],
+    frames: int,
+) -> Iterator[bytes]:
     """Decode, fit and stage a still, then yield `frames` yuv420p frames of one loop of `motion`."""
     stage = stage_size(out, motion, zoom)
     staged, _ = fit_stage(load_rgb(path, stage), stage, fit, focus, color)

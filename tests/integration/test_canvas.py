@@ -40,8 +40,15 @@ def test_default_canvas_meets_the_spec(media, tmp_path):
     v = info.primary_video
     assert (v.display_width, v.display_height) == (1080, 1920)
     assert (v.codec, v.profile, v.pix_fmt) == ("h264", "High", "yuv420p")
-    assert (v.color_primaries, v.color_transfer, v.color_space, v.color_range) == ("bt709", "bt709", "bt709", "tv")
-    assert v.avg_rate == 30 and v.constant_rate and v.frames == 90 and float(info.duration) == pytest.approx(3.0)
+    assert (v.color_primaries, v.color_transfer, v.color_space, v.color_range) == (
+        "bt709",
+        "bt709",
+        "bt709",
+        "tv",
+    )
+    assert (
+        v.avg_rate == 30 and v.constant_rate and v.frames == 90 and float(info.duration) == pytest.approx(3.0)
+    )
     assert info.audio == () and info.container == "mp4"
     data = out.read_bytes()
     assert data.index(b"moov") < data.index(b"mdat")  # +faststart
@@ -58,7 +65,9 @@ def _umask() -> int:
 
 def test_eight_seconds_is_exactly_240_frames_and_passes(media, tmp_path):
     out = tmp_path / "eight.mp4"
-    render_canvas(media.still("sq.png", (1400, 1400)), out, CanvasOptions(duration=8, motion="static", **FAST))
+    render_canvas(
+        media.still("sq.png", (1400, 1400)), out, CanvasOptions(duration=8, motion="static", **FAST)
+    )
     info = probe(out)
     assert info.primary_video.frames == 240 and float(info.duration) <= 8.0
 
@@ -67,11 +76,16 @@ def test_eight_seconds_is_exactly_240_frames_and_passes(media, tmp_path):
 def hdr_pair(media):
     """The same picture as SDR BT.709 and as 10-bit PQ BT.2020 (converted with zimg, tags via setparams)."""
     sdr = media.video("sdr.mp4", size="1280x720", seconds=3)
-    hdr = media.video("hdr-pq.mp4", size="1280x720", seconds=3, pix_fmt="yuv420p10le",
-                      vf="setparams=color_primaries=bt709:color_trc=bt709:colorspace=bt709:range=tv,"
-                         "zscale=t=linear:npl=100,format=gbrpf32le,zscale=p=bt2020,"
-                         "zscale=t=smpte2084:m=bt2020nc:r=tv,format=yuv420p10le,"
-                         "setparams=color_primaries=bt2020:color_trc=smpte2084:colorspace=bt2020nc")
+    hdr = media.video(
+        "hdr-pq.mp4",
+        size="1280x720",
+        seconds=3,
+        pix_fmt="yuv420p10le",
+        vf="setparams=color_primaries=bt709:color_trc=bt709:colorspace=bt709:range=tv,"
+        "zscale=t=linear:npl=100,format=gbrpf32le,zscale=p=bt2020,"
+        "zscale=t=smpte2084:m=bt2020nc:r=tv,format=yuv420p10le,"
+        "setparams=color_primaries=bt2020:color_trc=smpte2084:colorspace=bt2020nc",
+    )
     return sdr, hdr
 
 
@@ -97,7 +111,10 @@ def test_hdr_footage_is_tonemapped_not_washed_out(hdr_pair, tmp_path):
 def test_phone_footage_rotation_matrix_is_honoured(media, tmp_path):
     coded = media.video("land.mp4", size="1280x720", seconds=3)
     phone = media.remux("phone.mp4", coded, "-display_rotation:v:0", "90")
-    assert (probe(phone).primary_video.display_width, probe(phone).primary_video.display_height) == (720, 1280)
+    assert (probe(phone).primary_video.display_width, probe(phone).primary_video.display_height) == (
+        720,
+        1280,
+    )
     out = tmp_path / "phone.canvas.mp4"
     render_canvas(phone, out, CanvasOptions(loop="cut", duration=3, **FAST))
     frame = rgb_frame(out, 0).astype(np.float32)
@@ -108,8 +125,14 @@ def test_phone_footage_rotation_matrix_is_honoured(media, tmp_path):
 
 def test_variable_frame_rate_becomes_constant(media, tmp_path):
     # Every frame for 2 s, then every other one: steps of 1/30 s, then 2/30 s.
-    vfr = media.video("vfr.mp4", size="720x1280", seconds=5, fps="30",
-                      vf="select='if(lt(t,2),1,not(mod(n,2)))'", extra=("-fps_mode", "vfr"))
+    vfr = media.video(
+        "vfr.mp4",
+        size="720x1280",
+        seconds=5,
+        fps="30",
+        vf="select='if(lt(t,2),1,not(mod(n,2)))'",
+        extra=("-fps_mode", "vfr"),
+    )
     assert probe(vfr).primary_video.constant_rate is False
     out = tmp_path / "cfr.mp4"
     result = render_canvas(vfr, out, CanvasOptions(loop="cut", duration=3, **FAST))
@@ -118,14 +141,17 @@ def test_variable_frame_rate_becomes_constant(media, tmp_path):
     assert any("variable frame rate" in w for w in result.warnings)
 
 
-@pytest.mark.parametrize(("name", "kwargs"), [
-    ("exif6.jpg", {"size": (1280, 720), "fmt": "JPEG", "exif_orientation": 6}),
-    ("cmyk.jpg", {"size": (720, 1280), "mode": "CMYK", "fmt": "JPEG"}),
-    ("alpha.png", {"size": (720, 1280), "mode": "RGBA"}),
-    ("deep.png", {"size": (720, 1280), "mode": "I;16"}),
-    ("still.webp", {"size": (720, 1280), "fmt": "WEBP"}),
-    ("still.tiff", {"size": (720, 1280), "fmt": "TIFF"}),
-])
+@pytest.mark.parametrize(
+    ("name", "kwargs"),
+    [
+        ("exif6.jpg", {"size": (1280, 720), "fmt": "JPEG", "exif_orientation": 6}),
+        ("cmyk.jpg", {"size": (720, 1280), "mode": "CMYK", "fmt": "JPEG"}),
+        ("alpha.png", {"size": (720, 1280), "mode": "RGBA"}),
+        ("deep.png", {"size": (720, 1280), "mode": "I;16"}),
+        ("still.webp", {"size": (720, 1280), "fmt": "WEBP"}),
+        ("still.tiff", {"size": (720, 1280), "fmt": "TIFF"}),
+    ],
+)
 def test_still_kinds_render_upright_and_full_frame(name, kwargs, media, tmp_path):
     """Each of these is 9:16 once decoded properly, so --fit pad must leave no bars at all."""
     src = media.still(name, **kwargs)
@@ -140,16 +166,20 @@ def test_still_kinds_render_upright_and_full_frame(name, kwargs, media, tmp_path
 
 def test_alpha_is_flattened_onto_black(media, tmp_path):
     out = tmp_path / "a.jpg"
-    render_canvas(media.still("alpha.png", (720, 1280), mode="RGBA"), out, CanvasOptions(format="jpg",
-                                                                                         size="720x1280"))
+    render_canvas(
+        media.still("alpha.png", (720, 1280), mode="RGBA"), out, CanvasOptions(format="jpg", size="720x1280")
+    )
     corner = rgb_frame(out)[:40, :40].astype(np.float32)
     assert corner.mean() < 12  # transparent corner -> black, not garbage
 
 
 def test_blur_fit_keeps_the_whole_landscape_picture(media, tmp_path):
     out = tmp_path / "blur.mp4"
-    result = render_canvas(media.video("land.mp4", size="1280x720", seconds=3), out,
-                           CanvasOptions(fit="blur", loop="cut", duration=3, **FAST))
+    result = render_canvas(
+        media.video("land.mp4", size="1280x720", seconds=3),
+        out,
+        CanvasOptions(fit="blur", loop="cut", duration=3, **FAST),
+    )
     import cv2
 
     gray = cv2.cvtColor(rgb_frame(out), cv2.COLOR_RGB2GRAY)
@@ -159,8 +189,11 @@ def test_blur_fit_keeps_the_whole_landscape_picture(media, tmp_path):
 
 
 def test_small_still_warns_about_upscaling(media, tmp_path):
-    result = render_canvas(media.still("tiny.png", (400, 400)), tmp_path / "t.mp4",
-                           CanvasOptions(motion="static", duration=3, **FAST))
+    result = render_canvas(
+        media.still("tiny.png", (400, 400)),
+        tmp_path / "t.mp4",
+        CanvasOptions(motion="static", duration=3, **FAST),
+    )
     assert any("upscaled 3.2x" in w for w in result.warnings), result.warnings
 
 
@@ -186,8 +219,10 @@ def test_existing_output_and_input_as_output_are_refused(media, tmp_path):
 
 def test_failed_ffmpeg_leaves_no_partial_file(media, tmp_path):
     fake = tmp_path / "ffmpeg"
-    fake.write_text("#!/bin/sh\nfor last; do :; done\necho partial > \"$last\"\n"
-                    "echo 'Error while encoding: disk on fire' >&2\nexit 1\n")
+    fake.write_text(
+        '#!/bin/sh\nfor last; do :; done\necho partial > "$last"\n'
+        "echo 'Error while encoding: disk on fire' >&2\nexit 1\n"
+    )
     fake.chmod(0o755)
     runner = CliRunner()
     src = media.still("sq.png", (1400, 1400))
@@ -207,14 +242,16 @@ def test_output_that_fails_its_own_validation_is_not_kept(media, tmp_path):
     strict.write_text(text.replace("min = 720", "min = 1500"))  # 720x1280 output can never pass
     out = tmp_path / "o.mp4"
     with pytest.raises(RenderError, match="fails its own validation"):
-        render_canvas(media.still("sq.png", (1400, 1400)), out, CanvasOptions(duration=3, **FAST),
-                      preset=str(strict))
+        render_canvas(
+            media.still("sq.png", (1400, 1400)), out, CanvasOptions(duration=3, **FAST), preset=str(strict)
+        )
     assert not out.exists() and not list(tmp_path.glob(".*"))
 
 
 def test_damaged_input_is_refused_before_rendering(media, tmp_path):
-    broken = media.truncated("half.mp4", media.video("whole.mp4", size="720x1280", seconds=4,
-                                                     extra=("-movflags", "+faststart")))
+    broken = media.truncated(
+        "half.mp4", media.video("whole.mp4", size="720x1280", seconds=4, extra=("-movflags", "+faststart"))
+    )
     with pytest.raises(InputError, match="truncated"):
         render_canvas(broken, tmp_path / "x.mp4", CanvasOptions(**FAST))
 
@@ -233,8 +270,22 @@ def test_cli_json_dry_run_and_progress(media, tmp_path):
     runner = CliRunner()
     dry = runner.invoke(cli, ["canvas", str(src), "-o", str(out), "--dry-run"])
     assert dry.exit_code == 0 and "libx264" in dry.output and not out.exists()
-    done = runner.invoke(cli, ["canvas", str(src), "-o", str(out), "--json", "--duration", "3", "--size",
-                               "720x1280", "--x264-preset", "veryfast"])
+    done = runner.invoke(
+        cli,
+        [
+            "canvas",
+            str(src),
+            "-o",
+            str(out),
+            "--json",
+            "--duration",
+            "3",
+            "--size",
+            "720x1280",
+            "--x264-preset",
+            "veryfast",
+        ],
+    )
     assert done.exit_code == 0, done.output
     doc = json.loads(done.stdout)
     assert doc["output"] == str(out) and doc["frames"] == 90 and doc["validation"]["verdict"] == "pass"

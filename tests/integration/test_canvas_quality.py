@@ -45,10 +45,24 @@ def test_push_in_is_subpixel_smooth(push_in):
 def test_zoompan_fails_the_same_jitter_measure(still, tmp_path):
     """The measure can fail: ffmpeg's zoompan (whole-pixel crop windows) shakes on the same job."""
     out = tmp_path / "zoompan.mp4"
-    ffmpeg("-i", str(still), "-vf",
-           "crop=900:1600,zoompan=z='1+0.12*(1-cos(2*PI*on/210))/2':d=210:s=720x1280:fps=30"
-           ":x='iw/2-(iw/zoom/2)':y='ih/2-(ih/zoom/2)'",
-           "-frames:v", "210", "-c:v", "libx264", "-preset", "slow", "-crf", "20", "-pix_fmt", "yuv420p", str(out))
+    ffmpeg(
+        "-i",
+        str(still),
+        "-vf",
+        "crop=900:1600,zoompan=z='1+0.12*(1-cos(2*PI*on/210))/2':d=210:s=720x1280:fps=30"
+        ":x='iw/2-(iw/zoom/2)':y='ih/2-(ih/zoom/2)'",
+        "-frames:v",
+        "210",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "slow",
+        "-crf",
+        "20",
+        "-pix_fmt",
+        "yuv420p",
+        str(out),
+    )
     report = jitter(estimate_windows(gray_frames(out, width=360)) * 2.0)
     assert report.mean > 0.06, report
 
@@ -72,8 +86,9 @@ def moving_footage(media) -> Path:
 @pytest.mark.parametrize("loop", ["pingpong", "crossfade"])
 def test_footage_loops_without_seam_or_stall(loop, moving_footage, tmp_path):
     out = tmp_path / f"{loop}.mp4"
-    render_canvas(moving_footage, out, CanvasOptions(loop=loop, duration=4, size="720x1280",
-                                                     x264_preset="veryfast"))
+    render_canvas(
+        moving_footage, out, CanvasOptions(loop=loop, duration=4, size="720x1280", x264_preset="veryfast")
+    )
     report = measure_loop(gray_frames(out, width=270))
     assert report.seam <= 1.25, report
     assert report.stalls == (), report
@@ -82,16 +97,20 @@ def test_footage_loops_without_seam_or_stall(loop, moving_footage, tmp_path):
 def test_hard_cut_loop_shows_its_seam(moving_footage, tmp_path):
     """The seam measure sees a hard cut, so the tests above could fail."""
     out = tmp_path / "cut.mp4"
-    render_canvas(moving_footage, out, CanvasOptions(loop="cut", duration=3, size="720x1280",
-                                                     x264_preset="veryfast"))
+    render_canvas(
+        moving_footage, out, CanvasOptions(loop="cut", duration=3, size="720x1280", x264_preset="veryfast")
+    )
     assert measure_loop(gray_frames(out, width=270)).seam > 1.25
 
 
 def test_pingpong_turnarounds_do_not_repeat_frames(moving_footage, tmp_path):
     """Frames 0..F-1 then F-2..1: the output mirrors itself around frame F-1, with no frame shown twice."""
     out = tmp_path / "pp.mp4"
-    render_canvas(moving_footage, out, CanvasOptions(loop="pingpong", duration=3, size="720x1280",
-                                                     x264_preset="veryfast", crf=12))
+    render_canvas(
+        moving_footage,
+        out,
+        CanvasOptions(loop="pingpong", duration=3, size="720x1280", x264_preset="veryfast", crf=12),
+    )
     frames = gray_frames(out, width=180)
     n = len(frames)
     assert n == 90

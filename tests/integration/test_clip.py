@@ -24,9 +24,25 @@ FAST = {"x264_preset": "ultrafast"}
 
 def ebur128(path: Path) -> tuple[float, float]:
     """Integrated LUFS and true peak dBTP, measured here with ffmpeg's ebur128 (not mediakit's code)."""
-    done = subprocess.run([FFMPEG, "-hide_banner", "-nostdin", "-i", str(path), "-vn", "-af", "ebur128=peak=true",
-                           "-f", "null", "-"], capture_output=True, text=True, check=True)
-    summary = done.stderr[done.stderr.rfind("Summary:"):]
+    done = subprocess.run(
+        [
+            FFMPEG,
+            "-hide_banner",
+            "-nostdin",
+            "-i",
+            str(path),
+            "-vn",
+            "-af",
+            "ebur128=peak=true",
+            "-f",
+            "null",
+            "-",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    summary = done.stderr[done.stderr.rfind("Summary:") :]
     i = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))
     tp = float(re.search(r"Peak:\s+(-?[\d.]+) dBFS", summary).group(1))
     return i, tp
@@ -45,9 +61,24 @@ def quiet_footage(media) -> Path:
     """Landscape footage with quiet, music-like audio (pink noise at about -35 LUFS)."""
     out = media.root / "quiet.mp4"
     if not out.exists():
-        ffmpeg("-f", "lavfi", "-i", "testsrc2=s=1280x720:r=30:d=14", "-f", "lavfi", "-i",
-               "anoisesrc=color=pink:amplitude=0.03:d=14:sample_rate=44100", "-c:v", "libx264", "-preset",
-               "ultrafast", "-c:a", "aac", "-shortest", str(out))
+        ffmpeg(
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=s=1280x720:r=30:d=14",
+            "-f",
+            "lavfi",
+            "-i",
+            "anoisesrc=color=pink:amplitude=0.03:d=14:sample_rate=44100",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-c:a",
+            "aac",
+            "-shortest",
+            str(out),
+        )
     return out
 
 
@@ -56,8 +87,17 @@ def loud_song(media) -> Path:
     """A hot, clipped master (normalizing it must pull its true peaks under -1 dBTP)."""
     out = media.root / "loud.wav"
     if not out.exists():
-        ffmpeg("-f", "lavfi", "-i", "anoisesrc=color=pink:amplitude=1:d=30:sample_rate=48000,"
-               "volume=12dB", "-ac", "2", "-c:a", "pcm_s16le", str(out))  # clipped: true peak over 0 dBTP
+        ffmpeg(
+            "-f",
+            "lavfi",
+            "-i",
+            "anoisesrc=color=pink:amplitude=1:d=30:sample_rate=48000,volume=12dB",
+            "-ac",
+            "2",
+            "-c:a",
+            "pcm_s16le",
+            str(out),
+        )  # clipped: true peak over 0 dBTP
     return out
 
 
@@ -86,7 +126,13 @@ def test_output_spec_and_audio_length_match_the_video(quiet_footage, tmp_path):
     result = render_clip(quiet_footage, out, ClipOptions(duration=6, **FAST))
     info = probe(out)
     v, a = info.primary_video, info.audio[0]
-    assert (v.display_width, v.display_height, v.codec, v.pix_fmt, v.frames) == (1080, 1920, "h264", "yuv420p", 180)
+    assert (v.display_width, v.display_height, v.codec, v.pix_fmt, v.frames) == (
+        1080,
+        1920,
+        "h264",
+        "yuv420p",
+        180,
+    )
     assert (a.codec, a.sample_rate, a.channels) == ("aac", 48000, 2)
     samples, rate = audio_samples(out)
     assert abs(samples.shape[1] / rate - 6.0) < 0.025  # within one AAC frame of the video
@@ -97,11 +143,27 @@ def test_variable_frame_rate_footage_stays_in_sync(media, tmp_path):
     """A white flash and a beep at the same moment in VFR footage are still together in the clip."""
     src = media.root / "sync-vfr.mp4"
     if not src.exists():
-        ffmpeg("-f", "lavfi", "-i", "color=black:s=720x1280:r=30:d=6",
-               "-f", "lavfi", "-i", "aevalsrc='0.5*sin(2*PI*1000*t)*between(t,3,3.2)':s=48000:d=6",
-               "-vf", "drawbox=c=white:t=fill:enable='between(t,3,3.2)',"
-                      "select='if(lt(t,2),1,not(mod(n,3)))'", "-fps_mode", "vfr",
-               "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", str(src))
+        ffmpeg(
+            "-f",
+            "lavfi",
+            "-i",
+            "color=black:s=720x1280:r=30:d=6",
+            "-f",
+            "lavfi",
+            "-i",
+            "aevalsrc='0.5*sin(2*PI*1000*t)*between(t,3,3.2)':s=48000:d=6",
+            "-vf",
+            "drawbox=c=white:t=fill:enable='between(t,3,3.2)',select='if(lt(t,2),1,not(mod(n,3)))'",
+            "-fps_mode",
+            "vfr",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-c:a",
+            "aac",
+            str(src),
+        )
     assert probe(src).primary_video.constant_rate is False
     out = tmp_path / "sync.mp4"
     render_clip(src, out, ClipOptions(start=1.0, duration=4, **FAST))
@@ -138,8 +200,11 @@ def test_still_with_a_song_makes_a_moving_clip(media, tmp_path):
     if not song.exists():
         ffmpeg("-f", "lavfi", "-i", "sine=frequency=220:sample_rate=48000:d=20", str(song))
     out = tmp_path / "still.mp4"
-    result = render_clip(media.still("sq.png", (1400, 1400)), out,
-                         ClipOptions(duration=4, audio=str(song), audio_start=2, **FAST))
+    result = render_clip(
+        media.still("sq.png", (1400, 1400)),
+        out,
+        ClipOptions(duration=4, audio=str(song), audio_start=2, **FAST),
+    )
     with av.open(str(out)) as c:
         frames = [f.to_ndarray(format="gray").astype(np.float32) for f in c.decode(video=0)]
     assert len(frames) == 120 and np.abs(frames[0] - frames[60]).mean() > 1.0  # the push-in moves
@@ -167,8 +232,20 @@ def test_cli_json_and_dry_run(quiet_footage, tmp_path):
     out = tmp_path / "c.mp4"
     dry = runner.invoke(cli, ["clip", str(quiet_footage), "-o", str(out), "--dry-run", "--duration", "4"])
     assert dry.exit_code == 0 and "loudnorm" not in dry.output and "aac" in dry.output and not out.exists()
-    done = runner.invoke(cli, ["clip", str(quiet_footage), "-o", str(out), "--json", "--duration", "4",
-                               "--x264-preset", "ultrafast"])
+    done = runner.invoke(
+        cli,
+        [
+            "clip",
+            str(quiet_footage),
+            "-o",
+            str(out),
+            "--json",
+            "--duration",
+            "4",
+            "--x264-preset",
+            "ultrafast",
+        ],
+    )
     assert done.exit_code == 0, done.output
     doc = json.loads(done.stdout)
     assert doc["frames"] == 120 and doc["validation"]["verdict"] == "pass"

@@ -19,22 +19,56 @@ PRESET = resolve("canvas")
 OUT = Path("/out/x.canvas.mp4")
 
 
-def video_info(w: int = 1920, h: int = 1080, seconds: int = 10, rotation: int = 0, hdr: bool = False) -> MediaInfo:
+def video_info(
+    w: int = 1920, h: int = 1080, seconds: int = 10, rotation: int = 0, hdr: bool = False
+) -> MediaInfo:
     dw, dh = (h, w) if rotation in (90, 270) else (w, h)
-    v = VideoInfo(index=0, codec="h264", profile="High", pix_fmt="yuv420p10le" if hdr else "yuv420p",
-                  bit_depth=10 if hdr else 8, chroma="4:2:0", coded_width=w, coded_height=h, sar=Fraction(1),
-                  rotation=rotation, display_width=dw, display_height=dh, avg_rate=Fraction(30),
-                  real_rate=Fraction(30), constant_rate=True, frames=seconds * 30, declared_frames=seconds * 30,
-                  duration=Fraction(seconds), color_primaries="bt2020" if hdr else "bt709",
-                  color_transfer="smpte2084" if hdr else "bt709", color_space="bt709", color_range="tv",
-                  interlaced=False)
-    return MediaInfo(path=Path("/in/-y:a,b'c.mp4"), size_bytes=1000, kind="video", container="mp4",
-                     demuxer="mov,mp4,m4a,3gp,3g2,mj2", duration=Fraction(seconds), video=(v,))
+    v = VideoInfo(
+        index=0,
+        codec="h264",
+        profile="High",
+        pix_fmt="yuv420p10le" if hdr else "yuv420p",
+        bit_depth=10 if hdr else 8,
+        chroma="4:2:0",
+        coded_width=w,
+        coded_height=h,
+        sar=Fraction(1),
+        rotation=rotation,
+        display_width=dw,
+        display_height=dh,
+        avg_rate=Fraction(30),
+        real_rate=Fraction(30),
+        constant_rate=True,
+        frames=seconds * 30,
+        declared_frames=seconds * 30,
+        duration=Fraction(seconds),
+        color_primaries="bt2020" if hdr else "bt709",
+        color_transfer="smpte2084" if hdr else "bt709",
+        color_space="bt709",
+        color_range="tv",
+        interlaced=False,
+    )
+    return MediaInfo(
+        path=Path("/in/-y:a,b'c.mp4"),
+        size_bytes=1000,
+        kind="video",
+        container="mp4",
+        demuxer="mov,mp4,m4a,3gp,3g2,mj2",
+        duration=Fraction(seconds),
+        video=(v,),
+    )
 
 
 def still_info(w: int = 3000, h: int = 3000) -> MediaInfo:
-    return MediaInfo(path=Path("/in/cover.png"), size_bytes=1000, kind="image", container="png", demuxer="png",
-                     duration=None, still=StillInfo("PNG", w, h, 1, "RGB", 8, False, 1))
+    return MediaInfo(
+        path=Path("/in/cover.png"),
+        size_bytes=1000,
+        kind="image",
+        container="png",
+        demuxer="png",
+        duration=None,
+        still=StillInfo("PNG", w, h, 1, "RGB", 8, False, 1),
+    )
 
 
 def test_still_plan_pipes_raw_frames_to_x264_with_pinned_settings():
@@ -45,9 +79,16 @@ def test_still_plan_pipes_raw_frames_to_x264_with_pinned_settings():
     assert argv[i + 1] == "pipe:0"
     assert argv[argv.index("-video_size") + 1] == "1080x1920" and argv[argv.index("-framerate") + 1] == "30"
     assert "setparams=range=tv:color_primaries=bt709:color_trc=bt709:colorspace=bt709" in plan.command_line()
-    for flag, value in [("-c:v", "libx264"), ("-profile:v", "high"), ("-preset", "slow"), ("-crf", "20"),
-                        ("-pix_fmt", "yuv420p"), ("-movflags", "+faststart"), ("-frames:v", "210"),
-                        ("-x264-params", "fast-pskip=0:mbtree=0")]:
+    for flag, value in [
+        ("-c:v", "libx264"),
+        ("-profile:v", "high"),
+        ("-preset", "slow"),
+        ("-crf", "20"),
+        ("-pix_fmt", "yuv420p"),
+        ("-movflags", "+faststart"),
+        ("-frames:v", "210"),
+        ("-x264-params", "fast-pskip=0:mbtree=0"),
+    ]:
         assert argv[argv.index(flag) + 1] == value, flag
     assert argv[len(argv) - 1 - argv[::-1].index("-f") + 1] == "mp4"  # the output format (input is rawvideo)
     assert "-an" in argv and argv[-1] == str(OUT)
@@ -58,7 +99,9 @@ def test_footage_pingpong_graph_drops_both_turnaround_frames():
     plan, _ = plan_canvas(video_info(), OUT, CanvasOptions(loop="pingpong", duration=7), PRESET, "ffmpeg")
     graph = plan.command_line()
     # 106 forward frames + 104 reversed (frames 105..1 of the reversed stream minus its first and last).
-    assert "trim=end_frame=106" in graph and "reverse" in graph and "trim=start_frame=1:end_frame=105" in graph
+    assert (
+        "trim=end_frame=106" in graph and "reverse" in graph and "trim=start_frame=1:end_frame=105" in graph
+    )
     assert "concat=n=2:v=1:a=0" in graph and plan.frames == 210
     argv = list(plan.argv)
     assert argv[argv.index("-i") + 1] == "file:/in/-y:a,b'c.mp4"  # a file: URL, never an option or protocol
@@ -81,8 +124,9 @@ def test_hdr_footage_is_tonemapped_before_the_loop_buffers_frames():
 
 
 def test_crossfade_graph_dissolves_the_end_into_the_start():
-    plan, _ = plan_canvas(video_info(), OUT, CanvasOptions(loop="crossfade", duration=6, crossfade=1.0), PRESET,
-                          "ffmpeg")
+    plan, _ = plan_canvas(
+        video_info(), OUT, CanvasOptions(loop="crossfade", duration=6, crossfade=1.0), PRESET, "ffmpeg"
+    )
     graph = plan.command_line()
     assert "xfade=transition=fade:duration=1.0:offset=5.0" in graph and plan.frames == 180
 
@@ -94,15 +138,18 @@ def test_too_short_footage_is_an_input_error_naming_what_is_needed():
         plan_canvas(video_info(seconds=3), OUT, CanvasOptions(start=1.0), PRESET, "ffmpeg")
 
 
-@pytest.mark.parametrize(("options", "match"), [
-    (CanvasOptions(duration=8.5), "outside the canvas range"),
-    (CanvasOptions(duration=2.9), "outside the canvas range"),
-    (CanvasOptions(fps=60), "not supported"),
-    (CanvasOptions(zoom=2.0), "outside 1.0-1.5"),
-    (CanvasOptions(motion="spin"), "unknown motion"),
-    (CanvasOptions(x264_preset="warp9"), "unknown --x264-preset"),
-    (CanvasOptions(color="not-a-colour", fit="pad"), "unknown colour"),
-])
+@pytest.mark.parametrize(
+    ("options", "match"),
+    [
+        (CanvasOptions(duration=8.5), "outside the canvas range"),
+        (CanvasOptions(duration=2.9), "outside the canvas range"),
+        (CanvasOptions(fps=60), "not supported"),
+        (CanvasOptions(zoom=2.0), "outside 1.0-1.5"),
+        (CanvasOptions(motion="spin"), "unknown motion"),
+        (CanvasOptions(x264_preset="warp9"), "unknown --x264-preset"),
+        (CanvasOptions(color="not-a-colour", fit="pad"), "unknown colour"),
+    ],
+)
 def test_bad_options_are_usage_errors(options, match):
     with pytest.raises(UsageError, match=match):
         plan_canvas(still_info(), OUT, options, PRESET, "ffmpeg")
@@ -126,7 +173,7 @@ def test_loop_shapes_fit_the_frame_budget(frames, loop):
 @given(st.integers(100, 9000), st.integers(100, 9000), st.floats(0, 1), st.floats(0, 1))
 def test_crop_box_is_inside_the_source_with_the_right_aspect(w, h, fx, fy):
     x, y, cw, ch = still.crop_box((w, h), 9 / 16, (fx, fy))
-    assert 0 <= x and 0 <= y and x + cw <= w + 1e-6 and y + ch <= h + 1e-6
+    assert x >= 0 and y >= 0 and x + cw <= w + 1e-6 and y + ch <= h + 1e-6
     assert cw / ch == pytest.approx(9 / 16)
     assert cw == pytest.approx(w) or ch == pytest.approx(h)
 
