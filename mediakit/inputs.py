@@ -41,13 +41,14 @@ SAFE_INPUT_OPTIONS: dict[str, str] = {
 }
 
 
-def local_file(path: str | os.PathLike[str]) -> Path:
+def local_file(path: str | bytes | os.PathLike[str]) -> Path:
     """Return the absolute path of an existing, non-empty regular file, or raise InputError.
 
     A named pipe would block FFmpeg's open() forever, and a device or directory is never media,
     so the file type is checked before anything opens the path.
     """
-    p = Path(os.path.abspath(os.fspath(path)))
+    # fsdecode: a bytes name (e.g. b"caf\xe9.mp4", not UTF-8) becomes a str with surrogate escapes.
+    p = Path(os.path.abspath(os.fsdecode(path)))
     try:
         st = os.stat(p)
     except FileNotFoundError:
@@ -81,7 +82,11 @@ def utf8_safe(path: Path) -> bool:
     return True
 
 
-def display(path: str | os.PathLike[str]) -> str:
+def display(path: str | bytes | os.PathLike[str]) -> str:
     """A printable form of a path: undecodable bytes shown as escapes, never as a crash."""
-    text = os.fspath(path)
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    text = os.fsdecode(path)
+    try:
+        # The name's real bytes, so b"caf\xe9.mp4" shows as caf\xe9.mp4 (not as its surrogate escape).
+        return os.fsencode(text).decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -178,12 +179,15 @@ def load(path: Path) -> Preset:
     if kind not in ("canvas", "clip"):
         raise PresetError(f"{where}: kind: expected 'canvas' or 'clip', got {kind!r}")
     accepts = _get(data, "accepts", list, True, where, "")
-    if not set(accepts) <= {"video", "image"}:
+    if not all(a in ("video", "image") for a in accepts):
         raise PresetError(f"{where}: accepts: expected items from ['video', 'image'], got {accepts!r}")
     render = RenderSpec(**_table(data, "render", _RENDER_KEYS, where, required=True))
     safe = _table(data, "safe_zone", _SAFE_KEYS, where, required=False)
     captions = _table(data, "captions", _CAPTION_KEYS, where, required=False)
-    rules = tuple(_rule(raw, where, f"rule[{i}]") for i, raw in enumerate(data.get("rule", [])))
+    raw_rules = data.get("rule", [])
+    if not isinstance(raw_rules, list):
+        raise PresetError(f"{where}: rule: expected an array of tables ([[rule]])")
+    rules = tuple(_rule(raw, where, f"rule[{i}]") for i, raw in enumerate(raw_rules))
     seen: set[str] = set()
     for rule in rules:
         if rule.id in seen:
@@ -247,8 +251,22 @@ def _rule(raw: Any, where: str, prefix: str) -> Rule:
         value = _get(raw, key, typ, req, where, f"{prefix}.")
         if value is not None:
             params[key] = tuple(value) if isinstance(value, list) else value
+    _check_values(check, params, where, prefix)
     return Rule(
         id=_get(raw, "id", str, True, where, f"{prefix}."), check=check, severity=severity,
         source=_get(raw, "source", str, True, where, f"{prefix}."),
         note=_get(raw, "note", str, False, where, f"{prefix}.") or "", params=MappingProxyType(params), deep=deep,
     )
+
+
+_RATIO = re.compile(r"^\s*([1-9][0-9]*)\s*:\s*([1-9][0-9]*)\s*$")
+ORIENTATIONS = ("vertical",)
+
+
+def _check_values(check: str, params: Mapping[str, Any], where: str, prefix: str) -> None:
+    """Values the validator would otherwise trip over at check time, long after the preset was loaded."""
+    if check == "aspect" and not _RATIO.match(params["ratio"]):
+        raise PresetError(f"{where}: {prefix}.ratio: expected 'W:H' with whole numbers (e.g. '9:16'), "
+                          f"got {params['ratio']!r}")
+    if check == "orientation" and params["value"] not in ORIENTATIONS:
+        raise PresetError(f"{where}: {prefix}.value: expected one of {list(ORIENTATIONS)}, got {params['value']!r}")

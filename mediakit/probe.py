@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
+import re
+import struct
 import warnings
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -123,14 +126,18 @@ class MediaInfo:
         return (v.display_width, v.display_height) if v else None
 
 
-def probe(path: str | os.PathLike[str]) -> MediaInfo:
+def probe(path: str | bytes | os.PathLike[str]) -> MediaInfo:
     """Probe one local file. Raises InputError for anything that is not readable media."""
     p = local_file(path)
-    size = p.stat().st_size
-    with _open_binary(p) as fh:
-        head = fh.read(64)
-        fh.seek(0)
-        still = _probe_still(p, fh, size)
+    try:
+        size = p.stat().st_size
+        with _open_binary(p) as fh:
+            head = fh.read(64)
+            fh.seek(0)
+            still = _probe_still(p, fh, size, head)
+    except OSError as exc:
+        # e.g. the file vanished or lost its permissions after the type check in local_file.
+        raise InputError(f"{display(p)}: cannot be read ({exc.strerror or exc})") from None
     if still is not None:
         return still
     return _probe_av(p, size, head)
@@ -147,11 +154,22 @@ def _open_binary(p: Path) -> Iterator[IO[bytes]]:
 # --- stills -----------------------------------------------------------------------------------------
 
 _EXIF_SWAPS = {5, 6, 7, 8}
+# What a damaged still can raise while Pillow decodes it (zlib/struct from PNG chunks, EOF from short reads).
+_PIL_DAMAGE = (OSError, ValueError, SyntaxError, EOFError, IndexError, struct.error, zlib.error)
 
 
-def _probe_still(p: Path, fh: IO[bytes], size: int) -> MediaInfo | None:
+def _png_bit_depth(head: bytes) -> int | None:
+    """Bits per sample from a PNG's IHDR: Pillow opens 16-bit RGB(A) PNGs as 8-bit RGB(A) modes."""
+    if head[:8] == b"\x89PNG\r\n\x1a\n" and head[12:16] == b"IHDR" and len(head) > 24:
+        return head[24]
+    return None
+
+
+def _probe_still(p: Path, fh: IO[bytes], size: int, head: bytes = b"") -> MediaInfo | None:
     from PIL import Image, UnidentifiedImageError
 
+    bomb = (f"{display(p)}: image is too large to decode safely (an image bomb?)",
+            f"the limit is {MAX_STILL_PIXELS / 1e6:.0f} MP; downscale it first")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
@@ -159,8 +177,8 @@ def _probe_still(p: Path, fh: IO[bytes], size: int) -> MediaInfo | None:
     except UnidentifiedImageError:
         return None
     except Image.DecompressionBombError:
-        raise InputError(f"{display(p)}: image is too large to decode safely (an image bomb?)") from None
-    except (OSError, ValueError, SyntaxError) as exc:
+        raise InputError(*bomb) from None
+    except _PIL_DAMAGE as exc:
         raise ProbeError(f"{display(p)}: damaged image ({exc})") from None
     with im:
         width, height = im.size
@@ -170,21 +188,26 @@ def _probe_still(p: Path, fh: IO[bytes], size: int) -> MediaInfo | None:
                 f"the limit is {MAX_STILL_PIXELS / 1e6:.0f} MP",
                 "downscale it first",
             )
-        orientation = int(im.getexif().get(0x0112, 1) or 1)
-        if orientation in _EXIF_SWAPS:
-            width, height = height, width
         mode = im.mode
         fmt = "JPEG" if im.format == "MPO" else str(im.format)
-        frames = int(getattr(im, "n_frames", 1))
         has_alpha = mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in im.info
         bit_depth = 16 if mode.startswith("I;16") or mode == "I" else 1 if mode == "1" else 8
+        if fmt == "PNG":
+            bit_depth = _png_bit_depth(head) or bit_depth
         try:
+            frames = int(getattr(im, "n_frames", 1))
             if fmt == "JPEG":
                 # Decoding at 1/8 scale still reads every byte, so truncation is caught, at a fraction of the cost.
                 im.draft(im.mode, (max(1, im.size[0] // 8), max(1, im.size[1] // 8)))
             im.load()
-        except (OSError, ValueError, SyntaxError) as exc:
+            # After load(): PNG's getexif() decodes the whole image itself when there is no eXIf chunk.
+            orientation = int(im.getexif().get(0x0112, 1) or 1)
+        except Image.DecompressionBombError:
+            raise InputError(*bomb) from None
+        except _PIL_DAMAGE as exc:
             raise ProbeError(f"{display(p)}: damaged or truncated image ({exc})") from None
+        if orientation in _EXIF_SWAPS:
+            width, height = height, width
     info = StillInfo(fmt, width, height, orientation, mode, bit_depth, has_alpha, frames)
     return MediaInfo(path=p, size_bytes=size, kind="image", container=fmt.lower(), demuxer=fmt.lower(),
                      duration=None, still=info)
@@ -221,12 +244,40 @@ def open_container(p: Path) -> Iterator[Any]:
             # PyAV encodes names as UTF-8; hand it an open file instead (no protocol is involved at all).
             container = av.open(open(p, "rb"), options=dict(SAFE_INPUT_OPTIONS))  # noqa: SIM115
     except av.error.FFmpegError as exc:
-        reason = "not a media format mediakit reads" if exc.errno in (22, 1094995529) else exc.strerror
+        if isinstance(exc, av.error.EOFError):
+            reason = "ends before any audio or video data (empty or cut short)"
+        elif _looks_like_iso_bmff(p):
+            # An MP4/MOV cut short loses its index (moov) when it is written last: name the likely cause.
+            reason = "is an MP4/MOV whose index cannot be read (truncated or damaged)"
+        elif exc.errno in (22, 1094995529):
+            reason = "not a media format mediakit reads"
+        else:
+            reason = exc.strerror or "cannot be opened as media"
         raise InputError(f"{display(p)}: {reason}", "expected MP4, MOV, MKV, WebM, or an image") from None
     try:
         yield container
     finally:
         container.close()
+
+
+def _looks_like_iso_bmff(p: Path) -> bool:
+    try:
+        with _open_binary(p) as fh:
+            return fh.read(8)[4:8] == b"ftyp"
+    except OSError:
+        return False
+
+
+_TAG_DURATION = re.compile(r"^(\d+):(\d{2}):(\d{2}(?:\.\d+)?)$")
+
+
+def _tagged_duration(s: Any) -> Fraction | None:
+    """A stream's length from Matroska's DURATION tag (HH:MM:SS.fffffffff), which FFmpeg writes per track."""
+    match = _TAG_DURATION.match(str((s.metadata or {}).get("DURATION", "")).strip())
+    if not match:
+        return None
+    h, m, sec = match.groups()
+    return _fraction(Fraction(int(h) * 3600 + int(m) * 60) + Fraction(sec))
 
 
 def _fraction(value: Any) -> Fraction | None:
@@ -250,7 +301,8 @@ def _probe_av(p: Path, size: int, head: bytes) -> MediaInfo:
         astreams = [s for s in c.streams.audio if s.codec_context is not None]
         if not vstreams and not astreams:
             raise InputError(f"{display(p)}: has no audio or video stream")
-        counts, pts_by_stream, last_end = _demux_index(c, vstreams + astreams, damage)
+        cut: list[str] = []
+        counts, pts_by_stream, last_end = _demux_index(c, vstreams + astreams, damage, cut)
         videos = []
         for s in vstreams:
             videos.append(_video_info(p, c, s, counts[s.index], pts_by_stream[s.index], damage))
@@ -261,16 +313,28 @@ def _probe_av(p: Path, size: int, head: bytes) -> MediaInfo:
             duration = max(stream_ends) if stream_ends else None
         for s in vstreams:
             end = last_end.get(s.index)
-            if duration and end is not None and end < duration * Fraction(9, 10) and not damage:
-                damage.append(f"video data ends at {float(end):.2f} s of {float(duration):.2f} s (truncated?)")
+            if end is None or damage:
+                continue
+            # Compare with the video's own length where the file states it: the container's duration is
+            # the longest stream's, and audio may rightly run on after the picture ends.
+            own = _fraction(s.duration * s.time_base) if s.duration and s.time_base else None
+            # Matroska has no frame count to compare with, but FFmpeg tags each track with its exact length.
+            tagged = None if own else _tagged_duration(s)
+            rate = _fraction(s.average_rate)
+            slack = max(Fraction(1, 20), 2 / rate) if rate else Fraction(1, 10)
+            length = own or tagged or duration
+            if length and end < (tagged - slack if tagged else length * Fraction(9, 10)):
+                damage.append(f"video data ends at {float(end):.2f} s of {float(length):.2f} s (truncated?)")
+        if cut and not damage:  # the other checks say more (how much is missing) when they see it
+            damage.extend(cut)
     kind: Kind = "video" if videos else "audio"
     return MediaInfo(path=p, size_bytes=size, kind=kind, container=container_name(demuxer, head),
                      demuxer=demuxer, duration=duration, video=tuple(videos), audio=tuple(audios),
                      damage=tuple(damage))
 
 
-def _demux_index(c: Any, streams: list[Any], damage: list[str]) -> tuple[dict[int, int], dict[int, list[int]],
-                                                                          dict[int, Fraction]]:
+def _demux_index(c: Any, streams: list[Any], damage: list[str],
+                 cut: list[str]) -> tuple[dict[int, int], dict[int, list[int]], dict[int, Fraction]]:
     """Read every packet header (no decoding): counts, timestamps and where each stream's data ends.
 
     A file cut short with its index at the front still declares its full length; only the packets show it.
@@ -287,6 +351,10 @@ def _demux_index(c: Any, streams: list[Any], damage: list[str]) -> tuple[dict[in
                 continue
             idx = packet.stream.index
             counts[idx] += 1
+            # A file cut inside its last frame still yields that frame, short and flagged corrupt.
+            if packet.is_corrupt and not cut:
+                at = float((packet.pts or 0) * packet.time_base) if packet.time_base else 0.0
+                cut.append(f"the {packet.stream.type} data is cut short or corrupt at {at:.2f} s (truncated?)")
             if packet.pts is not None:
                 pts[idx].append(packet.pts)
                 end = (packet.pts + (packet.duration or 0) - starts[idx]) * packet.time_base

@@ -120,7 +120,10 @@ def _duration(rule: Rule, info: MediaInfo, preset: Preset) -> Finding | None:
     p = rule.params
     lo, hi = p.get("min"), p.get("max")
     lo_in, hi_in = p.get("min_inclusive", True), p.get("max_inclusive", True)
-    expected = f"{'≥' if lo_in else '>'} {_seconds(lo)} and {'≤' if hi_in else '<'} {_seconds(hi)}"
+    # A user's preset may give only one bound.
+    bounds = ([f"{'≥' if lo_in else '>'} {_seconds(lo)}"] if lo is not None else []) + (
+        [f"{'≤' if hi_in else '<'} {_seconds(hi)}"] if hi is not None else [])
+    expected = " and ".join(bounds) or "any length"
     if hi is not None and (d > hi or (d == hi and not hi_in)):
         target = int(hi) - 1 if hi == int(hi) else int(hi)
         return _finding(rule, _seconds(d), expected, f"{_seconds(d)} is longer than {_seconds(hi)}",
@@ -237,10 +240,13 @@ def _frame_rate(rule: Rule, info: MediaInfo, preset: Preset) -> Finding | None:
         return None
     fps = float(v.avg_rate)
     lo, hi = rule.params.get("min"), rule.params.get("max")
-    expected = f"{lo:g}-{hi:g} fps, constant" if rule.params.get("constant") else f"{lo:g}-{hi:g} fps"
+    # A user's preset may give one bound, or none (constant only).
+    span = f"{lo:g}-{hi:g} fps" if lo is not None and hi is not None else (
+        f"≥ {lo:g} fps" if lo is not None else f"≤ {hi:g} fps" if hi is not None else "any rate")
+    expected = f"{span}, constant" if rule.params.get("constant") else span
     hint = "re-render it with mediakit (constant 30 fps; --fps 24|25|30)"
     if (lo is not None and fps < lo - 0.01) or (hi is not None and fps > hi + 0.01):
-        return _finding(rule, f"{fps:.3f} fps", expected, f"{fps:.2f} fps is outside {lo:g}-{hi:g} fps", hint)
+        return _finding(rule, f"{fps:.3f} fps", expected, f"{fps:.2f} fps is outside {span}", hint)
     if rule.params.get("constant") and v.constant_rate is False:
         return _finding(rule, f"variable ({fps:.2f} fps average)", expected, "the frame rate is variable", hint)
     return None
@@ -287,29 +293,31 @@ def check(info: MediaInfo, preset: Preset) -> tuple[Finding, ...]:
     return tuple(findings)
 
 
-def validate_path(path: str | os.PathLike[str], profile: str | None = None) -> FileReport:
+def validate_path(path: str | bytes | os.PathLike[str], profile: str | None = None) -> FileReport:
     """Probe one file and check it against `profile` (a preset name, alias or .toml path; None = choose)."""
     shown = display(path)
     try:
         info = probe(path)
     except InputError as exc:
         # The report names the file already; the message need not repeat it.
-        message = exc.message.removeprefix(display(os.path.abspath(path)) + ": ")
-        return FileReport(shown, profile and resolve(profile).name, "",
+        message = exc.message.removeprefix(display(os.path.abspath(os.fsdecode(path))) + ": ")
+        # As documented: a file that cannot be read was checked against no profile (even with --as).
+        return FileReport(shown, None, "",
                           (Finding("readable", "error", message, "readable media", message,
                                    exc.hint or "check that the file is a video or image"),))
     if profile is None:
         name, reason = choose_profile(info)
+        preset = resolve(name)
     else:
-        name, reason = resolve(profile).name, "chosen with --as"
-    preset = resolve(name)
+        # Keep the loaded preset: a user's .toml is found by its path, never by the name inside it.
+        preset, reason = resolve(profile), "chosen with --as"
     return FileReport(shown, preset.name, reason, check(info, preset), media=info)
 
 
-def expand(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
+def expand(paths: Iterable[str | bytes | os.PathLike[str]]) -> Iterator[Path]:
     """Files named directly, plus media files found by walking directories (sorted, hidden ones skipped)."""
     for raw in paths:
-        p = Path(raw)
+        p = Path(os.fsdecode(raw))
         if p.is_dir():
             for root, dirs, files in os.walk(p):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))

@@ -70,12 +70,12 @@ class MediaFactory:
         base = np.stack([np.sin(x / 37.0) + np.cos(y / 23.0), np.sin((x + y) / 51.0), np.cos(x / 19.0 - y / 41.0)],
                         axis=-1)
         rgb = ((base + 2) / 4 * 200 + rng.normal(0, 12, (h, w, 3))).clip(0, 255).astype(np.uint8)
-        im = Image.fromarray(rgb, "RGB")
+        im = Image.fromarray(rgb)
         if mode == "RGBA":
-            alpha = Image.fromarray((np.hypot(x - w / 2, y - h / 2) < min(w, h) / 2.5).astype(np.uint8) * 255, "L")
+            alpha = Image.fromarray((np.hypot(x - w / 2, y - h / 2) < min(w, h) / 2.5).astype(np.uint8) * 255)
             im.putalpha(alpha)
         elif mode == "I;16":
-            im = Image.fromarray((np.asarray(im.convert("L"), dtype=np.uint16) * 257).astype(np.uint16), "I;16")
+            im = Image.fromarray((np.asarray(im.convert("L"), dtype=np.uint16) * 257).astype(np.uint16))
         elif mode != "RGB":
             im = im.convert(mode)
         kwargs = {}

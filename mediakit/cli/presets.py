@@ -43,10 +43,14 @@ def show_preset(name: str, as_json: bool) -> None:
 
     p = resolve(name)
     if as_json:
-        doc = dataclasses.asdict(p)
+        # Not dataclasses.asdict(p): it deep-copies each rule's read-only params (a mappingproxy), which fails.
+        doc = {f.name: getattr(p, f.name) for f in dataclasses.fields(p)}
+        doc["render"] = dataclasses.asdict(p.render)
+        doc["safe_zone"] = dataclasses.asdict(p.safe_zone) if p.safe_zone else None
+        doc["captions"] = dataclasses.asdict(p.captions) if p.captions else None
+        doc["rules"] = [{**{f.name: getattr(r, f.name) for f in dataclasses.fields(r)}, "params": dict(r.params)}
+                        for r in p.rules]
         doc["path"] = str(p.path)
-        for rule in doc["rules"]:
-            rule["params"] = dict(rule["params"])
         emit_json(doc)
         return
     stdout.print(f"[bold]{p.title}[/] ({p.name}, {p.kind}) — {escape(p.description)}")
