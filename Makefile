@@ -33,7 +33,9 @@ $(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-dev
 demo: $(VENV)/.installed
 	$(BIN)/python samples/make_samples.py $(SAMPLES)
 	$(BIN)/mediakit canvas $(SAMPLES)/cover.png -o $(SAMPLES)/cover.canvas.mp4 --overwrite
-	$(BIN)/mediakit validate $(SAMPLES)/cover.canvas.mp4 $(SAMPLES)/
+	$(BIN)/mediakit validate $(SAMPLES)/cover.canvas.mp4
+	@echo "--- and what a rejection looks like (raw landscape footage is no Canvas):"
+	-$(BIN)/mediakit validate --as canvas $(SAMPLES)/footage.mp4
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest
