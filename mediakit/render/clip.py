@@ -176,10 +176,14 @@ def _prepare_captions(
     from mediakit.fonts import CAPTION_FONT, CAPTION_FONT_NAME, FONT_DIR
 
     if opts.captions:
-        cues = captions.retime(captions.load_captions(opts.captions), opts.start, seconds)
+        # Linted in the file's own times (so cues outside the clip window are reported), then retimed.
+        source_cues = captions.load_captions(opts.captions)
+        window = (opts.start, opts.start + seconds)
+        issues = tuple(captions.lint(source_cues, preset.captions, window)) if preset.captions else ()
+        cues = captions.retime(source_cues, opts.start, seconds)
     else:
         cues = captions.single_caption(opts.text or "", opts.at, seconds)
-    issues = tuple(captions.lint(cues, preset.captions, (0.0, seconds))) if preset.captions else ()
+        issues = tuple(captions.lint(cues, preset.captions, (0.0, seconds))) if preset.captions else ()
     font_path, font_name, fonts_dir = CAPTION_FONT, CAPTION_FONT_NAME, FONT_DIR
     if opts.font:
         font_path, font_name, fonts_dir = _user_font(Path(opts.font), workdir)

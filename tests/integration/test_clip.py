@@ -250,3 +250,104 @@ def test_cli_json_and_dry_run(quiet_footage, tmp_path):
     doc = json.loads(done.stdout)
     assert doc["frames"] == 120 and doc["validation"]["verdict"] == "pass"
     assert abs(doc["loudness"]["integrated"] + 14) <= 1
+
+
+@pytest.fixture(scope="module")
+def grey_footage(media) -> Path:
+    """Flat grey footage with a tone: caption pixels are whatever differs from the caption-less render."""
+    out = media.root / "grey.mp4"
+    if not out.exists():
+        ffmpeg(
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=0x808080:s=720x1280:r=30:d=8",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=330:sample_rate=48000:d=8",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-c:a",
+            "aac",
+            "-shortest",
+            str(out),
+        )
+    return out
+
+
+def _caption_masks(with_captions: Path, without: Path) -> list[np.ndarray]:
+    with av.open(str(with_captions)) as a, av.open(str(without)) as b:
+        pairs = zip(a.decode(video=0), b.decode(video=0), strict=True)
+        return [
+            np.abs(
+                fa.to_ndarray(format="gray").astype(np.int16) - fb.to_ndarray(format="gray").astype(np.int16)
+            )
+            > 40
+            for fa, fb in pairs
+        ]
+
+
+def test_captions_follow_start_show_only_during_their_cue_and_stay_in_the_safe_zone(grey_footage, tmp_path):
+    srt = tmp_path / "lyrics: 'live' [v2], 100%.srt"  # a hostile name never reaches a filter argument
+    srt.write_text(
+        "1\n00:00:03,000 --> 00:00:04,500\n{\\an8}If this hits you, tap Save\n\n"
+        "2\n00:00:05,000 --> 00:00:06,000\nQuotes \" ' colons: commas, [brackets] \\ back\\slash %\n",
+        encoding="latin-1",
+    )
+    plain, captioned = tmp_path / "plain.mp4", tmp_path / "captioned.mp4"
+    render_clip(grey_footage, plain, ClipOptions(start=2, duration=5, **FAST))
+    result = render_clip(grey_footage, captioned, ClipOptions(start=2, duration=5, captions=str(srt), **FAST))
+    masks = _caption_masks(captioned, plain)
+    shown = [i for i, m in enumerate(masks) if m.sum() > 200]
+    # Cue 1 is 3.0-4.5 s of the footage = 1.0-2.5 s of the clip (frames 30-74); cue 2 = 3.0-4.0 s (90-119).
+    assert shown == [*range(30, 75), *range(90, 120)], shown
+    ink = np.logical_or.reduce(masks)
+    ys, xs = np.nonzero(ink)
+    safe = (0.06 * 1080, 0.14 * 1920, (1 - 0.10) * 1080, (1 - 0.30) * 1920)
+    # The renders are 1080x1920; the override tag {\an8} in the SRT text must not move the caption up.
+    assert xs.min() >= safe[0] and ys.min() >= safe[1] and xs.max() <= safe[2] and ys.max() <= safe[3], (
+        xs.min(),
+        ys.min(),
+        xs.max(),
+        ys.max(),
+    )
+    assert ys.min() > 1920 / 2
+    assert result.report.verdict() == "pass"
+
+
+@pytest.mark.parametrize("style", ["box", "karaoke"])
+def test_text_caption_styles_stay_in_the_safe_zone(grey_footage, tmp_path, style):
+    plain, captioned = tmp_path / "plain.mp4", tmp_path / f"{style}.mp4"
+    text = "If this hits you, tap Save — مرحبا שלום 😀"
+    render_clip(grey_footage, plain, ClipOptions(duration=4, **FAST))
+    result = render_clip(
+        grey_footage,
+        captioned,
+        ClipOptions(duration=4, text=text, at=(1.0, 3.0), caption_style=style, **FAST),
+    )
+    masks = _caption_masks(captioned, plain)
+    shown = [i for i, m in enumerate(masks) if m.sum() > 200]
+    assert shown[0] == 30 and shown[-1] == 89
+    ys, xs = np.nonzero(np.logical_or.reduce(masks))
+    assert xs.min() >= 0.06 * 1080 and xs.max() <= 0.90 * 1080 and ys.min() >= 0.14 * 1920
+    assert ys.max() <= 0.70 * 1920
+    assert not any("glyphs" in w for w in result.warnings)  # DejaVu has Arabic, Hebrew and U+1F600
+
+
+def test_missing_glyphs_are_a_warning_not_a_failure(grey_footage, tmp_path):
+    result = render_clip(
+        grey_footage, tmp_path / "cjk.mp4", ClipOptions(duration=4, text="春が来た Spring", **FAST)
+    )
+    assert any("no glyphs" in w for w in result.warnings)
+    assert result.report.verdict() == "pass"
+
+
+def test_broken_caption_timestamp_names_its_line(grey_footage, tmp_path):
+    srt = tmp_path / "bad.srt"
+    srt.write_text("1\n00:00:01,000 --> 00:00:02,000\nfine\n\n2\n00:00:03,000 --> 00:0x:04,000\nbroken\n")
+    with pytest.raises(InputError, match="line 6"):
+        render_clip(grey_footage, tmp_path / "x.mp4", ClipOptions(duration=4, captions=str(srt), **FAST))
+    assert not (tmp_path / "x.mp4").exists()
