@@ -130,7 +130,7 @@ def test_hostile_text_renders_as_written_at_the_bottom(tmp_path):
 
 
 def _font(size: int):
-    from mediakit.captions import _pillow_font
+    from mediakit.captions.layout import _pillow_font
 
     return _pillow_font(str(CAPTION_FONT), size)
 

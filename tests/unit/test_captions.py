@@ -14,16 +14,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mediakit.captions import (
-    _LOOKS,
     MAX_FILE_BYTES,
     STYLES,
     WORD_JOINER,
     CaptionError,
     Cue,
     Word,
-    _area,
-    _clean,
-    _pillow_font,
     escape_text,
     layout,
     lint,
@@ -35,6 +31,7 @@ from mediakit.captions import (
     single_caption,
     to_ass,
 )
+from mediakit.captions.layout import _LOOKS, _area, _clean, _pillow_font
 from mediakit.cli.captions import captions as captions_cli
 from mediakit.errors import InputError
 from mediakit.fonts import CAPTION_FONT
