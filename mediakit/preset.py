@@ -21,8 +21,15 @@ SEVERITIES = ("error", "warning")
 # Each check kind and its parameters: name -> (type, required). `deep` kinds need decoded frames or audio
 # (`validate --deep`); the others read metadata only.
 CHECKS: dict[str, tuple[bool, dict[str, tuple[type, bool]]]] = {
-    "duration": (False, {"min": (float, False), "max": (float, False), "min_inclusive": (bool, False),
-                         "max_inclusive": (bool, False)}),
+    "duration": (
+        False,
+        {
+            "min": (float, False),
+            "max": (float, False),
+            "min_inclusive": (bool, False),
+            "max_inclusive": (bool, False),
+        },
+    ),
     "aspect": (False, {"ratio": (str, True), "tolerance": (float, True)}),
     "height": (False, {"min": (int, False), "max": (int, False)}),
     "size": (False, {"min_width": (int, False), "min_height": (int, False)}),
@@ -32,28 +39,64 @@ CHECKS: dict[str, tuple[bool, dict[str, tuple[type, bool]]]] = {
     "audio": (False, {"present": (bool, True)}),
     "frame-rate": (False, {"min": (float, False), "max": (float, False), "constant": (bool, False)}),
     "file-size": (False, {"max_bytes": (int, True)}),
-    "flashing": (True, {"max_flashes_per_second": (int, True), "min_area": (float, True),
-                        "luminance_change": (float, True), "dark_threshold": (float, True)}),
+    "flashing": (
+        True,
+        {
+            "max_flashes_per_second": (int, True),
+            "min_area": (float, True),
+            "luminance_change": (float, True),
+            "dark_threshold": (float, True),
+        },
+    ),
     "cut-rate": (True, {"max_cuts_per_second": (float, True), "window": (float, True)}),
     "loop-seam": (True, {"max_seam": (float, True)}),
     "blur": (True, {"min_sharpness": (float, True)}),
     "audio-level": (True, {"silence_lufs": (float, True)}),
     "loudness": (True, {"target": (float, True), "tolerance": (float, True), "max_true_peak": (float, True)}),
+    "black-frozen": (
+        True,
+        {"max_seconds": (float, True), "black_level": (float, True), "freeze_level": (float, True)},
+    ),
 }
 _RULE_KEYS = {"id", "check", "severity", "source", "note"}
-_TOP_KEYS = {"schema", "name", "kind", "title", "description", "accepts", "render", "safe_zone", "captions", "rule"}
+_TOP_KEYS = {
+    "schema",
+    "name",
+    "kind",
+    "title",
+    "description",
+    "accepts",
+    "render",
+    "safe_zone",
+    "captions",
+    "rule",
+}
 _RENDER_KEYS: dict[str, tuple[type, bool]] = {
-    "width": (int, True), "height": (int, True), "fps": (int, True), "duration": (float, True),
-    "crf": (int, True), "x264_preset": (str, True), "audio": (bool, True), "loudness": (float, False),
-    "true_peak": (float, False), "source": (str, False),
+    "width": (int, True),
+    "height": (int, True),
+    "fps": (int, True),
+    "duration": (float, True),
+    "crf": (int, True),
+    "x264_preset": (str, True),
+    "audio": (bool, True),
+    "loudness": (float, False),
+    "true_peak": (float, False),
+    "source": (str, False),
 }
 _SAFE_KEYS: dict[str, tuple[type, bool]] = {
-    "top": (float, True), "bottom": (float, True), "left": (float, True), "right": (float, True),
-    "estimate": (bool, True), "source": (str, True),
+    "top": (float, True),
+    "bottom": (float, True),
+    "left": (float, True),
+    "right": (float, True),
+    "estimate": (bool, True),
+    "source": (str, True),
 }
 _CAPTION_KEYS: dict[str, tuple[type, bool]] = {
-    "max_lines": (int, True), "max_chars_per_line": (int, True), "max_chars_per_second": (float, True),
-    "min_duration": (float, True), "source": (str, True),
+    "max_lines": (int, True),
+    "max_chars_per_line": (int, True),
+    "max_chars_per_second": (float, True),
+    "min_duration": (float, True),
+    "source": (str, True),
 }
 
 
@@ -125,8 +168,12 @@ class Preset:
         if rule is None:
             return (0.0, float("inf"), True, True)
         p = rule.params
-        return (float(p.get("min", 0.0)), float(p.get("max", float("inf"))), bool(p.get("min_inclusive", True)),
-                bool(p.get("max_inclusive", True)))
+        return (
+            float(p.get("min", 0.0)),
+            float(p.get("max", float("inf"))),
+            bool(p.get("min_inclusive", True)),
+            bool(p.get("max_inclusive", True)),
+        )
 
 
 def presets_dir() -> Path:
@@ -152,7 +199,9 @@ def resolve(name_or_path: str) -> Preset:
     candidate = presets_dir() / f"{name}.toml"
     if not candidate.is_file():
         known = ", ".join(sorted(ALIASES) + builtin_names())
-        raise UsageError(f"unknown preset {name_or_path!r}", f"choose one of: {known}, or a path to a .toml file")
+        raise UsageError(
+            f"unknown preset {name_or_path!r}", f"choose one of: {known}, or a path to a .toml file"
+        )
     return _load_cached(candidate)
 
 
@@ -181,7 +230,7 @@ def load(path: Path) -> Preset:
     accepts = _get(data, "accepts", list, True, where, "")
     if not all(a in ("video", "image") for a in accepts):
         raise PresetError(f"{where}: accepts: expected items from ['video', 'image'], got {accepts!r}")
-    render = RenderSpec(**_table(data, "render", _RENDER_KEYS, where, required=True))
+    render = RenderSpec(**(_table(data, "render", _RENDER_KEYS, where, required=True) or {}))
     safe = _table(data, "safe_zone", _SAFE_KEYS, where, required=False)
     captions = _table(data, "captions", _CAPTION_KEYS, where, required=False)
     raw_rules = data.get("rule", [])
@@ -194,17 +243,25 @@ def load(path: Path) -> Preset:
             raise PresetError(f"{where}: rule id {rule.id!r} is used twice")
         seen.add(rule.id)
     return Preset(
-        name=_get(data, "name", str, True, where, ""), kind=kind, title=_get(data, "title", str, True, where, ""),
-        description=_get(data, "description", str, False, where, "") or "", accepts=tuple(accepts),
-        render=render, rules=rules, safe_zone=SafeZone(**safe) if safe else None,
-        captions=CaptionRules(**captions) if captions else None, path=path,
+        name=_get(data, "name", str, True, where, ""),
+        kind=kind,
+        title=_get(data, "title", str, True, where, ""),
+        description=_get(data, "description", str, False, where, "") or "",
+        accepts=tuple(accepts),
+        render=render,
+        rules=rules,
+        safe_zone=SafeZone(**safe) if safe else None,
+        captions=CaptionRules(**captions) if captions else None,
+        path=path,
     )
 
 
 def _no_unknown(table: Mapping[str, Any], allowed: set[str], where: str, prefix: str) -> None:
     for key in table:
         if key not in allowed:
-            raise PresetError(f"{where}: unknown key {prefix}{key}", f"allowed here: {', '.join(sorted(allowed))}")
+            raise PresetError(
+                f"{where}: unknown key {prefix}{key}", f"allowed here: {', '.join(sorted(allowed))}"
+            )
 
 
 def _get(table: Mapping[str, Any], key: str, typ: type, required: bool, where: str, prefix: str) -> Any:
@@ -220,8 +277,9 @@ def _get(table: Mapping[str, Any], key: str, typ: type, required: bool, where: s
     return value
 
 
-def _table(data: Mapping[str, Any], name: str, keys: dict[str, tuple[type, bool]], where: str,
-           required: bool) -> dict[str, Any] | None:
+def _table(
+    data: Mapping[str, Any], name: str, keys: dict[str, tuple[type, bool]], where: str, required: bool
+) -> dict[str, Any] | None:
     raw = data.get(name)
     if raw is None:
         if required:
@@ -239,8 +297,9 @@ def _rule(raw: Any, where: str, prefix: str) -> Rule:
         raise PresetError(f"{where}: {prefix}: expected a table")
     check = _get(raw, "check", str, True, where, f"{prefix}.")
     if check not in CHECKS:
-        raise PresetError(f"{where}: {prefix}.check: unknown check {check!r}",
-                          f"known checks: {', '.join(sorted(CHECKS))}")
+        raise PresetError(
+            f"{where}: {prefix}.check: unknown check {check!r}", f"known checks: {', '.join(sorted(CHECKS))}"
+        )
     deep, params_schema = CHECKS[check]
     _no_unknown(raw, _RULE_KEYS | set(params_schema), where, f"{prefix}.")
     severity = _get(raw, "severity", str, True, where, f"{prefix}.")
@@ -253,9 +312,13 @@ def _rule(raw: Any, where: str, prefix: str) -> Rule:
             params[key] = tuple(value) if isinstance(value, list) else value
     _check_values(check, params, where, prefix)
     return Rule(
-        id=_get(raw, "id", str, True, where, f"{prefix}."), check=check, severity=severity,
+        id=_get(raw, "id", str, True, where, f"{prefix}."),
+        check=check,
+        severity=severity,
         source=_get(raw, "source", str, True, where, f"{prefix}."),
-        note=_get(raw, "note", str, False, where, f"{prefix}.") or "", params=MappingProxyType(params), deep=deep,
+        note=_get(raw, "note", str, False, where, f"{prefix}.") or "",
+        params=MappingProxyType(params),
+        deep=deep,
     )
 
 
@@ -266,7 +329,11 @@ ORIENTATIONS = ("vertical",)
 def _check_values(check: str, params: Mapping[str, Any], where: str, prefix: str) -> None:
     """Values the validator would otherwise trip over at check time, long after the preset was loaded."""
     if check == "aspect" and not _RATIO.match(params["ratio"]):
-        raise PresetError(f"{where}: {prefix}.ratio: expected 'W:H' with whole numbers (e.g. '9:16'), "
-                          f"got {params['ratio']!r}")
+        raise PresetError(
+            f"{where}: {prefix}.ratio: expected 'W:H' with whole numbers (e.g. '9:16'), "
+            f"got {params['ratio']!r}"
+        )
     if check == "orientation" and params["value"] not in ORIENTATIONS:
-        raise PresetError(f"{where}: {prefix}.value: expected one of {list(ORIENTATIONS)}, got {params['value']!r}")
+        raise PresetError(
+            f"{where}: {prefix}.value: expected one of {list(ORIENTATIONS)}, got {params['value']!r}"
+        )

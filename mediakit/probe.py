@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import re
@@ -26,10 +27,29 @@ MAX_STILL_PIXELS = 100_000_000
 MAX_VIDEO_PIXELS = 16384 * 16384
 STILL_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "TIFF", "BMP")
 
-_PRIMARIES = {1: "bt709", 4: "bt470m", 5: "bt470bg", 6: "smpte170m", 7: "smpte240m", 9: "bt2020", 11: "smpte431",
-              12: "smpte432"}
-_TRANSFERS = {1: "bt709", 4: "gamma22", 5: "gamma28", 6: "smpte170m", 7: "smpte240m", 8: "linear",
-              13: "iec61966-2-1", 14: "bt2020-10", 15: "bt2020-12", 16: "smpte2084", 18: "arib-std-b67"}
+_PRIMARIES = {
+    1: "bt709",
+    4: "bt470m",
+    5: "bt470bg",
+    6: "smpte170m",
+    7: "smpte240m",
+    9: "bt2020",
+    11: "smpte431",
+    12: "smpte432",
+}
+_TRANSFERS = {
+    1: "bt709",
+    4: "gamma22",
+    5: "gamma28",
+    6: "smpte170m",
+    7: "smpte240m",
+    8: "linear",
+    13: "iec61966-2-1",
+    14: "bt2020-10",
+    15: "bt2020-12",
+    16: "smpte2084",
+    18: "arib-std-b67",
+}
 _SPACES = {0: "gbr", 1: "bt709", 5: "bt470bg", 6: "smpte170m", 7: "smpte240m", 9: "bt2020nc", 10: "bt2020c"}
 _RANGES = {1: "tv", 2: "pc"}
 _HDR_TRANSFERS = {"smpte2084": "PQ", "arib-std-b67": "HLG"}
@@ -168,8 +188,10 @@ def _png_bit_depth(head: bytes) -> int | None:
 def _probe_still(p: Path, fh: IO[bytes], size: int, head: bytes = b"") -> MediaInfo | None:
     from PIL import Image, UnidentifiedImageError
 
-    bomb = (f"{display(p)}: image is too large to decode safely (an image bomb?)",
-            f"the limit is {MAX_STILL_PIXELS / 1e6:.0f} MP; downscale it first")
+    bomb = (
+        f"{display(p)}: image is too large to decode safely (an image bomb?)",
+        f"the limit is {MAX_STILL_PIXELS / 1e6:.0f} MP; downscale it first",
+    )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
@@ -197,7 +219,8 @@ def _probe_still(p: Path, fh: IO[bytes], size: int, head: bytes = b"") -> MediaI
         try:
             frames = int(getattr(im, "n_frames", 1))
             if fmt == "JPEG":
-                # Decoding at 1/8 scale still reads every byte, so truncation is caught, at a fraction of the cost.
+                # Decoding at 1/8 scale still reads every byte, so truncation is caught, at a fraction of the
+                # cost.
                 im.draft(im.mode, (max(1, im.size[0] // 8), max(1, im.size[1] // 8)))
             im.load()
             # After load(): PNG's getexif() decodes the whole image itself when there is no eXIf chunk.
@@ -209,8 +232,15 @@ def _probe_still(p: Path, fh: IO[bytes], size: int, head: bytes = b"") -> MediaI
         if orientation in _EXIF_SWAPS:
             width, height = height, width
     info = StillInfo(fmt, width, height, orientation, mode, bit_depth, has_alpha, frames)
-    return MediaInfo(path=p, size_bytes=size, kind="image", container=fmt.lower(), demuxer=fmt.lower(),
-                     duration=None, still=info)
+    return MediaInfo(
+        path=p,
+        size_bytes=size,
+        kind="image",
+        container=fmt.lower(),
+        demuxer=fmt.lower(),
+        duration=None,
+        still=info,
+    )
 
 
 # --- audio and video ----------------------------------------------------------------------------------
@@ -239,7 +269,7 @@ def open_container(p: Path) -> Iterator[Any]:
 
     try:
         if utf8_safe(p):
-            container = av.open(file_url(p), options=dict(SAFE_INPUT_OPTIONS))
+            container: Any = av.open(file_url(p), options=dict(SAFE_INPUT_OPTIONS))
         else:
             # PyAV encodes names as UTF-8; hand it an open file instead (no protocol is involved at all).
             container = av.open(open(p, "rb"), options=dict(SAFE_INPUT_OPTIONS))  # noqa: SIM115
@@ -288,7 +318,7 @@ def _fraction(value: Any) -> Fraction | None:
 
 
 def _rotation(degrees: float) -> int:
-    return int(round(degrees / 90.0)) % 4 * 90
+    return round(degrees / 90.0) % 4 * 90
 
 
 def _probe_av(p: Path, size: int, head: bytes) -> MediaInfo:
@@ -328,13 +358,22 @@ def _probe_av(p: Path, size: int, head: bytes) -> MediaInfo:
         if cut and not damage:  # the other checks say more (how much is missing) when they see it
             damage.extend(cut)
     kind: Kind = "video" if videos else "audio"
-    return MediaInfo(path=p, size_bytes=size, kind=kind, container=container_name(demuxer, head),
-                     demuxer=demuxer, duration=duration, video=tuple(videos), audio=tuple(audios),
-                     damage=tuple(damage))
+    return MediaInfo(
+        path=p,
+        size_bytes=size,
+        kind=kind,
+        container=container_name(demuxer, head),
+        demuxer=demuxer,
+        duration=duration,
+        video=tuple(videos),
+        audio=tuple(audios),
+        damage=tuple(damage),
+    )
 
 
-def _demux_index(c: Any, streams: list[Any], damage: list[str],
-                 cut: list[str]) -> tuple[dict[int, int], dict[int, list[int]], dict[int, Fraction]]:
+def _demux_index(
+    c: Any, streams: list[Any], damage: list[str], cut: list[str]
+) -> tuple[dict[int, int], dict[int, list[int]], dict[int, Fraction]]:
     """Read every packet header (no decoding): counts, timestamps and where each stream's data ends.
 
     A file cut short with its index at the front still declares its full length; only the packets show it.
@@ -354,7 +393,9 @@ def _demux_index(c: Any, streams: list[Any], damage: list[str],
             # A file cut inside its last frame still yields that frame, short and flagged corrupt.
             if packet.is_corrupt and not cut:
                 at = float((packet.pts or 0) * packet.time_base) if packet.time_base else 0.0
-                cut.append(f"the {packet.stream.type} data is cut short or corrupt at {at:.2f} s (truncated?)")
+                cut.append(
+                    f"the {packet.stream.type} data is cut short or corrupt at {at:.2f} s (truncated?)"
+                )
             if packet.pts is not None:
                 pts[idx].append(packet.pts)
                 end = (packet.pts + (packet.duration or 0) - starts[idx]) * packet.time_base
@@ -380,8 +421,7 @@ def _video_info(p: Path, c: Any, s: Any, count: int, pts: list[int], damage: lis
     frame = None
     try:
         c.seek(0)
-        for frame in c.decode(s):
-            break
+        frame = next(iter(c.decode(s)), None)
     except av.error.FFmpegError as exc:
         damage.append(f"the first video frame does not decode ({exc.strerror})")
     if frame is None and not damage:
@@ -405,12 +445,29 @@ def _video_info(p: Path, c: Any, s: Any, count: int, pts: list[int], damage: lis
         crange = "pc"
     duration = _fraction(s.duration * s.time_base) if s.duration else None
     return VideoInfo(
-        index=s.index, codec=_codec_name(s), profile=cc.profile or None, pix_fmt=pix_fmt, bit_depth=bit_depth,
-        chroma=chroma, coded_width=width, coded_height=height, sar=sar, rotation=rotation,
-        display_width=shown_w, display_height=shown_h, avg_rate=_fraction(s.average_rate),
-        real_rate=_fraction(s.base_rate), constant_rate=_constant_rate(pts, s.time_base), frames=count,
-        declared_frames=declared, duration=duration, color_primaries=primaries, color_transfer=transfer,
-        color_space=space, color_range=crange, interlaced=bool(getattr(frame, "interlaced_frame", False)),
+        index=s.index,
+        codec=_codec_name(s),
+        profile=cc.profile or None,
+        pix_fmt=pix_fmt,
+        bit_depth=bit_depth,
+        chroma=chroma,
+        coded_width=width,
+        coded_height=height,
+        sar=sar,
+        rotation=rotation,
+        display_width=shown_w,
+        display_height=shown_h,
+        avg_rate=_fraction(s.average_rate),
+        real_rate=_fraction(s.base_rate),
+        constant_rate=_constant_rate(pts, s.time_base),
+        frames=count,
+        declared_frames=declared,
+        duration=duration,
+        color_primaries=primaries,
+        color_transfer=transfer,
+        color_space=space,
+        color_range=crange,
+        interlaced=bool(getattr(frame, "interlaced_frame", False)),
     )
 
 
@@ -439,7 +496,7 @@ def _constant_rate(pts: list[int], time_base: Fraction) -> bool | None:
     if len(pts) < 3:
         return None
     ordered = sorted(pts)
-    steps = sorted(b - a for a, b in zip(ordered, ordered[1:], strict=False) if b > a)
+    steps = sorted(b - a for a, b in itertools.pairwise(ordered) if b > a)
     if not steps:
         return None
     typical = steps[len(steps) // 2]
@@ -452,5 +509,11 @@ def _audio_info(s: Any) -> AudioInfo:
     layout = getattr(cc, "layout", None)
     channels = int(getattr(layout, "nb_channels", 0) or getattr(cc, "channels", 0) or 0)
     duration = _fraction(s.duration * s.time_base) if s.duration else None
-    return AudioInfo(index=s.index, codec=_codec_name(s), channels=channels, sample_rate=int(cc.sample_rate or 0),
-                     layout=getattr(layout, "name", None), duration=duration)
+    return AudioInfo(
+        index=s.index,
+        codec=_codec_name(s),
+        channels=channels,
+        sample_rate=int(cc.sample_rate or 0),
+        layout=getattr(layout, "name", None),
+        duration=duration,
+    )

@@ -19,8 +19,30 @@ log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 Verdict = Literal["pass", "warn", "fail"]
-MEDIA_SUFFIXES = {".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".ts", ".mts", ".jpg", ".jpeg", ".png",
-                  ".webp", ".gif", ".tif", ".tiff", ".bmp", ".wav", ".mp3", ".m4a", ".aac", ".flac", ".ogg"}
+MEDIA_SUFFIXES = {
+    ".mp4",
+    ".m4v",
+    ".mov",
+    ".mkv",
+    ".webm",
+    ".avi",
+    ".ts",
+    ".mts",
+    ".jpg",
+    ".jpeg",
+    ".png",
+    ".webp",
+    ".gif",
+    ".tif",
+    ".tiff",
+    ".bmp",
+    ".wav",
+    ".mp3",
+    ".m4a",
+    ".aac",
+    ".flac",
+    ".ogg",
+}
 
 
 @dataclass(frozen=True)
@@ -36,8 +58,15 @@ class Finding:
     source: str = ""
 
     def as_dict(self) -> dict[str, str]:
-        return {"rule": self.rule, "severity": self.severity, "observed": self.observed,
-                "expected": self.expected, "message": self.message, "hint": self.hint, "source": self.source}
+        return {
+            "rule": self.rule,
+            "severity": self.severity,
+            "observed": self.observed,
+            "expected": self.expected,
+            "message": self.message,
+            "hint": self.hint,
+            "source": self.source,
+        }
 
 
 @dataclass(frozen=True)
@@ -56,9 +85,13 @@ class FileReport:
         return "pass"
 
     def as_dict(self, strict: bool = False) -> dict[str, Any]:
-        out: dict[str, Any] = {"path": self.path, "profile": self.profile, "profile_reason": self.profile_reason,
-                               "verdict": self.verdict(strict),
-                               "findings": [f.as_dict() for f in self.findings]}
+        out: dict[str, Any] = {
+            "path": self.path,
+            "profile": self.profile,
+            "profile_reason": self.profile_reason,
+            "verdict": self.verdict(strict),
+            "findings": [f.as_dict() for f in self.findings],
+        }
         if self.media is not None:
             out["media"] = media_summary(self.media)
         return out
@@ -66,14 +99,24 @@ class FileReport:
 
 def media_summary(info: MediaInfo) -> dict[str, Any]:
     """The probed facts a script may want, as plain JSON values."""
-    out: dict[str, Any] = {"kind": info.kind, "container": info.container, "size_bytes": info.size_bytes,
-                           "duration": float(info.duration) if info.duration else None}
+    out: dict[str, Any] = {
+        "kind": info.kind,
+        "container": info.container,
+        "size_bytes": info.size_bytes,
+        "duration": float(info.duration) if info.duration else None,
+    }
     if info.display_size:
         out["width"], out["height"] = info.display_size
     v = info.primary_video
     if v:
-        out.update(video_codec=v.codec, pix_fmt=v.pix_fmt, fps=float(v.avg_rate) if v.avg_rate else None,
-                   constant_rate=v.constant_rate, rotation=v.rotation, hdr=v.hdr)
+        out.update(
+            video_codec=v.codec,
+            pix_fmt=v.pix_fmt,
+            fps=float(v.avg_rate) if v.avg_rate else None,
+            constant_rate=v.constant_rate,
+            rotation=v.rotation,
+            hdr=v.hdr,
+        )
     out["audio_streams"] = len(info.audio)
     return out
 
@@ -122,16 +165,27 @@ def _duration(rule: Rule, info: MediaInfo, preset: Preset) -> Finding | None:
     lo_in, hi_in = p.get("min_inclusive", True), p.get("max_inclusive", True)
     # A user's preset may give only one bound.
     bounds = ([f"{'≥' if lo_in else '>'} {_seconds(lo)}"] if lo is not None else []) + (
-        [f"{'≤' if hi_in else '<'} {_seconds(hi)}"] if hi is not None else [])
+        [f"{'≤' if hi_in else '<'} {_seconds(hi)}"] if hi is not None else []
+    )
     expected = " and ".join(bounds) or "any length"
     if hi is not None and (d > hi or (d == hi and not hi_in)):
         target = int(hi) - 1 if hi == int(hi) else int(hi)
-        return _finding(rule, _seconds(d), expected, f"{_seconds(d)} is longer than {_seconds(hi)}",
-                        f"trim it: mediakit {preset.kind} {display(info.path.name)} --duration {target}")
+        return _finding(
+            rule,
+            _seconds(d),
+            expected,
+            f"{_seconds(d)} is longer than {_seconds(hi)}",
+            f"trim it: mediakit {preset.kind} {display(info.path.name)} --duration {target}",
+        )
     if lo is not None and (d < lo or (d == lo and not lo_in)):
         target = int(lo) + 1
-        return _finding(rule, _seconds(d), expected, f"{_seconds(d)} is shorter than {_seconds(lo)}",
-                        f"use a source of at least {target} s: mediakit {preset.kind} in.mp4 --duration {target}")
+        return _finding(
+            rule,
+            _seconds(d),
+            expected,
+            f"{_seconds(d)} is shorter than {_seconds(lo)}",
+            f"use a source of at least {target} s: mediakit {preset.kind} in.mp4 --duration {target}",
+        )
     return None
 
 
@@ -150,9 +204,13 @@ def _aspect(rule: Rule, info: MediaInfo, preset: Preset) -> Finding | None:
     off = abs(float(got / want) - 1.0)
     if off <= rule.params["tolerance"]:
         return None
-    return _finding(rule, f"{size[0]}x{size[1]} ({float(got):.4f})", f"{rule.params['ratio']} ({float(want):.4f})",
-                    f"the picture is {size[0]}x{size[1]}, {off * 100:.1f} % off {rule.params['ratio']}",
-                    "re-render it: mediakit crops or pads to 1080x1920 (--fit crop|blur|pad)")
+    return _finding(
+        rule,
+        f"{size[0]}x{size[1]} ({float(got):.4f})",
+        f"{rule.params['ratio']} ({float(want):.4f})",
+        f"the picture is {size[0]}x{size[1]}, {off * 100:.1f} % off {rule.params['ratio']}",
+        "re-render it: mediakit crops or pads to 1080x1920 (--fit crop|blur|pad)",
+    )
 
 
 @_check("height")
@@ -163,11 +221,21 @@ def _height(rule: Rule, info: MediaInfo, preset: Preset) -> Finding | None:
     h = size[1]
     lo, hi = rule.params.get("min"), rule.params.get("max")
     if lo is not None and h < lo:
-        return _finding(rule, f"{h} px", f"≥ {lo} px", f"{h} px tall is below the minimum of {lo} px",
-                        "use a larger source; mediakit renders 1080x1920")
+        return _finding(
+            rule,
+            f"{h} px",
+            f"≥ {lo} px",
+            f"{h} px tall is below the minimum of {lo} px",
+            "use a larger source; mediakit renders 1080x1920",
+        )
     if hi is not None and h > hi:
-        return _finding(rule, f"{h} px", f"≤ {hi} px", f"{h} px tall is larger than needed ({hi} px)",
-                        "downscale to 1080x1920 to keep the file small")
+        return _finding(
+            rule,
+            f"{h} px",
+            f"≤ {hi} px",
+            f"{h} px tall is larger than needed ({hi} px)",
+            "downscale to 1080x1920 to keep the file small",
+        )
     return None
 
 
@@ -180,8 +248,13 @@ def _size(rule: Rule, info: MediaInfo, preset: Preset) -> Finding | None:
     mw, mh = rule.params.get("min_width", 0), rule.params.get("min_height", 0)
     if w >= mw and h >= mh:
         return None
-    return _finding(rule, f"{w}x{h}", f"≥ {mw}x{mh}", f"{w}x{h} is smaller than {mw}x{mh}",
-                    "use a larger source; mediakit renders 1080x1920")
+    return _finding(
+        rule,
+        f"{w}x{h}",
+        f"≥ {mw}x{mh}",
+        f"{w}x{h} is smaller than {mw}x{mh}",
+        "use a larger source; mediakit renders 1080x1920",
+    )
 
 
 @_check("orientation")
@@ -190,8 +263,13 @@ def _orientation(rule: Rule, info: MediaInfo, preset: Preset) -> Finding | None:
     if not size or rule.params["value"] != "vertical" or size[1] > size[0]:
         return None
     shape = "square" if size[0] == size[1] else "landscape"
-    return _finding(rule, f"{shape} {size[0]}x{size[1]}", "vertical (taller than wide)",
-                    f"the video is {shape}, not vertical", "reframe it to 9:16 with --fit crop --focus X,Y or --fit blur")
+    return _finding(
+        rule,
+        f"{shape} {size[0]}x{size[1]}",
+        "vertical (taller than wide)",
+        f"the video is {shape}, not vertical",
+        "reframe it to 9:16 with --fit crop --focus X,Y or --fit blur",
+    )
 
 
 @_check("container")
@@ -200,8 +278,13 @@ def _container(rule: Rule, info: MediaInfo, preset: Preset) -> Finding | None:
     if info.container in allowed:
         return None
     names = ", ".join(a.upper() for a in allowed)
-    return _finding(rule, info.container.upper(), names, f"{info.container.upper()} is not {names}",
-                    "re-render it with mediakit, which writes MP4")
+    return _finding(
+        rule,
+        info.container.upper(),
+        names,
+        f"{info.container.upper()} is not {names}",
+        "re-render it with mediakit, which writes MP4",
+    )
 
 
 @_check("video-codec")
@@ -214,8 +297,9 @@ def _video_codec(rule: Rule, info: MediaInfo, preset: Preset) -> Finding | None:
         return None
     got = f"{v.codec} {v.pix_fmt}"
     want = f"{'/'.join(codecs)} {'/'.join(pix_fmts)}"
-    return _finding(rule, got, want, f"the video is {got}, not {want}",
-                    "re-encode it with mediakit (H.264 High, yuv420p)")
+    return _finding(
+        rule, got, want, f"the video is {got}, not {want}", "re-encode it with mediakit (H.264 High, yuv420p)"
+    )
 
 
 @_check("audio")
@@ -226,11 +310,20 @@ def _audio(rule: Rule, info: MediaInfo, preset: Preset) -> Finding | None:
     if present == rule.params["present"]:
         return None
     if present:
-        return _finding(rule, f"{len(info.audio)} audio stream(s)", "no audio",
-                        "the file has audio, which Spotify ignores for a Canvas",
-                        "drop it: mediakit canvas re-renders without audio")
-    return _finding(rule, "no audio stream", "an audio stream", "the file has no audio; Clips need sound",
-                    "add a track: mediakit clip in.mp4 --audio song.wav")
+        return _finding(
+            rule,
+            f"{len(info.audio)} audio stream(s)",
+            "no audio",
+            "the file has audio, which Spotify ignores for a Canvas",
+            "drop it: mediakit canvas re-renders without audio",
+        )
+    return _finding(
+        rule,
+        "no audio stream",
+        "an audio stream",
+        "the file has no audio; Clips need sound",
+        "add a track: mediakit clip in.mp4 --audio song.wav",
+    )
 
 
 @_check("frame-rate")
@@ -241,14 +334,19 @@ def _frame_rate(rule: Rule, info: MediaInfo, preset: Preset) -> Finding | None:
     fps = float(v.avg_rate)
     lo, hi = rule.params.get("min"), rule.params.get("max")
     # A user's preset may give one bound, or none (constant only).
-    span = f"{lo:g}-{hi:g} fps" if lo is not None and hi is not None else (
-        f"≥ {lo:g} fps" if lo is not None else f"≤ {hi:g} fps" if hi is not None else "any rate")
+    span = (
+        f"{lo:g}-{hi:g} fps"
+        if lo is not None and hi is not None
+        else (f"≥ {lo:g} fps" if lo is not None else f"≤ {hi:g} fps" if hi is not None else "any rate")
+    )
     expected = f"{span}, constant" if rule.params.get("constant") else span
     hint = "re-render it with mediakit (constant 30 fps; --fps 24|25|30)"
     if (lo is not None and fps < lo - 0.01) or (hi is not None and fps > hi + 0.01):
         return _finding(rule, f"{fps:.3f} fps", expected, f"{fps:.2f} fps is outside {span}", hint)
     if rule.params.get("constant") and v.constant_rate is False:
-        return _finding(rule, f"variable ({fps:.2f} fps average)", expected, "the frame rate is variable", hint)
+        return _finding(
+            rule, f"variable ({fps:.2f} fps average)", expected, "the frame rate is variable", hint
+        )
     return None
 
 
@@ -257,24 +355,49 @@ def _file_size(rule: Rule, info: MediaInfo, preset: Preset) -> Finding | None:
     limit = rule.params["max_bytes"]
     if info.size_bytes <= limit:
         return None
-    return _finding(rule, f"{info.size_bytes / 1e6:.1f} MB", f"≤ {limit / 1e6:.0f} MB",
-                    f"the file is {info.size_bytes / 1e6:.1f} MB, over {limit / 1e6:.0f} MB",
-                    "re-render it with a higher --crf (e.g. 23) or a shorter --duration")
+    return _finding(
+        rule,
+        f"{info.size_bytes / 1e6:.1f} MB",
+        f"≤ {limit / 1e6:.0f} MB",
+        f"the file is {info.size_bytes / 1e6:.1f} MB, over {limit / 1e6:.0f} MB",
+        "re-render it with a higher --crf (e.g. 23) or a shorter --duration",
+    )
 
 
 def _integrity(info: MediaInfo) -> list[Finding]:
-    return [Finding("readable", "error", damage, "complete, decodable media", f"the file is damaged: {damage}",
-                    "export or download it again") for damage in info.damage]
+    return [
+        Finding(
+            "readable",
+            "error",
+            damage,
+            "complete, decodable media",
+            f"the file is damaged: {damage}",
+            "export or download it again",
+        )
+        for damage in info.damage
+    ]
 
 
 def _kind_finding(preset: Preset, info: MediaInfo) -> Finding | None:
     if info.kind in preset.accepts:
         return None
     if info.kind == "audio":
-        return Finding("kind", "error", "audio only", " or ".join(preset.accepts), "the file has no video stream",
-                       "use a video file; for a clip from a still: mediakit clip still.png --audio song.wav")
-    return Finding("kind", "error", info.kind, " or ".join(preset.accepts),
-                   f"a {preset.title} cannot be a {info.kind}", "use a video file")
+        return Finding(
+            "kind",
+            "error",
+            "audio only",
+            " or ".join(preset.accepts),
+            "the file has no video stream",
+            "use a video file; for a clip from a still: mediakit clip still.png --audio song.wav",
+        )
+    return Finding(
+        "kind",
+        "error",
+        info.kind,
+        " or ".join(preset.accepts),
+        f"a {preset.title} cannot be a {info.kind}",
+        "use a video file",
+    )
 
 
 def check(info: MediaInfo, preset: Preset) -> tuple[Finding, ...]:
@@ -293,8 +416,17 @@ def check(info: MediaInfo, preset: Preset) -> tuple[Finding, ...]:
     return tuple(findings)
 
 
-def validate_path(path: str | bytes | os.PathLike[str], profile: str | None = None) -> FileReport:
-    """Probe one file and check it against `profile` (a preset name, alias or .toml path; None = choose)."""
+def validate_path(
+    path: str | bytes | os.PathLike[str],
+    profile: str | None = None,
+    *,
+    deep: bool = False,
+    ffmpeg_bin: str | None = None,
+) -> FileReport:
+    """Probe one file and check it against `profile` (a preset name, alias or .toml path; None = choose).
+
+    With `deep`, frames and audio are decoded too: flashing, cuts, loop seam, blur, loudness, black/frozen.
+    """
     shown = display(path)
     try:
         info = probe(path)
@@ -302,16 +434,33 @@ def validate_path(path: str | bytes | os.PathLike[str], profile: str | None = No
         # The report names the file already; the message need not repeat it.
         message = exc.message.removeprefix(display(os.path.abspath(os.fsdecode(path))) + ": ")
         # As documented: a file that cannot be read was checked against no profile (even with --as).
-        return FileReport(shown, None, "",
-                          (Finding("readable", "error", message, "readable media", message,
-                                   exc.hint or "check that the file is a video or image"),))
+        return FileReport(
+            shown,
+            None,
+            "",
+            (
+                Finding(
+                    "readable",
+                    "error",
+                    message,
+                    "readable media",
+                    message,
+                    exc.hint or "check that the file is a video or image",
+                ),
+            ),
+        )
     if profile is None:
         name, reason = choose_profile(info)
         preset = resolve(name)
     else:
         # Keep the loaded preset: a user's .toml is found by its path, never by the name inside it.
         preset, reason = resolve(profile), "chosen with --as"
-    return FileReport(shown, preset.name, reason, check(info, preset), media=info)
+    findings = check(info, preset)
+    if deep and not info.damage:
+        from mediakit.deep import deep_check  # deep imports Finding from here
+
+        findings = (*findings, *deep_check(info, preset, ffmpeg_bin))
+    return FileReport(shown, preset.name, reason, findings, media=info)
 
 
 def expand(paths: Iterable[str | bytes | os.PathLike[str]]) -> Iterator[Path]:

@@ -26,9 +26,21 @@ class MediaFactory:
     def _path(self, name: str) -> Path:
         return self.root / name
 
-    def video(self, name: str, *, size: str = "1080x1920", seconds: float = 4.0, fps: str = "30",
-              audio: bool = False, codec: str = "libx264", pix_fmt: str = "yuv420p", vf: str | None = None,
-              extra: tuple[str, ...] = (), source: str = "testsrc2", input_extra: tuple[str, ...] = ()) -> Path:
+    def video(
+        self,
+        name: str,
+        *,
+        size: str = "1080x1920",
+        seconds: float = 4.0,
+        fps: str = "30",
+        audio: bool = False,
+        codec: str = "libx264",
+        pix_fmt: str = "yuv420p",
+        vf: str | None = None,
+        extra: tuple[str, ...] = (),
+        source: str = "testsrc2",
+        input_extra: tuple[str, ...] = (),
+    ) -> Path:
         """A lavfi test video; `vf` adds filters, `extra` adds output options."""
         out = self._path(name)
         if out.exists():
@@ -58,8 +70,15 @@ class MediaFactory:
             tmp.replace(out)
         return out
 
-    def still(self, name: str, size: tuple[int, int] = (1200, 1200), mode: str = "RGB", fmt: str | None = None,
-              exif_orientation: int | None = None, seed: int = 1) -> Path:
+    def still(
+        self,
+        name: str,
+        size: tuple[int, int] = (1200, 1200),
+        mode: str = "RGB",
+        fmt: str | None = None,
+        exif_orientation: int | None = None,
+        seed: int = 1,
+    ) -> Path:
         """A textured still (smooth colour fields plus detail) in any Pillow mode and format."""
         out = self._path(name)
         if out.exists():
@@ -67,8 +86,10 @@ class MediaFactory:
         rng = np.random.default_rng(seed)
         w, h = size
         y, x = np.mgrid[0:h, 0:w].astype(np.float32)
-        base = np.stack([np.sin(x / 37.0) + np.cos(y / 23.0), np.sin((x + y) / 51.0), np.cos(x / 19.0 - y / 41.0)],
-                        axis=-1)
+        base = np.stack(
+            [np.sin(x / 37.0) + np.cos(y / 23.0), np.sin((x + y) / 51.0), np.cos(x / 19.0 - y / 41.0)],
+            axis=-1,
+        )
         rgb = ((base + 2) / 4 * 200 + rng.normal(0, 12, (h, w, 3))).clip(0, 255).astype(np.uint8)
         im = Image.fromarray(rgb)
         if mode == "RGBA":

@@ -44,7 +44,8 @@ class LoopReport:
     """How a frame sequence behaves when played on repeat.
 
     Attributes:
-        seam: ``seam_diff / max(step_median, local_median)``. About 1 means the wrap (last -> first) is an ordinary step;
+        seam: ``seam_diff / max(step_median, local_median)``. About 1 means the wrap (last -> first) is
+            an ordinary step;
             much larger is a visible jump; much smaller (≈0) means the first frame repeats the last,
             which also shows up in ``stalls`` as index 0.
         stalls: indices ``i`` whose incoming step (frame ``i-1 -> i``; for ``i == 0`` the wrap

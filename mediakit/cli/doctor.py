@@ -8,8 +8,10 @@ from mediakit.cli.output import emit_json, escape, stdout
 from mediakit.errors import ExitCode
 
 
-@click.command(help="Show the ffmpeg binary and PyAV libraries in use and check every encoder and filter "
-                    "mediakit needs.\n\n\b\nExamples:\n  mediakit doctor\n  mediakit --ffmpeg /usr/bin/ffmpeg doctor --json")
+@click.command(
+    help="Show the ffmpeg binary and PyAV libraries in use and check every encoder and filter "
+    "mediakit needs.\n\n\b\nExamples:\n  mediakit doctor\n  mediakit --ffmpeg /usr/bin/ffmpeg doctor --json"
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
 def doctor(settings: object, as_json: bool) -> None:
@@ -19,13 +21,21 @@ def doctor(settings: object, as_json: bool) -> None:
 
     path = ffmpeg_path(getattr(settings, "ffmpeg", None))
     caps = capabilities(path)
-    checks = [{"kind": kind, "name": name, "for": purpose, "present": caps.has(kind, name)}
-              for kind, name, purpose in REQUIREMENTS]
+    checks = [
+        {"kind": kind, "name": name, "for": purpose, "present": caps.has(kind, name)}
+        for kind, name, purpose in REQUIREMENTS
+    ]
     libs = {name: ".".join(map(str, version)) for name, version in av.library_versions.items()}
     missing = [c for c in checks if not c["present"]]
     if as_json:
-        emit_json({"ffmpeg": {"path": path, "version": caps.version}, "pyav": {"version": av.__version__,
-                   "libraries": libs}, "requirements": checks, "ok": not missing})
+        emit_json(
+            {
+                "ffmpeg": {"path": path, "version": caps.version},
+                "pyav": {"version": av.__version__, "libraries": libs},
+                "requirements": checks,
+                "ok": not missing,
+            }
+        )
     else:
         stdout.print(f"ffmpeg  {escape(path)}\n        version {caps.version}")
         stdout.print(f"PyAV    {av.__version__} (" + ", ".join(f"{k} {v}" for k, v in libs.items()) + ")")

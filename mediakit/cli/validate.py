@@ -19,6 +19,7 @@ Examples:
   mediakit validate --as clip renders/
   mediakit validate *.mp4 --json > report.json
   mediakit validate --as my-profile.toml video.mp4
+  mediakit validate --deep canvas.mp4        # also flashing, cuts, loop seam, blur, loudness
 
 {EXIT_CODE_HELP} With --strict, warnings fail too.
 """
@@ -28,28 +29,43 @@ _MARK = {"pass": "[green]✓ pass[/]", "warn": "[yellow]! warn[/]", "fail": "[re
 
 @click.command(help=HELP)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
-@click.option("--as", "profile", metavar="canvas|clip|PRESET|FILE.toml",
-              help="Profile to check against (default: chosen per file).")
+@click.option(
+    "--as",
+    "profile",
+    metavar="canvas|clip|PRESET|FILE.toml",
+    help="Profile to check against (default: chosen per file).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document (schema in the README).")
 @click.option("--strict", is_flag=True, help="Treat warnings as failures.")
-def validate(paths: tuple[str, ...], profile: str | None, as_json: bool, strict: bool) -> None:
+@click.option(
+    "--deep",
+    is_flag=True,
+    help="Also decode frames and audio: flashing, rapid cuts, loop seam, blur, loudness, black/frozen.",
+)
+@click.pass_obj
+def validate(
+    settings: object, paths: tuple[str, ...], profile: str | None, as_json: bool, strict: bool, deep: bool
+) -> None:
     from mediakit.preset import resolve
     from mediakit.validate import SCHEMA_VERSION, expand, validate_path
 
     if profile is not None:
         resolve(profile)  # a bad --as is a usage error before any file is read
-    reports = [validate_path(p, profile) for p in expand(paths)]
+    ffmpeg_bin = getattr(settings, "ffmpeg", None)
+    reports = [validate_path(p, profile, deep=deep, ffmpeg_bin=ffmpeg_bin) for p in expand(paths)]
     if not reports:
         raise click.UsageError("no media files found in the given folders")
     verdicts = [r.verdict(strict) for r in reports]
     if as_json:
-        emit_json({
-            "schema_version": SCHEMA_VERSION,
-            "mediakit_version": __version__,
-            "strict": strict,
-            "summary": {v: verdicts.count(v) for v in ("pass", "warn", "fail")},
-            "files": [r.as_dict(strict) for r in reports],
-        })
+        emit_json(
+            {
+                "schema_version": SCHEMA_VERSION,
+                "mediakit_version": __version__,
+                "strict": strict,
+                "summary": {v: verdicts.count(v) for v in ("pass", "warn", "fail")},
+                "files": [r.as_dict(strict) for r in reports],
+            }
+        )
     else:
         _print_human(reports, strict)
     raise click.exceptions.Exit(ExitCode.FAILED if "fail" in verdicts else ExitCode.OK)
@@ -62,7 +78,11 @@ def _print_human(reports: list, strict: bool) -> None:
         stdout.print(f"{_MARK[verdict]}  [bold]{escape(report.path)}[/]  [dim]({escape(profile)})[/]")
         for f in report.findings:
             colour = "red" if f.severity == "error" else "yellow"
-            stdout.print(f"    [{colour}]{f.severity:7}[/] {f.rule:16} {escape(f.message)} [dim]→[/] {escape(f.hint)}")
+            stdout.print(
+                f"    [{colour}]{f.severity:7}[/] {f.rule:16} {escape(f.message)} [dim]→[/] {escape(f.hint)}"
+            )
     counts = [r.verdict(strict) for r in reports]
-    stdout.print(f"{len(reports)} file(s): {counts.count('pass')} pass, {counts.count('warn')} warn, "
-                 f"{counts.count('fail')} fail")
+    stdout.print(
+        f"{len(reports)} file(s): {counts.count('pass')} pass, {counts.count('warn')} warn, "
+        f"{counts.count('fail')} fail"
+    )

@@ -20,7 +20,7 @@ from mediakit.errors import InputError, RenderError, UsageError
 from mediakit.ffmpeg.binary import ffmpeg_path
 from mediakit.ffmpeg.runner import Progress, run
 from mediakit.inputs import SAFE_INPUT_OPTIONS, display, file_url
-from mediakit.preset import Preset, resolve
+from mediakit.preset import Preset, SafeZone, resolve
 from mediakit.probe import MediaInfo, probe
 from mediakit.render import audio, footage, still
 from mediakit.render.canvas import parse_color
@@ -198,7 +198,8 @@ def _prepare_captions(
     ass_text = captions.to_ass(
         cues,
         size=size,
-        safe_zone=preset.safe_zone,
+        # A user's preset without a safe zone still keeps captions off the frame edges.
+        safe_zone=preset.safe_zone or SafeZone(0.05, 0.05, 0.05, 0.05, True, "mediakit default margins"),
         style=opts.caption_style,
         font_name=font_name,
         font_path=font_path,

@@ -175,6 +175,6 @@ def test_pingpong_of_footage_faster_at_its_start_is_still_seamless() -> None:
 
 
 def test_cut_in_fast_footage_is_still_a_seam() -> None:
-    """Local motion does not excuse a real jump: a cut back to the start of moving footage still reads high."""
+    """Local motion does not excuse a real jump: a cut back to the start of moving footage reads high."""
     source = [grating(2.0 * i) for i in range(30)]
     assert measure_loop(source).seam > 1.25

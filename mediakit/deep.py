@@ -1,0 +1,349 @@
+"""Deep checks (`validate --deep`): one reduced decode pass and one loudness pass, judged by deep rules."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+from mediakit.analysis import flash
+from mediakit.analysis.cuts import cuts_per_window
+from mediakit.analysis.video import VideoMeasures, VideoNeeds, measure_video
+from mediakit.errors import FFmpegFailed
+from mediakit.inputs import display
+from mediakit.preset import Preset, Rule
+from mediakit.probe import MediaInfo
+from mediakit.render.audio import OutputLoudness, output_loudness
+from mediakit.validate import Finding
+
+log = logging.getLogger(__name__)
+
+_VIDEO_CHECKS = {"flashing", "cut-rate", "loop-seam", "blur", "black-frozen"}
+_AUDIO_CHECKS = {"audio-level", "loudness"}
+
+
+@dataclass(frozen=True)
+class Measures:
+    info: MediaInfo
+    preset: Preset
+    video: VideoMeasures | None
+    loudness: OutputLoudness | None
+    loudness_error: str | None
+
+
+Evaluator = Callable[[Rule, Measures], list[Finding]]
+_EVALUATORS: dict[str, Evaluator] = {}
+
+
+def _evaluator(name: str) -> Callable[[Evaluator], Evaluator]:
+    def register(fn: Evaluator) -> Evaluator:
+        _EVALUATORS[name] = fn
+        return fn
+
+    return register
+
+
+def deep_checks() -> frozenset[str]:
+    """The deep check kinds this module can judge (a test holds it equal to the deep kinds in CHECKS)."""
+    return frozenset(_EVALUATORS)
+
+
+def deep_check(info: MediaInfo, preset: Preset, ffmpeg_bin: str | None = None) -> tuple[Finding, ...]:
+    """Every deep rule of `preset` that `info`'s decoded frames or audio break, each with its time range."""
+    rules = [r for r in preset.rules if r.deep]
+    if info.kind not in preset.accepts or not rules:
+        return ()
+    unknown = sorted({r.check for r in rules} - set(_EVALUATORS))
+    if unknown:
+        raise ValueError(f"no deep check for {', '.join(unknown)}")
+    audio_rules = [r for r in rules if r.check in _AUDIO_CHECKS]
+    video_rules = [r for r in rules if r.check in _VIDEO_CHECKS]
+    loudness: OutputLoudness | None = None
+    error: str | None = None
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending: Future[OutputLoudness] | None = None
+        if audio_rules and info.audio:
+            from mediakit.ffmpeg.binary import ffmpeg_path
+
+            # ffmpeg measures the audio in its own process while this one decodes the video.
+            pending = pool.submit(output_loudness, info.path, ffmpeg_path(ffmpeg_bin))
+        video = measure_video(info, _needs(video_rules)) if video_rules and info.kind == "video" else None
+        if pending is not None:
+            try:
+                loudness = pending.result()
+            except FFmpegFailed as exc:
+                error = exc.message
+    measures = Measures(info, preset, video, loudness, error)
+    findings: list[Finding] = []
+    for rule in rules:
+        findings.extend(_EVALUATORS[rule.check](rule, measures))
+    return tuple(findings)
+
+
+def _needs(rules: list[Rule]) -> VideoNeeds:
+    checks = {r.check for r in rules}
+    return VideoNeeds(
+        flashes="flashing" in checks,
+        cuts="cut-rate" in checks,
+        loop="loop-seam" in checks,
+        sharpness="blur" in checks,
+        stillness=tuple(_levels(r) for r in rules if r.check == "black-frozen"),
+    )
+
+
+def _levels(rule: Rule) -> tuple[float, float]:
+    return (rule.params["black_level"], rule.params["freeze_level"])
+
+
+# --- judging ----------------------------------------------------------------------------------------------
+
+
+def _finding(
+    rule: Rule, observed: str, expected: str, message: str, hint: str, severity: str | None = None
+) -> Finding:
+    return Finding(rule.id, severity or rule.severity, observed, expected, message, hint, rule.source)
+
+
+def _t(seconds: float) -> str:
+    text = f"{seconds:.2f}"
+    return text[:-1] if text.endswith("0") else text
+
+
+def _span(start: float, end: float) -> str:
+    return f"{_t(start)}-{_t(end)} s"
+
+
+def _spans(starts: np.ndarray, length: float, end: float, limit: int = 3) -> str:
+    """Merged [start, start + length] intervals, as text: '0.0-2.5 s, 3.0-4.0 s and 2 more'."""
+    merged: list[list[float]] = []
+    for s in np.sort(starts):
+        e = min(float(s) + length, end)
+        if merged and s <= merged[-1][1] + 1e-6:
+            merged[-1][1] = max(merged[-1][1], e)
+        else:
+            merged.append([float(s), e])
+    text = ", ".join(_span(a, b) for a, b in merged[:limit])
+    return text + (f" and {len(merged) - limit} more" if len(merged) > limit else "")
+
+
+def _audio_span(m: Measures) -> str:
+    length = next((a.duration for a in m.info.audio if a.duration), None) or m.info.duration
+    return _span(0.0, float(length)) if length else "the whole file"
+
+
+@_evaluator("flashing")
+def _flashing(rule: Rule, m: Measures) -> list[Finding]:
+    if m.video is None or m.video.blocks is None:
+        return []
+    p, v = rule.params, m.video
+    luminance, red, saturated = m.video.blocks
+    general_events = flash.transitions(luminance, p["luminance_change"], dark=p["dark_threshold"])
+    red_events = flash.transitions(red, flash.RED_CHANGE, flags=saturated, strict=True)
+    general = flash.count_flashes(v.times, general_events, p["min_area"])
+    reds = flash.count_flashes(v.times, red_events, p["min_area"])
+    limit = p["max_flashes_per_second"]
+    over = (general.flashes > limit) | (reds.flashes > limit)
+    if not over.any():
+        return []
+    # Name the worse kind; a red strobe is usually a general one too.
+    worst = reds if reds.flashes.max() >= general.flashes.max() and reds.flashes.max() > limit else general
+    kind = "red " if worst is reds else ""
+    i = int(np.argmax(worst.flashes))
+    n, start = int(worst.flashes[i]), float(worst.starts[i])
+    most_red = int(reds.flashes.max())
+    red_note = f" ({most_red} a second saturated red)" if worst is general and most_red else ""
+    area = f"{p['min_area']:.0%}"
+    return [
+        _finding(
+            rule,
+            f"{n} {kind}flashes in 1 s",
+            f"≤ {limit} flashes in any 1 s over ≥ {area} of the screen",
+            f"{n} {kind}flashes in 1 s at {_span(start, min(start + flash.WINDOW, v.end))} over "
+            f"{worst.area[i]:.0%} of the screen{red_note}; more than {limit} a second in "
+            f"{_spans(v.times[over], flash.WINDOW, v.end)}",
+            f"slow the flashing to {limit} a second or less, shrink it to under {area} of the frame, or "
+            f"lower its contrast{' and avoid saturated red' if most_red > limit else ''} (WCAG 2.3.1)",
+        )
+    ]
+
+
+@_evaluator("cut-rate")
+def _cut_rate(rule: Rule, m: Measures) -> list[Finding]:
+    if m.video is None or not m.video.cuts:
+        return []
+    v, cuts, window, limit = m.video, m.video.cuts, rule.params["window"], rule.params["max_cuts_per_second"]
+    starts = v.times[v.times + window <= v.end + 1e-6]
+    span = window
+    if starts.size == 0 or window <= 0:  # shorter than one window: judge the whole video
+        starts, span = v.times[:1], v.end
+    rates = cuts_per_window(cuts, starts, window) / span
+    over = rates > limit + 1e-9
+    if not over.any():
+        return []
+    i = int(np.argmax(rates))
+    count = round(rates[i] * span)
+    hint = "join shots with dissolves instead of hard cuts"
+    if limit > 0:
+        hint = f"hold each shot for at least {1 / limit:g} s, or {hint}"
+    return [
+        _finding(
+            rule,
+            f"{rates[i]:.1f} cuts/s",
+            f"≤ {limit:g} cuts/s over any {window:g} s",
+            f"{count} cuts in {span:g} s at {_span(float(starts[i]), min(float(starts[i]) + span, v.end))} "
+            f"(more than {limit:g} a second); rapid cutting in {_spans(starts[over], span, v.end)}",
+            hint,
+        )
+    ]
+
+
+@_evaluator("loop-seam")
+def _loop_seam(rule: Rule, m: Measures) -> list[Finding]:
+    if m.video is None or m.video.loop is None:
+        return []
+    report, times = m.video.loop, m.video.loop_times
+    name, limit = display(m.info.path.name), rule.params["max_seam"]
+    found = []
+    if report.seam > limit:
+        # Over a picture that barely moves the ratio is against measure_loop's floor: its size means little.
+        ratio = f"{report.seam:.1f}" if report.seam < 100 else "over 100"
+        found.append(
+            _finding(
+                rule,
+                f"seam {ratio}x a frame step",
+                f"≤ {limit:g}x",
+                f"the loop jumps from the last frame ({times[-1]:.2f} s) back to the first (0.00 s): "
+                f"{ratio} times an ordinary frame step",
+                f"re-render it so the end meets the start: mediakit canvas {name} --loop pingpong "
+                "(or --loop crossfade)",
+            )
+        )
+    if report.stalls:
+        at = [("the wrap" if i == 0 else f"{times[i]:.2f} s") for i in report.stalls]
+        shown = ", ".join(at[:5]) + (f" and {len(at) - 5} more" if len(at) > 5 else "")
+        found.append(
+            _finding(
+                rule,
+                f"{len(at)} stall(s)",
+                "no repeated frame inside motion",
+                f"the motion stalls (a repeated frame) at {shown}",
+                f"re-render it: mediakit canvas {name} --loop pingpong never repeats the turnaround frame",
+                severity="warning",
+            )
+        )
+    return found
+
+
+@_evaluator("blur")
+def _blur(rule: Rule, m: Measures) -> list[Finding]:
+    if m.video is None or not m.video.sharpness:
+        return []
+    limit = rule.params["min_sharpness"]
+    times = np.array([t for t, _ in m.video.sharpness])
+    scores = np.array([s for _, s in m.video.sharpness])
+    median = float(np.median(scores))
+    if median >= limit:
+        return []
+    soft = scores < limit
+    length = float(np.median(np.diff(times))) if times.size > 1 else m.video.end
+    return [
+        _finding(
+            rule,
+            f"sharpness {median:.2f}",
+            f"≥ {limit:g}",
+            f"the picture is soft: sharpness {median:.2f} (median of {scores.size} frames) in "
+            f"{_spans(times[soft], length, m.video.end)}",
+            "use a sharper or higher-resolution source, check the focus, and avoid upscaling",
+        )
+    ]
+
+
+@_evaluator("audio-level")
+def _audio_level(rule: Rule, m: Measures) -> list[Finding]:
+    if m.loudness_error:
+        return [
+            _finding(
+                rule,
+                "not measurable",
+                "audible audio",
+                f"the audio could not be measured: {m.loudness_error}",
+                "export or download the file again",
+            )
+        ]
+    limit = rule.params["silence_lufs"]
+    if m.loudness is None or m.loudness.integrated >= limit:
+        return []
+    return [
+        _finding(
+            rule,
+            f"{m.loudness.integrated:.1f} LUFS",
+            f"≥ {limit:g} LUFS",
+            f"the audio is silent: {m.loudness.integrated:.1f} LUFS integrated over {_audio_span(m)}",
+            f"add a track: mediakit clip {display(m.info.path.name)} --audio song.wav",
+        )
+    ]
+
+
+@_evaluator("loudness")
+def _loudness(rule: Rule, m: Measures) -> list[Finding]:
+    got = m.loudness
+    silence = [r.params["silence_lufs"] for r in m.preset.rules if r.check == "audio-level"]
+    # Silent audio is the audio-level rule's finding; its loudness would only repeat it.
+    if got is None or (silence and got.integrated < max(silence)):
+        return []
+    p = rule.params
+    target, tol, peak_limit = p["target"], p["tolerance"], p["max_true_peak"]
+    problems = []
+    if abs(got.integrated - target) > tol:
+        side = "below" if got.integrated < target else "above"
+        off = abs(got.integrated - target)
+        problems.append(
+            f"{got.integrated:.1f} LUFS integrated is {off:.1f} LU {side} the {target:g} LUFS target "
+            f"(±{tol:g})"
+        )
+    if got.true_peak > peak_limit:
+        problems.append(f"the true peak of {got.true_peak:.1f} dBTP is over {peak_limit:g} dBTP")
+    if not problems:
+        return []
+    return [
+        _finding(
+            rule,
+            f"{got.integrated:.1f} LUFS, {got.true_peak:.1f} dBTP",
+            f"{target:g} ± {tol:g} LUFS, ≤ {peak_limit:g} dBTP",
+            f"{'; '.join(problems)} over {_audio_span(m)}",
+            f"normalize it: mediakit clip renders at {target:g} LUFS and {peak_limit:g} dBTP "
+            f"(or ffmpeg -af loudnorm=I={target:g}:TP={peak_limit:g})",
+        )
+    ]
+
+
+@_evaluator("black-frozen")
+def _black_frozen(rule: Rule, m: Measures) -> list[Finding]:
+    if m.video is None or _levels(rule) not in m.video.stillness:
+        return []
+    limit = rule.params["max_seconds"]
+    black, frozen = m.video.stillness[_levels(rule)]
+    black = [s for s in black if s.seconds > limit]
+    # A video that is one still picture throughout is a still on purpose (mediakit canvas --motion static).
+    frozen = [s for s in frozen if s.seconds > limit and not (s.first == 0 and s.last == m.video.frames - 1)]
+    if not black and not frozen:
+        return []
+    parts = [f"{s.seconds:.1f} s of black at {_span(s.start, s.end)}" for s in black]
+    parts += [f"the picture freezes for {s.seconds:.1f} s at {_span(s.start, s.end)}" for s in frozen]
+    longest = max(black + frozen, key=lambda s: s.seconds)
+    what = "black" if longest in black else "frozen"
+    hints = (["trim the black or put picture over it"] if black else []) + (
+        ["replace the frozen stretch with moving footage or trim it"] if frozen else []
+    )
+    return [
+        _finding(
+            rule,
+            f"{longest.seconds:.1f} s {what}",
+            f"no black or frozen stretch over {limit:g} s",
+            "; ".join(parts[:3]) + (f" and {len(parts) - 3} more" if len(parts) > 3 else ""),
+            " and ".join(hints),
+        )
+    ]
