@@ -23,6 +23,9 @@ Examples:
   mediakit clip live.mov --captions lyrics.srt  # captioned Clip, audio at -14 LUFS
   mediakit validate *.mp4                   # check files before you upload
   mediakit validate renders/ --json         # one JSON report for a folder
+  mediakit preview out.canvas.mp4           # contact sheet, loop wrap and safe zone as a PNG
+  mediakit batch covers/ -o canvases/       # a whole catalogue, in parallel and resumable
+  mediakit captions check lyrics.srt        # line length, reading speed, overlaps
   mediakit presets show canvas              # the rules and their sources
   mediakit doctor                           # which ffmpeg, and what it supports
 
@@ -40,25 +43,35 @@ class Settings:
 
 @click.group(help=HELP, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "--version", "-V", prog_name="mediakit")
-@click.option("--ffmpeg", "ffmpeg", metavar="PATH", envvar="MEDIAKIT_FFMPEG",
-              help="ffmpeg binary to run (default: the one imageio-ffmpeg ships; env MEDIAKIT_FFMPEG).")
+@click.option(
+    "--ffmpeg",
+    "ffmpeg",
+    metavar="PATH",
+    envvar="MEDIAKIT_FFMPEG",
+    help="ffmpeg binary to run (default: the one imageio-ffmpeg ships; env MEDIAKIT_FFMPEG).",
+)
 @click.option("--debug", is_flag=True, help="Verbose logs (ffmpeg commands and output) and tracebacks.")
 @click.option("-v", "--verbose", is_flag=True, help="Informational logs on stderr.")
 @click.pass_context
 def cli(ctx: click.Context, ffmpeg: str | None, debug: bool, verbose: bool) -> None:
     level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr, force=True)
+    logging.basicConfig(
+        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr, force=True
+    )
     ctx.obj = Settings(ffmpeg=ffmpeg, debug=debug)
 
 
 def _register() -> None:
-    from mediakit.cli import canvas, clip, doctor, presets, validate
+    from mediakit.cli import batch, canvas, captions, clip, doctor, presets, preview, validate
 
     cli.add_command(validate.validate)
     cli.add_command(presets.presets)
     cli.add_command(doctor.doctor)
     cli.add_command(canvas.canvas)
     cli.add_command(clip.clip)
+    cli.add_command(batch.batch)
+    cli.add_command(captions.captions)
+    cli.add_command(preview.preview)
 
 
 _register()
@@ -95,7 +108,8 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # a bug: still one line unless --debug
         if debug:
             raise
-        click.echo(f"mediakit: internal error: {type(exc).__name__}: {exc} (run with --debug for details)",
-                   err=True)
+        click.echo(
+            f"mediakit: internal error: {type(exc).__name__}: {exc} (run with --debug for details)", err=True
+        )
         code = ExitCode.FAILED
     sys.exit(int(code or 0))

@@ -1,0 +1,119 @@
+"""One batch job run to an outcome, in whatever process or cluster worker it lands on (never raises)."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from mediakit.batch.jobs import Job
+from mediakit.batch.state import Fingerprint, fingerprint, job_key
+from mediakit.errors import InputError, MediakitError, UsageError
+from mediakit.ffmpeg.runner import Progress
+from mediakit.inputs import local_file
+from mediakit.render.canvas import CanvasOptions, CanvasResult, render_canvas
+from mediakit.render.clip import ClipResult, render_clip
+
+log = logging.getLogger(__name__)
+
+STATUSES = ("ok", "skipped", "failed", "invalid", "interrupted")
+
+
+@dataclass(frozen=True)
+class Task:
+    """A job as sent to a worker: cached hashes of its files, and how many threads its ffmpeg may use."""
+
+    job: Job
+    known: dict[str, Fingerprint] = field(default_factory=dict)
+    threads: int | None = None
+    ffmpeg_bin: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a job ended: a status from STATUSES, a one-line reason, and what the render produced."""
+
+    index: int
+    status: str
+    reason: str
+    seconds: float = 0.0
+    verdict: str | None = None
+    frames: int | None = None
+    duration: float | None = None
+    warnings: tuple[str, ...] = ()
+    key: str | None = None
+    fingerprints: dict[str, Fingerprint] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        """What the state keeps of a finished job, so a skipped job still reports its verdict and frames."""
+        return {"verdict": self.verdict, "frames": self.frames, "duration": self.duration}
+
+
+def execute(task: Task, on_progress: Callable[[Progress], None] | None = None) -> Outcome:
+    """Render one job and validate it; every error becomes a `failed` or `invalid` outcome."""
+    job = task.job
+    started = time.monotonic()
+
+    def ended(status: str, reason: str) -> Outcome:
+        return Outcome(job.index, status, reason, seconds=round(time.monotonic() - started, 3))
+
+    try:
+        prints: dict[str, Fingerprint] = {}
+        hashes: dict[str, str] = {}
+        for role, path in job.files().items():
+            local_file(path)  # a missing or unreadable file is the input's fault, reported as such
+            prints[str(path)] = fingerprint(path, task.known.get(str(path)))
+            hashes[role] = prints[str(path)].sha256
+        job.output.parent.mkdir(parents=True, exist_ok=True)
+        options = dataclasses.replace(job.options, threads=task.threads)
+        result: CanvasResult | ClipResult
+        if isinstance(options, CanvasOptions):
+            result = render_canvas(
+                job.input,
+                job.output,
+                options,
+                overwrite=True,
+                ffmpeg_bin=task.ffmpeg_bin,
+                on_progress=on_progress,
+            )
+            warnings = tuple(result.warnings)
+        else:
+            result = render_clip(
+                job.input,
+                job.output,
+                options,
+                overwrite=True,
+                ffmpeg_bin=task.ffmpeg_bin,
+                on_progress=on_progress,
+            )
+            captions = tuple(f"caption {i.rule}: {i.message}" for i in result.caption_issues)
+            warnings = tuple(result.warnings) + captions
+    except (InputError, UsageError) as exc:
+        return ended("invalid", str(exc))
+    except MediakitError as exc:
+        return ended("failed", str(exc))
+    except OSError as exc:
+        return ended("failed", f"{exc.filename or job.output}: {exc.strerror or exc}")
+    except Exception as exc:  # a bug must not stop the other jobs; the traceback goes to the debug log
+        log.debug("job %d (%s) raised", job.index, job.name, exc_info=True)
+        return ended("failed", f"internal error: {type(exc).__name__}: {exc}")
+    report = result.report
+    verdict = report.verdict() if report is not None else "pass"
+    size = f", {report.media.size_bytes / 1e6:.1f} MB" if report is not None and report.media else ""
+    length = f"{result.plan.frames} frames, {result.plan.seconds:g} s" if result.plan.seconds else "still"
+    note = f", {len(warnings)} warning(s)" if warnings else ""
+    return Outcome(
+        job.index,
+        "ok",
+        f"{length}{size}, validation {verdict}{note}",
+        seconds=round(time.monotonic() - started, 3),
+        verdict=verdict,
+        frames=result.plan.frames,
+        duration=round(result.plan.seconds, 3),
+        warnings=warnings,
+        key=job_key(job, hashes),
+        fingerprints=prints,
+    )
