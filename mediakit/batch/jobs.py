@@ -164,14 +164,14 @@ def _checker(kind: str) -> Any:
         profile = resolve("spotify-canvas")
 
         def check_canvas(opts: Any) -> None:
-            canvas._check_options(opts, profile)
+            canvas.check_options(opts, profile)
             canvas.parse_color(opts.color)
 
         return check_canvas
     profile = resolve("spotify-clip")
 
     def check_clip(opts: Any) -> None:
-        clip._check_options(opts, profile)
+        clip.check_options(opts, profile)
         canvas.parse_color(opts.color)
 
     return check_clip

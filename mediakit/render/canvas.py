@@ -89,7 +89,7 @@ class _Context:
     warnings: list[str] = field(default_factory=list)
 
 
-def _check_options(opts: CanvasOptions, preset: Preset) -> tuple[int, int, float, int]:
+def check_options(opts: CanvasOptions, preset: Preset) -> tuple[int, int, float, int]:
     """Validate options against the preset; returns (fps, frames, duration, crf)."""
     lo, hi, _, _ = preset.duration_limits()
     fps = opts.fps or preset.render.fps
@@ -303,7 +303,7 @@ def plan_canvas(
 ) -> tuple[Plan, list[str]]:
     """The plan for one canvas (pure: reads nothing but `info`); also returns warnings for the user."""
     ctx = _Context()
-    fps, frames, seconds, crf = _check_options(options, preset)
+    fps, frames, seconds, crf = check_options(options, preset)
     if options.fit == "pad" or options.color != "black":
         parse_color(options.color)
     out = SIZES[options.size]
@@ -353,7 +353,7 @@ def render_canvas(
     started = time.monotonic()
     opts = options or CanvasOptions()
     profile = resolve(preset)
-    _check_options(opts, profile)  # usage errors first, before any file is touched
+    check_options(opts, profile)  # usage errors first, before any file is touched
     info = probe(source)
     if info.damage:
         raise InputError(f"{display(info.path)}: {info.damage[0]}", "export or download it again")

@@ -100,7 +100,7 @@ def _frames(seconds: float, fps: int, lo: float, hi: float) -> int:
     return frames
 
 
-def _check_options(opts: ClipOptions, preset: Preset) -> int:
+def check_options(opts: ClipOptions, preset: Preset) -> int:
     lo, hi, _, _ = preset.duration_limits()
     fps = opts.fps or preset.render.fps
     if fps not in FPS_CHOICES:
@@ -240,7 +240,7 @@ def render_clip(
     started = time.monotonic()
     opts = options or ClipOptions()
     profile = resolve(preset)
-    fps = _check_options(opts, profile)
+    fps = check_options(opts, profile)
     info = probe(source)
     if info.damage:
         raise InputError(f"{display(info.path)}: {info.damage[0]}", "export or download it again")
