@@ -463,6 +463,22 @@ def validate_path(
     return FileReport(shown, preset.name, reason, findings, media=info)
 
 
+def self_check(rendered_path: Path, shown_as: Path, preset: Preset, what: str) -> FileReport:
+    """Validate a render before it replaces its output: an error finding is a bug, raised as RenderError."""
+    from mediakit.errors import RenderError
+
+    rendered = probe(rendered_path)
+    findings = check(rendered, preset)
+    report = FileReport(str(shown_as), preset.name, "rendered by mediakit", findings, media=rendered)
+    errors = [f for f in findings if f.severity == "error"]
+    if errors:
+        raise RenderError(
+            f"the rendered {what} fails its own validation: {errors[0].message}",
+            "please report this as a bug, with the command you ran",
+        )
+    return report
+
+
 def expand(paths: Iterable[str | bytes | os.PathLike[str]]) -> Iterator[Path]:
     """Files named directly, plus media files found by walking directories (sorted, hidden ones skipped)."""
     for raw in paths:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mediakit.errors import InputError, RenderError, UsageError
+from mediakit.errors import InputError, UsageError
 from mediakit.ffmpeg.binary import ffmpeg_path
 from mediakit.ffmpeg.runner import Progress, run
 from mediakit.inputs import display
@@ -30,7 +30,7 @@ from mediakit.render.plan import (
     raw_frames_input,
     size_cap_kbps,
 )
-from mediakit.validate import FileReport, check
+from mediakit.validate import FileReport, self_check
 
 log = logging.getLogger(__name__)
 
@@ -382,7 +382,7 @@ def render_canvas(
         if not plan.argv:
             tmp_plan = _jpeg_plan(info, opts, SIZES[opts.size], tmp, binary, _Context())
         execute(tmp_plan, on_progress)
-        report = _self_check(tmp, target, profile)
+        report = self_check(tmp, target, profile, "canvas")
     return CanvasResult(
         target,
         str(info.path),
@@ -394,16 +394,3 @@ def render_canvas(
         time.monotonic() - started,
         rendered=True,
     )
-
-
-def _self_check(tmp: Path, target: Path, profile: Preset) -> FileReport:
-    rendered = probe(tmp)
-    findings = check(rendered, profile)
-    report = FileReport(str(target), profile.name, "rendered by mediakit", findings, media=rendered)
-    errors = [f for f in findings if f.severity == "error"]
-    if errors:
-        raise RenderError(
-            f"the rendered canvas fails its own validation: {errors[0].message}",
-            "please report this as a bug, with the command you ran",
-        )
-    return report

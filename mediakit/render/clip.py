@@ -16,7 +16,7 @@ from typing import Any
 
 import ffmpeg
 
-from mediakit.errors import InputError, RenderError, UsageError
+from mediakit.errors import InputError, UsageError
 from mediakit.ffmpeg.binary import ffmpeg_path
 from mediakit.ffmpeg.runner import Progress, run
 from mediakit.inputs import SAFE_INPUT_OPTIONS, display, file_url
@@ -26,7 +26,7 @@ from mediakit.render import audio, footage, still
 from mediakit.render.canvas import parse_color
 from mediakit.render.output import atomic_output, check_output, default_output
 from mediakit.render.plan import FPS_CHOICES, X264_PRESETS, Encoding, Plan, compile_argv, raw_frames_input
-from mediakit.validate import FileReport, check
+from mediakit.validate import FileReport, self_check
 
 log = logging.getLogger(__name__)
 
@@ -304,7 +304,8 @@ def render_clip(
                 frames=graph.frame_source() if graph.frame_source else None,
                 on_progress=on_progress,
             )
-            report, loud = _self_check(tmp, target, profile, binary)
+            report = self_check(tmp, target, profile, "clip")
+            loud = audio.output_loudness(tmp, binary)
     if profile.render.loudness is not None and abs(loud.integrated - profile.render.loudness) > 1.0:
         warnings.append(
             f"loudness came out at {loud.integrated:.1f} LUFS (target {profile.render.loudness:g})"
@@ -419,18 +420,3 @@ class _Graph:
             },
         )
         return compile_argv(out, binary)
-
-
-def _self_check(
-    tmp: Path, target: Path, profile: Preset, binary: str
-) -> tuple[FileReport, audio.OutputLoudness]:
-    rendered = probe(tmp)
-    findings = check(rendered, profile)
-    report = FileReport(str(target), profile.name, "rendered by mediakit", findings, media=rendered)
-    errors = [f for f in findings if f.severity == "error"]
-    if errors:
-        raise RenderError(
-            f"the rendered clip fails its own validation: {errors[0].message}",
-            "please report this as a bug, with the command you ran",
-        )
-    return report, audio.output_loudness(tmp, binary)
