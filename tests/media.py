@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 from pathlib import Path
 
@@ -23,8 +24,14 @@ class MediaFactory:
         self.root = root
         root.mkdir(parents=True, exist_ok=True)
 
-    def _path(self, name: str) -> Path:
-        return self.root / name
+    def _path(self, name: str, *params: object) -> Path:
+        # The parameters are part of the cached name: two tests asking for "silent.mp4" made differently
+        # (no audio track vs a silent one) must not get each other's file, whichever runs first.
+        if not params:
+            return self.root / name
+        digest = hashlib.sha1(repr(params).encode()).hexdigest()[:8]
+        stem, dot, suffix = name.rpartition(".")
+        return self.root / (f"{stem}-{digest}.{suffix}" if dot else f"{name}-{digest}")
 
     def video(
         self,
@@ -42,7 +49,7 @@ class MediaFactory:
         input_extra: tuple[str, ...] = (),
     ) -> Path:
         """A lavfi test video; `vf` adds filters, `extra` adds output options."""
-        out = self._path(name)
+        out = self._path(name, size, seconds, fps, audio, codec, pix_fmt, vf, extra, source, input_extra)
         if out.exists():
             return out
         args = ["-f", "lavfi", "-i", f"{source}=s={size}:r={fps}:d={seconds}"]
@@ -63,7 +70,7 @@ class MediaFactory:
 
     def remux(self, name: str, source: Path, *options: str) -> Path:
         """Stream-copy `source` with input `options` (e.g. a rotation matrix) into `name`."""
-        out = self._path(name)
+        out = self._path(name, str(source), options)
         if not out.exists():
             tmp = out.with_name(".tmp-" + out.name)
             ffmpeg(*options, "-i", str(source), "-c", "copy", str(tmp))
@@ -80,7 +87,7 @@ class MediaFactory:
         seed: int = 1,
     ) -> Path:
         """A textured still (smooth colour fields plus detail) in any Pillow mode and format."""
-        out = self._path(name)
+        out = self._path(name, size, mode, fmt, exif_orientation, seed)
         if out.exists():
             return out
         rng = np.random.default_rng(seed)

@@ -1,0 +1,327 @@
+"""The benchmark jobs: each contestant's exact argv, how its result is checked, and the job's targets.
+
+The x264 settings of the ffmpeg and moviepy contestants are not retyped: they are the output options of
+mediakit's own `--dry-run` command line for the same job, so every contestant encodes with identical
+settings (and a change in mediakit's settings moves every contestant with it).
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from media import FFMPEG, VALIDATE_COUNT, Inputs, ffmpeg
+
+FPS = 30
+SECONDS = 7
+FRAMES = SECONDS * FPS  # 210: what every canvas contestant must produce
+SIZE = (1080, 1920)
+ZOOM = 1.12
+BT709_TAGS = "setparams=range=tv:color_primaries=bt709:color_trc=bt709:colorspace=bt709"
+QUIET = ("-hide_banner", "-loglevel", "error", "-nostdin")
+
+# Given the run's stdout file: what is wrong with the result, or None when it is good.
+Check = Callable[[Path], "str | None"]
+
+
+@dataclass(frozen=True)
+class Contestant:
+    name: str
+    argv: tuple[str, ...]
+    check: Check
+    output: Path | None = None  # deleted before every run, so a failed run cannot pass on an old file
+    setup: Callable[[], None] | None = None  # untimed work before each run (e.g. preparing raw frames)
+    # Informational contestants with no target (moviepy, zoompan) are slow and only need an order of
+    # magnitude: they run in the first repetition only, unless run.py gets --all-reps.
+    once: bool = False
+
+
+@dataclass(frozen=True)
+class Target:
+    contestant: str
+    metric: str  # "ratio" (median time / reference), "seconds" (median wall time), "rss_mb" (peak RSS)
+    limit: float
+    label: str
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    summary: str
+    reference: str | None
+    contestants: tuple[Contestant, ...]
+    targets: tuple[Target, ...] = ()
+    compare: tuple[tuple[str, str], ...] = ()  # extra (a, b) pairs reported as a / b
+    per_item: int | None = None  # items processed per run (per-file figures for validate)
+    notes: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Env:
+    python: str
+    mediakit: tuple[str, ...]
+    work: Path
+    inputs: Inputs
+
+
+# --- checks -----------------------------------------------------------------------------------------------
+
+
+def check_video(path: Path, frames: int = FRAMES, size: tuple[int, int] = SIZE) -> str | None:
+    """The output exists and is H.264 yuv420p at `size` with exactly `frames` frames (counted by demuxing)."""
+    import av
+
+    if not path.is_file() or path.stat().st_size == 0:
+        return f"no output at {path.name}"
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.video:
+                return "no video stream"
+            stream = container.streams.video[0]
+            cc = stream.codec_context
+            got = (cc.name, cc.width, cc.height, cc.pix_fmt)
+            count = sum(1 for packet in container.demux(stream) if packet.size)
+    except av.error.FFmpegError as exc:
+        return f"unreadable output: {exc}"
+    if got != ("h264", *size, "yuv420p"):
+        return f"got {got}, expected h264 {size[0]}x{size[1]} yuv420p"
+    if count != frames:
+        return f"{count} frames, expected {frames}"
+    return None
+
+
+def _video(path: Path) -> Check:
+    return lambda _stdout: check_video(path)
+
+
+def _validate_report(count: int) -> Check:
+    def check(stdout: Path) -> str | None:
+        try:
+            doc = json.loads(stdout.read_text())
+        except (OSError, ValueError) as exc:
+            return f"no JSON report on stdout ({exc})"
+        files, summary = doc.get("files", []), doc.get("summary", {})
+        if len(files) != count:
+            return f"{len(files)} files reported, expected {count}"
+        passed = summary.get("pass", 0) + summary.get("warn", 0)
+        if passed != count:
+            return f"only {passed} of {count} valid files pass: {summary}"
+        return None
+
+    return check
+
+
+def _version(stdout: Path) -> str | None:
+    return None if "mediakit" in stdout.read_text() else "no version on stdout"
+
+
+# --- mediakit's own plan ----------------------------------------------------------------------------------
+
+
+def dry_run(env: Env, args: list[str]) -> list[str]:
+    """mediakit's ffmpeg argv for `mediakit canvas ARGS`, from `--dry-run --json`."""
+    done = subprocess.run(
+        [*env.mediakit, "canvas", *args, "--dry-run", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"mediakit canvas {shlex.join(args)} --dry-run failed: {done.stderr.strip()}")
+    plan = json.loads(done.stdout)
+    if plan["frames"] != FRAMES:
+        raise RuntimeError(f"mediakit plans {plan['frames']} frames, the benchmark expects {FRAMES}")
+    return shlex.split(plan["command"])
+
+
+def encoder_options(argv: list[str]) -> list[str]:
+    """The output options of a single-output ffmpeg argv: everything after `-map X`, before the file name."""
+    last_map = len(argv) - 1 - argv[::-1].index("-map")
+    options = argv[last_map + 2 : -1]
+    if options[options.index("-c:v") + 1] != "libx264":
+        raise RuntimeError(f"unexpected encoder options in mediakit's plan: {shlex.join(options)}")
+    return options
+
+
+def _without(options: list[str], name: str) -> list[str]:
+    i = options.index(name)
+    return options[:i] + options[i + 2 :]
+
+
+def _even(x: float) -> int:
+    return round(x / 2) * 2
+
+
+def _probe_size(path: Path) -> tuple[int, int]:
+    import av
+
+    with av.open(str(path)) as container:
+        cc = container.streams.video[0].codec_context
+        return cc.width, cc.height
+
+
+# --- the jobs ---------------------------------------------------------------------------------------------
+
+
+def validate_job(env: Env) -> Job:
+    folder = env.inputs.validate_dir
+    return Job(
+        name="validate-100",
+        summary=f"mediakit validate on {VALIDATE_COUNT} small MP4s in one command, start-up included",
+        reference=None,
+        contestants=(
+            Contestant(
+                "mediakit validate",
+                (*env.mediakit, "validate", str(folder), "--json"),
+                _validate_report(VALIDATE_COUNT),
+            ),
+            Contestant("mediakit --version", (*env.mediakit, "--version"), _version),
+        ),
+        targets=(Target("mediakit validate", "seconds", 3.0, f"{VALIDATE_COUNT} files ≤ 3 s"),),
+        per_item=VALIDATE_COUNT,
+    )
+
+
+def _moviepy(
+    env: Env, kind: str, source: Path, out: Path, options: list[str], *extra: str
+) -> tuple[str, ...]:
+    script = Path(__file__).with_name("moviepy_canvas.py")
+    head = (env.python, str(script), kind, str(source), str(out), "--frames", str(FRAMES), *extra)
+    return (*head, "--", *_without(options, "-c:v"))  # moviepy names the codec itself
+
+
+def _contestant(
+    name: str, argv: tuple[str, ...], out: Path, setup: Callable[[], None] | None = None, once: bool = False
+) -> Contestant:
+    return Contestant(name, argv, _video(out), out, setup, once)
+
+
+def still_job(env: Env) -> Job:
+    work = env.work / "canvas-still"
+    work.mkdir(parents=True, exist_ok=True)
+    cover = env.inputs.cover
+    outs = {k: work / f"{k}.mp4" for k in ("mediakit", "own-frames", "moviepy", "zoompan")}
+    raw = work / "mediakit-frames.yuv"
+    args = [str(cover), "-o", str(outs["mediakit"]), "--overwrite"]
+    planned = dry_run(env, args)
+    if planned[-1] != str(outs["mediakit"]) or "pipe:0" not in planned:
+        raise RuntimeError(f"unexpected still plan: {shlex.join(planned)}")
+    # The reference: mediakit's exact ffmpeg command, fed mediakit's frames from a file instead of a pipe.
+    own = [planned[0], *QUIET, *planned[1:-1], str(outs["own-frames"])]
+    own[own.index("pipe:0")] = str(raw)
+    options = encoder_options(planned)
+
+    def decode_frames() -> None:
+        # Once per benchmark run, from the first mediakit render of this run (mediakit runs first).
+        if not raw.exists():
+            ffmpeg("-i", str(outs["mediakit"]), "-f", "rawvideo", "-pix_fmt", "yuv420p", str(raw))
+
+    crop_w = _even(min(_probe_size(cover)) * SIZE[0] / SIZE[1])
+    zoom = (
+        f"zoompan=z='1+{(ZOOM - 1) / 2:g}*(1-cos(2*PI*on/{FRAMES}))'"
+        f":x='iw/2-iw/zoom/2':y='ih/2-ih/zoom/2':d={FRAMES}:s={SIZE[0]}x{SIZE[1]}:fps={FPS}"
+    )
+    zoompan = (FFMPEG, *QUIET, "-y", "-i", str(cover), "-vf", f"crop={crop_w}:ih,{zoom},{BT709_TAGS}")
+    return Job(
+        name="canvas-still",
+        summary="7 s push-in canvas from a 3000x3000 PNG (1080x1920, 30 fps, CRF 20, x264 slow)",
+        reference="own-frames (ffmpeg)",
+        contestants=(
+            _contestant("mediakit", (*env.mediakit, "canvas", *args), outs["mediakit"]),
+            _contestant("own-frames (ffmpeg)", tuple(own), outs["own-frames"], setup=decode_frames),
+            _contestant(
+                "moviepy 2",
+                _moviepy(env, "still", cover, outs["moviepy"], options, "--zoom", str(ZOOM)),
+                outs["moviepy"],
+                once=True,
+            ),
+            _contestant(
+                "zoompan one-liner", (*zoompan, *options, str(outs["zoompan"])), outs["zoompan"], once=True
+            ),
+        ),
+        targets=(Target("mediakit", "ratio", 1.15, "mediakit / encode of its own frames ≤ 1.15×"),),
+        compare=(("moviepy 2", "mediakit"), ("zoompan one-liner", "mediakit")),
+        notes=(
+            "own-frames = mediakit's --dry-run command reading mediakit's output, decoded to raw yuv420p, "
+            "from a file instead of the pipe: the x264 cost of the same frames, nothing else",
+        ),
+    )
+
+
+def _pingpong_one_liner(source: Path, options: list[str], out: Path) -> tuple[str, ...]:
+    """The hand-written ffmpeg ping-pong: trim, crop to 9:16, scale, split, reverse, concat."""
+    _, h = _probe_size(source)
+    crop_w = _even(h * SIZE[0] / SIZE[1])
+    forward = FRAMES // 2 + 1  # 106 frames forwards, then 104 backwards: no turnaround frame twice
+    graph = (
+        f"[0:v]trim=end_frame={forward},setpts=PTS-STARTPTS,crop={crop_w}:{h},"
+        f"scale={SIZE[0]}:{SIZE[1]}:flags=lanczos,format=yuv420p,split[fwd][rev];"
+        f"[rev]reverse,trim=start_frame=1:end_frame={forward - 1},setpts=PTS-STARTPTS[back];"
+        f"[fwd][back]concat=n=2:v=1:a=0,{BT709_TAGS}[v]"
+    )
+    seconds = f"{(forward + 2) / FPS:g}"  # as much input as mediakit reads (two spare frames)
+    head = (FFMPEG, *QUIET, "-y", "-t", seconds, "-i", str(source), "-filter_complex", graph, "-map", "[v]")
+    return (*head, *options, str(out))
+
+
+def _footage_job(
+    env: Env, name: str, source: Path, summary: str, with_moviepy: bool, targets: tuple[Target, ...]
+) -> Job:
+    work = env.work / name
+    work.mkdir(parents=True, exist_ok=True)
+    outs = {k: work / f"{k}.mp4" for k in ("mediakit", "one-liner", "moviepy")}
+    args = [str(source), "--loop", "pingpong", "--duration", str(SECONDS), "-o", str(outs["mediakit"])]
+    args.append("--overwrite")
+    options = encoder_options(dry_run(env, args))
+    contestants = [
+        _contestant("mediakit", (*env.mediakit, "canvas", *args), outs["mediakit"]),
+        _contestant(
+            "one-liner (ffmpeg)", _pingpong_one_liner(source, options, outs["one-liner"]), outs["one-liner"]
+        ),
+    ]
+    if with_moviepy:
+        argv = _moviepy(env, "pingpong", source, outs["moviepy"], options)
+        contestants.append(_contestant("moviepy 2", argv, outs["moviepy"], once=True))
+    return Job(
+        name=name,
+        summary=summary,
+        reference="one-liner (ffmpeg)",
+        contestants=tuple(contestants),
+        targets=targets,
+        compare=(("moviepy 2", "mediakit"),) if with_moviepy else (),
+    )
+
+
+def pingpong_job(env: Env) -> Job:
+    return _footage_job(
+        env,
+        "canvas-pingpong",
+        env.inputs.footage,
+        "7 s ping-pong canvas from 1920x1080 footage (crop 9:16, scale to 1080x1920, x264 slow)",
+        with_moviepy=True,
+        targets=(Target("mediakit", "ratio", 1.05, "mediakit / hand-written one-liner ≤ 1.05×"),),
+    )
+
+
+def uhd_job(env: Env) -> Job:
+    return _footage_job(
+        env,
+        "canvas-4k",
+        env.inputs.uhd,
+        "the same ping-pong from 3840x2160 footage: peak RSS of the whole process tree",
+        with_moviepy=False,
+        targets=(Target("mediakit", "rss_mb", 600, "mediakit peak RSS (python + ffmpeg) ≤ 600 MB"),),
+    )
+
+
+JOBS: dict[str, Callable[[Env], Job]] = {
+    "validate-100": validate_job,
+    "canvas-still": still_job,
+    "canvas-pingpong": pingpong_job,
+    "canvas-4k": uhd_job,
+}

@@ -1,0 +1,135 @@
+"""Benchmark inputs, generated once into a cache folder (benchmarks/results/media/, gitignored).
+
+File names carry their recipe (size, length, version), so a changed recipe makes a new file instead of
+silently reusing an old one. Everything is written to a temp name and renamed, so an interrupted run never
+leaves a half-written input in the cache.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import imageio_ffmpeg
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "samples"))
+import make_samples  # noqa: E402  (samples/ is a folder of scripts, not a package)
+
+FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
+VALIDATE_COUNT = 100
+# Four distinct small canvases (720x1280, 4 s, ultrafast), copied to make the 100-file validation set.
+VALIDATE_SOURCES = {
+    "testsrc2": "testsrc2=s=720x1280:r=30:d=4",
+    "gradients": "gradients=s=720x1280:r=30:d=4:speed=0.05:seed=11",
+    "smptehdbars": "smptehdbars=s=720x1280:r=30:d=4",
+    "testsrc2-25fps": "testsrc2=s=720x1280:r=25:d=4",
+}
+
+
+@dataclass(frozen=True)
+class Inputs:
+    cover: Path  # 3000x3000 PNG still
+    footage: Path  # 1920x1080, 30 fps, 10 s, H.264
+    uhd: Path  # 3840x2160, 30 fps, 10 s, H.264
+    validate_dir: Path  # 100 small MP4 canvases
+
+
+def ffmpeg(*args: str) -> None:
+    subprocess.run([FFMPEG, "-v", "error", "-nostdin", "-y", *args], check=True, timeout=900)
+
+
+def _cached(path: Path, make: Callable[[Path], None], log: Callable[[str], None]) -> Path:
+    if not path.exists():
+        log(f"generating {path.name}")
+        tmp = path.with_name(f".tmp-{path.name}")
+        make(tmp)
+        tmp.replace(path)
+    return path
+
+
+def _uhd(path: Path) -> None:
+    # Moving gradients over a test pattern, as samples/make_samples.py makes its footage, at 3840x2160.
+    # x264 veryfast has B-frames, like camera footage; the decoder's memory is part of what is measured.
+    ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        "gradients=s=1920x1080:r=30:d=10:speed=0.03:n=5:seed=3",
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=s=1920x1080:r=30:d=10",
+        "-filter_complex",
+        "[0][1]blend=all_mode=softlight,scale=3840:2160:flags=bicubic,format=yuv420p",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        "-crf",
+        "23",
+        "-f",
+        "mp4",
+        str(path),
+    )
+
+
+def _small_canvas(source: str) -> Callable[[Path], None]:
+    def make(path: Path) -> None:
+        ffmpeg(
+            "-f",
+            "lavfi",
+            "-i",
+            source,
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            "-movflags",
+            "+faststart",
+            "-f",
+            "mp4",
+            str(path),
+        )
+
+    return make
+
+
+def _validate_set(folder: Path, log: Callable[[str], None]) -> Path:
+    if folder.is_dir() and len(list(folder.glob("*.mp4"))) == VALIDATE_COUNT:
+        return folder
+    log(f"generating {VALIDATE_COUNT} files in {folder.name}/")
+    tmp = folder.with_name(f".tmp-{folder.name}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    distinct = [
+        _cached(tmp / f"src-{name}.mp4", _small_canvas(spec), lambda _: None)
+        for name, spec in VALIDATE_SOURCES.items()
+    ]
+    for i in range(VALIDATE_COUNT):
+        src = distinct[i % len(distinct)]
+        shutil.copyfile(src, tmp / f"{i:03d}-{src.stem.removeprefix('src-')}.mp4")
+    for src in distinct:
+        src.unlink()
+    shutil.rmtree(folder, ignore_errors=True)
+    tmp.replace(folder)
+    return folder
+
+
+def prepare(cache: Path, log: Callable[[str], None] = print) -> Inputs:
+    """Every input the jobs need, generated on first use."""
+    cache.mkdir(parents=True, exist_ok=True)
+    return Inputs(
+        cover=_cached(cache / "cover-3000-v1.png", lambda p: make_samples.cover(p, size=3000), log),
+        footage=_cached(
+            cache / "footage-1080p-10s-v1.mp4", lambda p: make_samples.footage(p, seconds=10), log
+        ),
+        uhd=_cached(cache / "uhd-2160p-10s-v1.mp4", _uhd, log),
+        validate_dir=_validate_set(cache / f"validate-{VALIDATE_COUNT}-v1", log),
+    )
