@@ -22,10 +22,13 @@ def gray_frames(path: Path, width: int | None = None) -> list[np.ndarray]:
     return out
 
 
-def rgb_frame(path: Path, index: int = 0) -> np.ndarray:
+def rgb_frame(path: Path, index: int = 0, colorspace: str | None = None) -> np.ndarray:
+    """One frame as RGB; `colorspace` ("ITU709") overrides how an untagged source's YUV is read."""
     with av.open(str(path)) as c:
         for i, frame in enumerate(c.decode(video=0)):
             if i == index:
+                if colorspace:
+                    return frame.reformat(format="rgb24", src_colorspace=colorspace).to_ndarray()
                 return frame.to_ndarray(format="rgb24")
     raise IndexError(index)
 

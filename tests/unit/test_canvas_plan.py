@@ -188,3 +188,23 @@ def test_camera_windows_stay_inside_the_stage_and_loop(motion, frames, zoom):
         assert w.cy - h / 2 >= -1e-6 and w.cy + h / 2 <= stage[1] + 1e-6
         assert w.width >= 1080 - 1e-6  # never zoomed past 1:1 (no upscaling of the stage)
     assert len(path) == frames  # frame `frames` would repeat frame 0, so it is not rendered
+
+
+@pytest.mark.parametrize(
+    ("space", "height", "expected"),
+    [
+        ("bt709", 1080, "bt709"),
+        (None, 1080, "bt709"),
+        (None, 480, "bt601"),
+        ("smpte170m", 1080, "bt601"),
+    ],
+)
+def test_source_matrix_is_read_as_players_read_it(space, height, expected):
+    import dataclasses
+
+    info = video_info(w=height * 16 // 9, h=height)
+    video = dataclasses.replace(info.video[0], color_space=space)
+    plan, _ = plan_canvas(
+        dataclasses.replace(info, video=(video,)), OUT, CanvasOptions(loop="cut"), PRESET, "ffmpeg"
+    )
+    assert f"in_color_matrix={expected}:out_color_matrix=bt709" in plan.command_line()
