@@ -319,9 +319,149 @@ def uhd_job(env: Env) -> Job:
     )
 
 
+# --- clip -------------------------------------------------------------------------------------------------
+
+CLIP_SECONDS = 15
+CLIP_FRAMES = CLIP_SECONDS * FPS  # 450
+
+
+def check_clip(path: Path) -> str | None:
+    """check_video at 450 frames, plus an AAC stereo 48 kHz track at least 14.9 s long."""
+    problem = check_video(path, frames=CLIP_FRAMES)
+    if problem:
+        return problem
+    import av
+
+    with av.open(str(path)) as container:
+        if not container.streams.audio:
+            return "no audio stream"
+        stream = container.streams.audio[0]
+        cc = stream.codec_context
+        got = (cc.name, cc.sample_rate, cc.channels)
+        seconds = float(stream.duration * stream.time_base) if stream.duration else 0.0
+    if got != ("aac", 48000, 2):
+        return f"audio is {got}, expected aac 48000 Hz stereo"
+    if seconds < CLIP_SECONDS - 0.1:
+        return f"audio lasts {seconds:.2f} s, expected {CLIP_SECONDS} s"
+    return None
+
+
+def clip_dry_run(env: Env, args: list[str]) -> list[str]:
+    """mediakit's render argv for `mediakit clip ARGS` (its second pass), from `--dry-run --json`."""
+    done = subprocess.run(
+        [*env.mediakit, "clip", *args, "--dry-run", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"mediakit clip {shlex.join(args)} --dry-run failed: {done.stderr.strip()}")
+    plan = json.loads(done.stdout)
+    if plan["frames"] != CLIP_FRAMES:
+        raise RuntimeError(f"mediakit plans {plan['frames']} frames, the benchmark expects {CLIP_FRAMES}")
+    return shlex.split(plan["command"])
+
+
+def clip_video_options(argv: list[str]) -> list[str]:
+    """The video part of mediakit's clip output options: from `-c:v` up to `-c:a`, without `-frames:v`."""
+    options = encoder_options(argv)
+    options = options[options.index("-c:v") : options.index("-c:a")]
+    return _without(options, "-frames:v") if "-frames:v" in options else options
+
+
+def _mediakit_ass(env: Env, path: Path) -> Path:
+    """The ASS file mediakit burns in, made with its own library (the dry run's copy is deleted with it)."""
+    from mediakit.captions import load_captions, retime, to_ass
+    from mediakit.fonts import CAPTION_FONT, CAPTION_FONT_NAME
+    from mediakit.preset import resolve
+
+    zone = resolve("clip").safe_zone
+    if zone is None:
+        raise RuntimeError("the clip preset has no safe zone")
+    cues = retime(load_captions(env.inputs.lyrics), 0.0, CLIP_SECONDS)
+    text = to_ass(
+        cues, size=SIZE, safe_zone=zone, style="outline", font_name=CAPTION_FONT_NAME, font_path=CAPTION_FONT
+    )
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def clip_job(env: Env) -> Job:
+    from mediakit.fonts import CAPTION_FONT, FONT_DIR
+
+    work = env.work / "clip"
+    work.mkdir(parents=True, exist_ok=True)
+    source, lyrics = env.inputs.clip_footage, env.inputs.lyrics
+    outs = {k: work / f"{k}.mp4" for k in ("mediakit", "ffmpeg", "moviepy")}
+    args = [
+        str(source),
+        "--captions",
+        str(lyrics),
+        "--duration",
+        str(CLIP_SECONDS),
+        "-o",
+        str(outs["mediakit"]),
+    ]
+    args.append("--overwrite")
+    video_options = clip_video_options(clip_dry_run(env, args))
+    ass = _mediakit_ass(env, work / "captions.ass")
+    here = Path(__file__).parent
+    seconds = ("--seconds", str(CLIP_SECONDS))
+    reference = (
+        env.python,
+        str(here / "ffmpeg_clip.py"),
+        FFMPEG,
+        str(source),
+        str(ass),
+        str(FONT_DIR),
+        str(outs["ffmpeg"]),
+        *seconds,
+        "--",
+        *video_options,
+    )
+    moviepy = (
+        env.python,
+        str(here / "moviepy_clip.py"),
+        str(source),
+        str(lyrics),
+        str(CAPTION_FONT),
+        str(outs["moviepy"]),
+        *seconds,
+        "--",
+        *_without(video_options, "-c:v"),  # moviepy names the codec itself
+    )
+
+    def check(out: Path) -> Check:
+        return lambda _stdout: check_clip(out)
+
+    return Job(
+        name="clip",
+        summary="15 s Clip from 1080p footage + audio and 4 SRT captions (1080x1920, x264 slow, -14 LUFS)",
+        reference="two-pass (ffmpeg)",
+        contestants=(
+            Contestant("mediakit", (*env.mediakit, "clip", *args), check(outs["mediakit"]), outs["mediakit"]),
+            Contestant("two-pass (ffmpeg)", reference, check(outs["ffmpeg"]), outs["ffmpeg"]),
+            Contestant("moviepy 2", moviepy, check(outs["moviepy"]), outs["moviepy"], once=True),
+        ),
+        targets=(Target("mediakit", "ratio", 1.1, "mediakit / hand-written two-pass ffmpeg ≤ 1.1×"),),
+        compare=(("moviepy 2", "mediakit"),),
+        notes=(
+            "two-pass (ffmpeg) = a stdlib-only Python driver (benchmarks/ffmpeg_clip.py) running the "
+            "loudnorm measuring pass, then one render (crop, scale, ass= with mediakit's own ASS file, "
+            "loudnorm linear second pass); both passes timed together. mediakit also validates its output "
+            "and re-measures it with ebur128 (a third pass over the audio), which the reference does not",
+            "moviepy 2: captions via SubtitlesClip + TextClip (Pillow, DejaVu Sans Bold, not mediakit's "
+            "safe-zone layout); audio peak-normalized with AudioNormalize (moviepy has no loudness "
+            "normalization), so its output is not -14 LUFS",
+        ),
+    )
+
+
 JOBS: dict[str, Callable[[Env], Job]] = {
     "validate-100": validate_job,
     "canvas-still": still_job,
     "canvas-pingpong": pingpong_job,
     "canvas-4k": uhd_job,
+    "clip": clip_job,
 }

@@ -37,6 +37,27 @@ class Inputs:
     footage: Path  # 1920x1080, 30 fps, 10 s, H.264
     uhd: Path  # 3840x2160, 30 fps, 10 s, H.264
     validate_dir: Path  # 100 small MP4 canvases
+    clip_footage: Path  # 1920x1080, 30 fps, 20 s, H.264 + AAC pink noise (the clip job's source)
+    lyrics: Path  # SRT with 4 captions inside the clip job's first 15 s
+
+
+# Four cues inside the first 15 s (the clip job renders 0-15 s), one of them long enough to wrap.
+LYRICS = """1
+00:00:00,500 --> 00:00:03,500
+If this hits you, tap Save
+
+2
+00:00:04,000 --> 00:00:07,500
+We were dancing on the edge of the night
+
+3
+00:00:08,000 --> 00:00:11,000
+Hold on, hold on
+
+4
+00:00:11,500 --> 00:00:14,500
+New single out Friday
+"""
 
 
 def ffmpeg(*args: str) -> None:
@@ -72,6 +93,44 @@ def _uhd(path: Path) -> None:
         "veryfast",
         "-crf",
         "23",
+        "-f",
+        "mp4",
+        str(path),
+    )
+
+
+def _footage_with_audio(path: Path) -> None:
+    # samples/make_samples.py's footage recipe, 20 s long, plus a stereo pink-noise track (AAC 192k,
+    # 48 kHz) at about -20 LUFS, so the clip job's loudnorm has a real gain to apply.
+    ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        "gradients=s=960x540:r=30:d=20:speed=0.03:n=5:seed=3",
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=s=960x540:r=30:d=20",
+        "-f",
+        "lavfi",
+        "-i",
+        "anoisesrc=color=pink:sample_rate=48000:amplitude=0.3:duration=20:seed=5",
+        "-filter_complex",
+        "[0][1]blend=all_mode=softlight,scale=1920:1080,format=yuv420p[v];[2]aformat=channel_layouts=stereo[a]",
+        "-map",
+        "[v]",
+        "-map",
+        "[a]",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        "-crf",
+        "23",
+        "-c:a",
+        "aac",
+        "-b:a",
+        "192k",
         "-f",
         "mp4",
         str(path),
@@ -132,4 +191,6 @@ def prepare(cache: Path, log: Callable[[str], None] = print) -> Inputs:
         ),
         uhd=_cached(cache / "uhd-2160p-10s-v1.mp4", _uhd, log),
         validate_dir=_validate_set(cache / f"validate-{VALIDATE_COUNT}-v1", log),
+        clip_footage=_cached(cache / "footage-av-1080p-20s-v1.mp4", _footage_with_audio, log),
+        lyrics=_cached(cache / "lyrics-4-v1.srt", lambda p: p.write_text(LYRICS, encoding="utf-8"), log),
     )

@@ -54,7 +54,8 @@ def run_once(job: Job, c: Contestant, rep: int, logs: Path) -> Run:
     except (OSError, subprocess.SubprocessError) as exc:
         return Run(rep, None, f"set-up failed: {exc}")
     stem = logs / f"{job.name}.{_slug(c.name)}.{rep}"
-    out, err = stem.with_suffix(".out"), stem.with_suffix(".err")
+    # Not with_suffix: it would replace the ".N" of the repetition, so every rep overwrote the last.
+    out, err = stem.with_name(f"{stem.name}.out"), stem.with_name(f"{stem.name}.err")
     sample = measure.run(c.argv, stdout=out, stderr=err, timeout=RUN_TIMEOUT, cwd=ROOT)
     if sample.timed_out:
         problem: str | None = f"timed out after {RUN_TIMEOUT:.0f} s"
