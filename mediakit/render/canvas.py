@@ -208,10 +208,7 @@ def _footage_plan(
             "use an earlier --start or a shorter --duration",
         )
     _warn_upscale(video.display_width, video.display_height, out, opts.fit, ctx)
-    if video.hdr:
-        ctx.warnings.append(f"{video.hdr} HDR footage tone-mapped to SDR BT.709")
-    if video.constant_rate is False:
-        ctx.warnings.append("variable frame rate footage converted to a constant frame rate")
+    ctx.warnings += footage.conversion_notes(video)
     src = footage.source_stream(info, opts.start, needed + 2 / enc.fps)
     v = footage.fit_video(src.video, video, out, opts.fit, opts.focus, opts.color, enc.fps)
     v = footage.to_sdr_420(v, video.hdr is not None)

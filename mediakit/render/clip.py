@@ -356,11 +356,8 @@ class _Graph:
                 parse_color(opts.color),
                 frames,
             )
-        video = info.primary_video
-        if video is not None and video.hdr:
-            warnings.append(f"{video.hdr} HDR footage tone-mapped to SDR BT.709")
-        if video is not None and video.constant_rate is False:
-            warnings.append("variable frame rate footage converted to a constant frame rate")
+        if info.primary_video is not None:
+            warnings += footage.conversion_notes(info.primary_video)
 
     def _inputs(self, with_video: bool) -> tuple[Any | None, list[tuple[Any, float]]]:
         slack = self.seconds + 0.5

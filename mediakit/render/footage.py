@@ -112,6 +112,16 @@ def _matrix(video: VideoInfo) -> dict[str, str]:
     return {"in_color_matrix": source, "out_color_matrix": "bt709", "out_range": "tv"}
 
 
+def conversion_notes(video: VideoInfo) -> list[str]:
+    """What the fitting chain changes about the source that the user should hear about."""
+    notes = []
+    if video.hdr:
+        notes.append(f"{video.hdr} HDR footage tone-mapped to SDR BT.709")
+    if video.constant_rate is False:
+        notes.append("variable frame rate footage converted to a constant frame rate")
+    return notes
+
+
 def tonemap_sdr(v: Any) -> Any:
     """PQ/HLG to SDR BT.709 (zimg linearise, Möbius curve, back to BT.709), at output size to stay cheap.
 
