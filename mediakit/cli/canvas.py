@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+
 import click
 
 from mediakit.cli.output import emit_json, escape, stderr, stdout
@@ -151,6 +153,8 @@ def canvas(
         emit_json(result.as_dict())
         return
     if dry_run:
+        if result.plan.feeder_argv:
+            stdout.print(escape(shlex.join(result.plan.feeder_argv)))
         stdout.print(escape(result.plan.command_line()) if result.plan.argv else "(no ffmpeg run)")
         stdout.print(f"[dim]# {escape(result.plan.note)}[/]")
         return

@@ -6,6 +6,7 @@ import dataclasses
 import functools
 import logging
 import os
+import shlex
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from mediakit.ffmpeg.binary import ffmpeg_path
 from mediakit.ffmpeg.runner import Progress, run
 from mediakit.inputs import display
 from mediakit.preset import Preset, resolve
-from mediakit.probe import MediaInfo, probe
+from mediakit.probe import MediaInfo, VideoInfo, probe
 from mediakit.render import footage, still
 from mediakit.render.output import atomic_output, check_output, default_output
 from mediakit.render.plan import (
@@ -76,6 +77,7 @@ class CanvasResult:
             "rendered": self.rendered,
             "options": dataclasses.asdict(self.options),
             "command": self.plan.command_line(),
+            "feeder": shlex.join(self.plan.feeder_argv) if self.plan.feeder_argv else None,
             "frames": self.plan.frames,
             "duration": self.plan.seconds,
             "validation": self.report.as_dict() if self.report else None,
@@ -212,6 +214,8 @@ def _footage_plan(
     src = footage.source_stream(info, opts.start, needed + 2 / enc.fps)
     v = footage.fit_video(src.video, video, out, opts.fit, opts.focus, opts.color, enc.fps)
     v = footage.to_sdr_420(v, video.hdr is not None)
+    if shape.loop == "pingpong":
+        return _pingpong_plan(v, video, shape, out, enc, target, ffmpeg_bin)
     v = footage.build_loop(v, shape, enc.fps).setparams(**footage.BT709)
     argv = compile_argv(
         v.output(
@@ -233,6 +237,43 @@ def _footage_plan(
         frames=shape.out_frames,
         seconds=shape.out_frames / enc.fps,
         note=f"{opts.loop} loop of {shape.source_frames} source frames",
+    )
+
+
+def _pingpong_plan(
+    fitted: Any,
+    video: VideoInfo,
+    shape: footage.LoopShape,
+    out: tuple[int, int],
+    enc: Encoding,
+    target: Path,
+    ffmpeg_bin: str,
+) -> Plan:
+    """Two ffmpeg runs: one fits the forward frames and hands them to mediakit, which feeds the encoder
+    forwards and then backwards (ffmpeg's `reverse` would hold every frame in memory: 330 MB at 1080x1920).
+    """
+    raw = {"f": "rawvideo", "pix_fmt": "yuv420p", "frames:v": shape.source_frames, "an": True, "sn": True}
+    feeder = compile_argv(fitted.output(filename="pipe:1", extra_options={**raw, "dn": True}), ffmpeg_bin)
+    stream = raw_frames_input(out, enc.fps).video.setparams(**footage.BT709)
+    argv = compile_argv(
+        stream.output(
+            filename=str(target),
+            extra_options={**enc.output_options(), "frames:v": shape.out_frames, "an": True, "f": "mp4"},
+        ),
+        ffmpeg_bin,
+    )
+    overlap = video.display_width * video.display_height <= footage.OVERLAP_MAX_PIXELS
+    n = shape.source_frames
+    return Plan(
+        argv=argv,
+        output=target,
+        frames=shape.out_frames,
+        seconds=shape.out_frames / enc.fps,
+        note=f"pingpong loop: {n} fitted frames forwards, then frames {n - 2}..1 backwards, fed by mediakit",
+        frame_source=functools.partial(
+            footage.pingpong_frames, feeder, out[0] * out[1] * 3 // 2, n, target.parent, overlap
+        ),
+        feeder_argv=feeder,
     )
 
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 import ffmpeg
 
+from mediakit.errors import InputError, OutputError
+from mediakit.ffmpeg.runner import stream_frames
 from mediakit.inputs import SAFE_INPUT_OPTIONS, file_url
 from mediakit.probe import MediaInfo, VideoInfo
 from mediakit.render.still import crop_box
@@ -159,6 +164,47 @@ def build_loop(v: Any, shape: LoopShape, fps: int) -> Any:
             body, head, transition="fade", duration=float(Fraction(fade, fps)), offset=float(offset)
         )
     return v
+
+
+# Sources up to this size are decoded while the encoder runs (saves the decode time, ~0.7 s for 1080p).
+# Larger ones are decoded first, so a 4K decoder (~220 MB) and x264 (~470 MB) never hold memory at once.
+OVERLAP_MAX_PIXELS = 1920 * 1088
+
+
+def pingpong_frames(
+    feeder: Sequence[str], frame_bytes: int, forward: int, spool_dir: Path, overlap: bool
+) -> Iterator[bytes]:
+    """Ping-pong without ffmpeg's `reverse` buffer: frames 0..F-1 as `feeder` delivers them, then F-2..1.
+
+    The fitted frames go to an unnamed temp file beside the output (page cache, not process memory, and
+    gone with the process whatever happens), from which the backward half is read. With `overlap`, each
+    frame is passed on to the encoder as it arrives; without it, the feeder runs to the end first.
+    """
+    with tempfile.TemporaryFile(dir=spool_dir, prefix=".mediakit-") as spool:
+        count = 0
+        with stream_frames(feeder, frame_bytes) as frames:
+            for frame in frames:
+                _spool(spool, frame)
+                count += 1
+                if overlap:
+                    yield frame
+                if count == forward:
+                    break
+        if count < forward:
+            raise InputError(f"the footage gave {count} frames where the loop needs {forward}",
+                             "use an earlier --start or a shorter --duration")  # fmt: skip
+        order = range(forward) if not overlap else range(0)
+        for i in [*order, *range(forward - 2, 0, -1)]:
+            spool.seek(i * frame_bytes)
+            yield spool.read(frame_bytes)
+
+
+def _spool(spool: Any, frame: bytes) -> None:
+    try:
+        spool.write(frame)
+    except OSError as exc:
+        raise OutputError(f"cannot buffer frames beside the output ({exc.strerror})",
+                          "free some disk space there, or choose another -o folder") from None  # fmt: skip
 
 
 def to_sdr_420(v: Any, hdr: bool) -> Any:

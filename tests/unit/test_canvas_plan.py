@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from fractions import Fraction
 from pathlib import Path
 
@@ -87,7 +88,7 @@ def test_still_plan_pipes_raw_frames_to_x264_with_pinned_settings():
         ("-pix_fmt", "yuv420p"),
         ("-movflags", "+faststart"),
         ("-frames:v", "210"),
-        ("-x264-params", "fast-pskip=0:mbtree=0"),
+        ("-x264-params", "rc-lookahead=30:fast-pskip=0:mbtree=0"),
     ]:
         assert argv[argv.index(flag) + 1] == value, flag
     assert argv[len(argv) - 1 - argv[::-1].index("-f") + 1] == "mp4"  # the output format (input is rawvideo)
@@ -95,18 +96,28 @@ def test_still_plan_pipes_raw_frames_to_x264_with_pinned_settings():
     assert plan.frames == 210 and plan.seconds == 7.0 and warnings == []
 
 
-def test_footage_pingpong_graph_drops_both_turnaround_frames():
+def test_footage_pingpong_is_fed_by_mediakit_with_no_reverse_buffer():
     plan, _ = plan_canvas(video_info(), OUT, CanvasOptions(loop="pingpong", duration=7), PRESET, "ffmpeg")
-    graph = plan.command_line()
-    # 106 forward frames + 104 reversed (frames 105..1 of the reversed stream minus its first and last).
-    assert (
-        "trim=end_frame=106" in graph and "reverse" in graph and "trim=start_frame=1:end_frame=105" in graph
-    )
-    assert "concat=n=2:v=1:a=0" in graph and plan.frames == 210
-    argv = list(plan.argv)
-    assert argv[argv.index("-i") + 1] == "file:/in/-y:a,b'c.mp4"  # a file: URL, never an option or protocol
-    assert argv[argv.index("-protocol_whitelist") + 1] == "file"
-    assert "concat" not in argv[argv.index("-format_whitelist") + 1].split(",")
+    feeder, encoder = list(plan.feeder_argv), list(plan.argv)
+    # The feeder fits 106 forward frames and writes them raw to mediakit; the encoder reads mediakit's
+    # 210 (106 forwards, 104 backwards); nothing buffers frames in ffmpeg.
+    assert feeder[feeder.index("-frames:v") + 1] == "106" and feeder[-1] == "pipe:1"
+    assert feeder[feeder.index("-f") + 1] == "rawvideo" and feeder[feeder.index("-pix_fmt") + 1] == "yuv420p"
+    assert encoder[encoder.index("-i") + 1] == "pipe:0" and plan.frames == 210
+    assert encoder[encoder.index("-video_size") + 1] == "1080x1920"
+    assert not any("reverse" in a or "concat" in a for a in feeder + encoder)
+    assert feeder[feeder.index("-i") + 1] == "file:/in/-y:a,b'c.mp4"  # a file: URL: no option, no protocol
+    assert feeder[feeder.index("-protocol_whitelist") + 1] == "file"
+    assert "concat" not in feeder[feeder.index("-format_whitelist") + 1].split(",")
+    assert plan.frame_source is not None
+
+
+@pytest.mark.parametrize(("w", "h", "overlap"), [(1920, 1080, True), (1080, 1920, True), (3840, 2160, False)])
+def test_pingpong_decodes_large_footage_before_encoding(w, h, overlap):
+    """HD is decoded while x264 runs; 4K first, so its decoder and x264 never hold memory at once."""
+    plan, _ = plan_canvas(video_info(w, h), OUT, CanvasOptions(loop="pingpong"), PRESET, "ffmpeg")
+    assert plan.frame_source is not None
+    assert plan.frame_source.keywords == {} and plan.frame_source.args[-1] is overlap  # type: ignore[attr-defined]
 
 
 def test_footage_crop_keeps_the_focus_point():
@@ -116,10 +127,9 @@ def test_footage_crop_keeps_the_focus_point():
     assert "crop=out_w=608:out_h=1080:x=1312:y=0" in plan.command_line()
 
 
-def test_hdr_footage_is_tonemapped_before_the_loop_buffers_frames():
+def test_hdr_footage_is_tonemapped_by_the_feeder():
     plan, warnings = plan_canvas(video_info(hdr=True), OUT, CanvasOptions(), PRESET, "ffmpeg")
-    graph = plan.command_line()
-    assert graph.index("tonemap=tonemap=mobius") < graph.index("reverse")
+    assert "tonemap=tonemap=mobius" in shlex.join(plan.feeder_argv)  # in the feeder, at 8-bit output size
     assert any("HDR" in w for w in warnings)
 
 
