@@ -14,6 +14,7 @@ from pathlib import Path
 
 from PIL import ImageFont
 
+from mediakit.captions.glyphs import EMOJI_PRESENTATION, attaches, font_choices, font_runs, sfnt_tables
 from mediakit.captions.model import (
     MIN_FONT_FRACTION,
     STYLES,
@@ -22,7 +23,7 @@ from mediakit.captions.model import (
     CaptionEvent,
     Cue,
 )
-from mediakit.fonts import CAPTION_FONT, CAPTION_FONT_NAME
+from mediakit.fonts import CAPTION_FONT, CAPTION_FONT_NAME, FALLBACK_FONTS, FallbackFont
 from mediakit.preset import SafeZone
 
 
@@ -69,11 +70,7 @@ def _font_metrics(font_path: str) -> tuple[float, bool]:
     try:
         with open(font_path, "rb") as fh:
             data = fh.read()
-        # A font collection (.ttc) starts with a header pointing at its faces: measure the first.
-        base = struct.unpack_from(">I", data, 12)[0] if data[:4] == b"ttcf" else 0
-        count = struct.unpack_from(">H", data, base + 4)[0]
-        records = (data[base + 12 + 16 * i : base + 28 + 16 * i] for i in range(count))
-        tables = {r[:4]: struct.unpack_from(">I", r, 8)[0] for r in records}
+        tables = sfnt_tables(data)
         units = struct.unpack_from(">H", data, tables[b"head"] + 18)[0]
         weight = struct.unpack_from(">H", data, tables[b"OS/2"] + 4)[0]
         ascent, descent = struct.unpack_from(">HH", data, tables[b"OS/2"] + 74)
@@ -88,6 +85,18 @@ def _font_metrics(font_path: str) -> tuple[float, bool]:
 @functools.lru_cache(maxsize=32)
 def _pillow_font(font_path: str, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(font_path, size / _font_metrics(font_path)[0])
+
+
+def _measure(font_path: Path, fallbacks: Sequence[FallbackFont], size: int) -> Callable[[str], float]:
+    """The width libass gives a line: each run measured in the font that draws it."""
+    paths = [str(font_path), *(str(f.path) for f in fallbacks)]
+
+    @functools.lru_cache(maxsize=8192)
+    def width(text: str) -> float:
+        runs = font_runs(text, font_path, fallbacks)
+        return sum(_pillow_font(paths[k], size).getlength(run) for k, run in runs)
+
+    return width
 
 
 _BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
@@ -135,7 +144,7 @@ def _wrap(chars: list[str], width: Callable[[str], float], limit: float) -> list
     for end in [*(i for i, ch in enumerate(chars) if ch == "\n"), len(chars)]:
         tokens: list[_Token] = []
         for word in re.finditer(r"[^ \n]+", "".join(chars[start:end])):
-            for a, b in _split_word(chars, start + word.start(), start + word.end(), width, limit):
+            for a, b in _segments(chars, start + word.start(), start + word.end(), width, limit):
                 while a < b and chars[a].isspace():  # a no-break space at a line's edge would only shift it
                     a += 1
                 while b > a and chars[b - 1].isspace():
@@ -157,19 +166,66 @@ def _wrap(chars: list[str], width: Callable[[str], float], limit: float) -> list
     return lines
 
 
+# CJK text has no spaces: a line may break between ideographs, kana and emoji, but (as in Japanese kinsoku
+# and UAX #14) never before closing punctuation, small kana or a prolonged sound mark, nor after opening
+# punctuation. Hangul is left out: Korean puts spaces between words and breaks there.
+_IDEOGRAPHIC = (
+    (0x2E80, 0x2FFF), (0x3000, 0x30FF), (0x3100, 0x312F), (0x3190, 0x31FF), (0x3200, 0x33FF),
+    (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0xFE30, 0xFE4F), (0xFF00, 0xFF9F),
+    (0x1F000, 0x1FAFF), (0x20000, 0x3FFFF),
+)  # fmt: skip
+_NO_BREAK_BEFORE = frozenset(
+    "、。，．・：；？！‼⁇⁈⁉ー…‥〜～」』）］｝〕〉》】〙〗〟’”｠»ゝゞヽヾ々〻゛゜,.!?:;)]}%"
+    "ぁぃぅぇぉっゃゅょゎゕゖァィゥェォッャュョヮヵヶㇰㇱㇲㇳㇴㇵㇶㇷㇸㇹㇺㇻㇼㇽㇾㇿ｡｣､･ｰｧｨｩｪｫｬｭｮｯ"
+)
+_NO_BREAK_AFTER = frozenset("「『（［｛〔〈《【〘〖〝‘“｟«([{｢")
+
+
+def _ideographic(ch: str) -> bool:
+    cp = ord(ch)
+    return ch in EMOJI_PRESENTATION or any(a <= cp <= b for a, b in _IDEOGRAPHIC)
+
+
+def _joined(chars: list[str], i: int) -> bool:
+    """No break between chars[i - 1] and chars[i]: a mark, joiner or modifier, or the two halves of a flag."""
+    regional = "\U0001f1e6" <= chars[i - 1] <= "\U0001f1ff" and "\U0001f1e6" <= chars[i] <= "\U0001f1ff"
+    return attaches(chars[i]) or chars[i - 1] in "\u200d\u2060" or regional
+
+
+def _cjk_break(chars: list[str], i: int) -> bool:
+    before, ch = chars[i - 1], chars[i]
+    if _joined(chars, i) or ch in _NO_BREAK_BEFORE or before in _NO_BREAK_AFTER:
+        return False
+    return _ideographic(before) or _ideographic(ch)
+
+
+def _cjk_pieces(word: str) -> list[str]:
+    """A word (spaces before it included) cut where CJK text may break."""
+    chars = list(word)
+    cuts = [i for i in range(1, len(chars)) if not chars[i - 1].isspace() and _cjk_break(chars, i)]
+    return [word[a:b] for a, b in pairwise([0, *cuts, len(chars)])]
+
+
+def _segments(
+    chars: list[str], a: int, b: int, width: Callable[[str], float], limit: float
+) -> list[tuple[int, int]]:
+    """A word cut where CJK text may break, and each piece still wider than a line cut between characters."""
+    cuts = [a, *(i for i in range(a + 1, b) if _cjk_break(chars, i)), b]
+    return [piece for x, y in pairwise(cuts) for piece in _split_word(chars, x, y, width, limit)]
+
+
 def _split_word(
     chars: list[str], a: int, b: int, width: Callable[[str], float], limit: float
 ) -> list[tuple[int, int]]:
-    """A word wider than a line (a URL, CJK without spaces) cut between characters, if possible not before
+    """A word wider than a line (a URL, a long Korean word) cut between characters, if possible not before
     a combining mark or after a joiner."""
     if width("".join(chars[a:b])) <= limit:
         return [(a, b)]
     pieces: list[tuple[int, int]] = []
     first = a
     for i in range(a + 1, b):
-        joins = unicodedata.category(chars[i]) in ("Mn", "Mc", "Me") or chars[i - 1] in "\u200d\u2060"
         if width("".join(chars[first : i + 1])) > limit and (
-            not joins or width("".join(chars[first:i])) > limit
+            not _joined(chars, i) or width("".join(chars[first:i])) > limit
         ):
             pieces.append((first, i))
             first = i
@@ -183,10 +239,14 @@ def layout(
     safe_zone: SafeZone,
     style: str = "outline",
     font_path: Path = CAPTION_FONT,
+    fallbacks: Sequence[FallbackFont] = FALLBACK_FONTS,
     font_fraction: float = 0.055,
     max_lines: int = 2,
 ) -> list[CaptionEvent]:
-    """Cues wrapped to the safe width; shrunk, then split into consecutive events, when they do not fit."""
+    """Cues wrapped to the safe width; shrunk, then split into consecutive events, when they do not fit.
+
+    Characters `font_path` lacks are drawn with the first of `fallbacks` that has them, named by `\\fn`.
+    """
     if style not in _LOOKS:
         raise CaptionError(f"unknown caption style {style!r}", f"choose one of: {', '.join(STYLES)}")
     look, height = _LOOKS[style], size[1]
@@ -194,13 +254,14 @@ def layout(
     smallest = min(base, max(1, round(MIN_FONT_FRACTION * height)))
     sizes = [*range(base, smallest, -max(1, round(0.0025 * height))), smallest]
     area = _area(size, safe_zone, look, base)  # margins from the largest size, so every size stays inside
+    widths = {font_size: _measure(font_path, fallbacks, font_size) for font_size in sizes}
     events: list[CaptionEvent] = []
     for cue in cues:
         chars, owner, spans = _characters(cue, style == "karaoke")
         if not "".join(chars).strip():
             continue
         for font_size in sizes:
-            lines = _wrap(chars, _pillow_font(str(font_path), font_size).getlength, area.width)
+            lines = _wrap(chars, widths[font_size], area.width)
             fit = max(1, min(max_lines, int(area.height // font_size)))  # libass lines are font-size tall
             if len(lines) <= fit:
                 break
@@ -209,7 +270,8 @@ def layout(
             if round(end * 100) <= round(start * 100):
                 continue
             rows = [_indices(line) for line in chunk]
-            text = _event_text(chars, rows, owner, spans if style == "karaoke" else None, start)
+            karaoke = spans if style == "karaoke" else None
+            text = _event_text(chars, rows, owner, karaoke, start, font_path, fallbacks)
             if font_size != base:
                 scaled = (
                     f"\\fs{font_size}\\bord{font_size * look.outline:.1f}\\shad{font_size * look.shadow:.1f}"
@@ -224,8 +286,10 @@ def _characters(cue: Cue, karaoke: bool) -> tuple[list[str], list[int], list[tup
     """Cleaned characters, the syllable each belongs to, and each syllable's (start, end)."""
     if cue.words and re.sub(r"\s", "", "".join(w.text for w in cue.words)) == re.sub(r"\s", "", cue.text):
         pieces = [(w.text, w.start, w.end) for w in cue.words]
-    elif karaoke:  # no timings: each word lights up for a share of the cue by its characters
-        words = re.findall(r"\s*\S+", cue.text) or [cue.text]
+    elif karaoke:  # no timings: each word (each CJK character) lights up for a share of the cue by its length
+        words = [
+            piece for word in re.findall(r"\s*\S+", cue.text) or [cue.text] for piece in _cjk_pieces(word)
+        ]
         weights = [max(1, len(w.strip())) for w in words]
         edges = [
             cue.start + (cue.end - cue.start) * sum(weights[:i]) / sum(weights) for i in range(len(words) + 1)
@@ -271,24 +335,59 @@ def _event_text(
     owner: list[int],
     spans: list[tuple[float, float]] | None,
     start: float,
+    font_path: Path,
+    fallbacks: Sequence[FallbackFont],
 ) -> str:
-    """Escaped Dialogue text; with `spans`, a `\\k` (centiseconds) before each syllable, pauses included."""
-    if spans is None:
-        return "\\N".join(escape_text("".join(chars[i] for i in row)) for row in rows)
+    """Escaped Dialogue text, each run the caption font lacks in `{\\fnFALLBACK}` ... `{\\fn}` (back to the
+    style's font); with `spans`, `\\k` (centiseconds) karaoke timings, pauses included."""
+    tags = ["{\\fn}", *("{\\fn" + re.sub(r"[\\{}\x00-\x1f]", "", f.family) + "}" for f in fallbacks)]
+    fonts = [k for row in rows for k in font_choices("".join(chars[i] for i in row), font_path, fallbacks)]
+    order = [i for row in rows for i in row]
+    timings = _karaoke(chars, order, fonts, owner, spans, start) if spans is not None else {}
     out: list[str] = []
-    now, current = round(start * 100), -1
+    font, p = 0, 0
     for n, row in enumerate(rows):
         out += ["\\N"] if n else []
         for i in row:
-            if owner[i] != current:
-                current = owner[i]
-                begin = max(round(spans[current][0] * 100), now)
-                finish = max(round(spans[current][1] * 100), begin)
-                out += [f"{{\\k{begin - now}}}"] if begin > now else []  # a pause: nothing lights up
-                out.append(f"{{\\k{finish - begin}}}")
-                now = finish
+            out += [f"{{\\k{cs}}}" for cs in timings.get(p, ())]
+            if fonts[p] != font:
+                out.append(tags[fonts[p]])
+                font = fonts[p]
             out.append(escape_text(chars[i]))
+            p += 1
     return "".join(out)
+
+
+def _karaoke(
+    chars: list[str],
+    order: list[int],
+    fonts: list[int],
+    owner: list[int],
+    spans: list[tuple[float, float]],
+    start: float,
+) -> dict[int, list[int]]:
+    """The `\\k` durations to write before each position of `order`: one per syllable, after a pause.
+
+    libass starts a new karaoke word wherever the font changes, timed from the end of the word before, so a
+    syllable drawn in two fonts gets one `\\k` per font run, its time shared out by their letters.
+    """
+    out: dict[int, list[int]] = {}
+    now, p = round(start * 100), 0
+    while p < len(order):
+        q = p
+        while q < len(order) and owner[order[q]] == owner[order[p]]:
+            q += 1
+        begin = max(round(spans[owner[order[p]]][0] * 100), now)
+        finish = max(round(spans[owner[order[p]]][1] * 100), begin)
+        out[p] = [begin - now] if begin > now else []  # a pause: nothing lights up
+        runs = [p, *(r for r in range(p + 1, q) if fonts[r] != fonts[r - 1]), q]
+        weights = [sum(not chars[order[r]].isspace() for r in range(a, b)) for a, b in pairwise(runs)]
+        weights[-1] += not any(weights)
+        edges = [begin + round((finish - begin) * sum(weights[:j]) / sum(weights)) for j in range(len(runs))]
+        for a, (t0, t1) in zip(runs, pairwise(edges), strict=False):
+            out.setdefault(a, []).append(t1 - t0)
+        now, p = finish, q
+    return out
 
 
 def _ass_clock(seconds: float) -> str:
@@ -311,12 +410,16 @@ def to_ass(
     style: str = "outline",
     font_name: str = CAPTION_FONT_NAME,
     font_path: Path = CAPTION_FONT,
+    fallbacks: Sequence[FallbackFont] = FALLBACK_FONTS,
     font_fraction: float = 0.055,
     max_lines: int = 2,
 ) -> str:
-    """A complete ASS document: bottom-centred captions whose every pixel stays inside the safe zone."""
+    """A complete ASS document: bottom-centred captions whose every pixel stays inside the safe zone.
+
+    The fonts must all be in the `fontsdir` libass is given: `font_name` is the family of `font_path`.
+    """
     events = layout(cues, size=size, safe_zone=safe_zone, style=style, font_path=font_path,
-                    font_fraction=font_fraction, max_lines=max_lines)  # fmt: skip
+                    fallbacks=fallbacks, font_fraction=font_fraction, max_lines=max_lines)  # fmt: skip
     look, base = _LOOKS[style], max(1, round(font_fraction * size[1]))
     area = _area(size, safe_zone, look, base)
     # Asking libass for bold from a regular face makes it embolden the outlines: wider than we measured.

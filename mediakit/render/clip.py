@@ -188,11 +188,11 @@ def _prepare_captions(
     if opts.font:
         font_path, font_name, fonts_dir = _user_font(Path(opts.font), workdir)
     warnings = []
-    missing = captions.missing_glyphs(cues, font_path)
+    missing = captions.missing_glyphs(cues, font_path)  # after the CJK and emoji fallback fonts too
     if missing:
         sample = "".join(sorted(missing))[:12]
         warnings.append(
-            f"the caption font has no glyphs for {len(missing)} character(s) ({sample}): "
+            f"the caption fonts have no glyphs for {len(missing)} character(s) ({sample}): "
             "they will show as boxes; pass --font with a font that has them"
         )
     ass_text = captions.to_ass(
@@ -210,7 +210,10 @@ def _prepare_captions(
 
 
 def _user_font(path: Path, workdir: Path) -> tuple[Path, str, Path]:
+    """The user's font in a fonts folder of its own for libass, with mediakit's fallback fonts beside it."""
     from PIL import ImageFont
+
+    from mediakit.fonts import FALLBACK_FONTS
 
     try:
         family = ImageFont.truetype(str(path), 20).getname()[0]
@@ -222,6 +225,11 @@ def _user_font(path: Path, workdir: Path) -> tuple[Path, str, Path]:
     fonts.mkdir()
     copy = fonts / ("font" + path.suffix.lower())
     shutil.copyfile(path, copy)
+    for fallback in FALLBACK_FONTS:  # named by `\fn` for the characters the user's font lacks
+        try:
+            os.link(fallback.path, fonts / fallback.path.name)
+        except OSError:  # another file system, or no hard links there
+            shutil.copyfile(fallback.path, fonts / fallback.path.name)
     return copy, str(family), fonts
 
 

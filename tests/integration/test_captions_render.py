@@ -9,9 +9,11 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+from PIL import Image, ImageDraw
 
 from mediakit.captions import Cue, Word, layout, load_captions, missing_glyphs, retime, to_ass
-from mediakit.fonts import CAPTION_FONT, FONT_DIR
+from mediakit.captions.glyphs import font_runs
+from mediakit.fonts import CAPTION_FONT, FALLBACK_FONTS, FONT_DIR
 from mediakit.preset import SafeZone, resolve
 from tests.media import FFMPEG
 
@@ -100,15 +102,16 @@ HOSTILE = [
     "Arabic مرحبا بالعالم",
     "Hebrew שלום עולם",
     "emoji 😀 and 漢字 🦄 Latin",
+    "{\\fnArial}漢 {\\fn}x \\fnArial",
 ]
 
 
 def test_hostile_text_renders_as_written_at_the_bottom(tmp_path):
     srt = tmp_path / "top.srt"
-    srt.write_text("1\n00:00:03,000 --> 00:00:03,500\n{\\an8}Not at the top\n", encoding="utf-8")
+    srt.write_text("1\n00:00:03,500 --> 00:00:04,000\n{\\an8}Not at the top\n", encoding="utf-8")
     cues = [Cue(0.5 * i, 0.5 * i + 0.5, text) for i, text in enumerate(HOSTILE)] + list(load_captions(srt))
     assert cues[-1].text == "Not at the top"
-    assert {"漢", "字", "🦄"} <= missing_glyphs(cues, CAPTION_FONT)
+    assert not missing_glyphs(cues, CAPTION_FONT)  # 漢字 and 🦄 from the fallback fonts
     events = layout(cues, size=(W, H), safe_zone=ZONE)
     assert len(events) == len(cues)
     frames = render(
@@ -123,16 +126,24 @@ def test_hostile_text_renders_as_written_at_the_bottom(tmp_path):
         lines, size = len(event.lines), event.font_size
         assert (lines - 1) * size < y1 - y0 + 1 <= lines * size, cue.text  # no "\N" became a line break
         # Every character drawn, none swallowed as a tag: the white letters (the black outline does not show
-        # on black) are as wide as Pillow draws the text.
-        font = _font(event.font_size)
-        widths = [font.getmask(line).getbbox()[2] - font.getmask(line).getbbox()[0] for line in event.lines]
+        # on black) are as wide as Pillow draws the text, each run in its own font.
+        widths = [_ink_width(line, event.font_size) for line in event.lines]
         assert abs((x1 - x0 + 1) - max(widths)) < 0.02 * max(widths), (cue.text, x1 - x0 + 1, widths)
 
 
-def _font(size: int):
+def _ink_width(line: str, size: int) -> int:
     from mediakit.captions.layout import _pillow_font
 
-    return _pillow_font(str(CAPTION_FONT), size)
+    paths = [str(CAPTION_FONT), *(str(f.path) for f in FALLBACK_FONTS)]
+    image = Image.new("L", (4 * size * (len(line) + 2), 3 * size))
+    draw, x = ImageDraw.Draw(image), float(size)
+    for k, run in font_runs(line, CAPTION_FONT):
+        font = _pillow_font(paths[k], size)
+        draw.text((x, size), run, font=font, fill=255)
+        x += font.getlength(run)
+    box = image.getbbox()
+    assert box is not None
+    return box[2] - box[0]
 
 
 def test_karaoke_words_light_up_as_they_are_sung(tmp_path):

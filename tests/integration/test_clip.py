@@ -338,10 +338,12 @@ def test_text_caption_styles_stay_in_the_safe_zone(grey_footage, tmp_path, style
 
 
 def test_missing_glyphs_are_a_warning_not_a_failure(grey_footage, tmp_path):
+    # Japanese comes from the bundled CJK font; an Egyptian hieroglyph is in none of the fonts.
     result = render_clip(
-        grey_footage, tmp_path / "cjk.mp4", ClipOptions(duration=4, text="春が来た Spring", **FAST)
+        grey_footage, tmp_path / "cjk.mp4", ClipOptions(duration=4, text="春が来た Spring 𓀀", **FAST)
     )
-    assert any("no glyphs" in w for w in result.warnings)
+    [warning] = [w for w in result.warnings if "no glyphs" in w]
+    assert "1 character(s) (𓀀)" in warning
     assert result.report.verdict() == "pass"
 
 

@@ -31,10 +31,10 @@ from mediakit.captions import (
     single_caption,
     to_ass,
 )
-from mediakit.captions.layout import _LOOKS, _area, _clean, _pillow_font
+from mediakit.captions.layout import _LOOKS, _area, _clean, _measure
 from mediakit.cli.captions import captions as captions_cli
 from mediakit.errors import InputError
-from mediakit.fonts import CAPTION_FONT
+from mediakit.fonts import CAPTION_FONT, FALLBACK_FONTS
 from mediakit.preset import CaptionRules, SafeZone, resolve
 
 CLIP = resolve("clip")
@@ -345,8 +345,8 @@ def test_a_word_wider_than_the_frame_is_cut_and_cjk_wraps():
     events = layout([Cue(0, 4, "漢" * 60), Cue(4, 8, "https://" + "x" * 120)], size=SIZE, safe_zone=ZONE)
     area = _area(SIZE, ZONE, _LOOKS["outline"], round(0.055 * 1920))
     for event in events:
-        font = _pillow_font(str(CAPTION_FONT), event.font_size)
-        assert all(font.getlength(line) <= area.width for line in event.lines)
+        width = _measure(CAPTION_FONT, FALLBACK_FONTS, event.font_size)
+        assert all(width(line) <= area.width for line in event.lines)
 
 
 def karaoke_durations(text: str) -> list[int]:
@@ -390,12 +390,15 @@ def test_font_names_cannot_break_the_style_line():
 
 def test_missing_glyphs():
     cues = [Cue(0, 1, "Hello café Привет שלום مرحبا ★ 😀"), Cue(1, 2, "漢字 and 🦄\u200d\ufe0f\u2060 \u00a0")]
-    assert missing_glyphs(cues, CAPTION_FONT) == {"漢", "字", "🦄"}
+    assert missing_glyphs(cues, CAPTION_FONT, fallbacks=()) == {"漢", "字", "🦄"}  # DejaVu alone
+    assert missing_glyphs(cues, CAPTION_FONT) == set()  # the CJK and emoji fonts have them
+    # An Egyptian hieroglyph and a rare ideograph (CJK extension B) are in none of the fonts.
+    assert missing_glyphs([*cues, Cue(2, 3, "𓀀 and 𠀀 夜")], CAPTION_FONT) == {"𓀀", "𠀀"}
 
 
 # ----------------------------------------------------------------------------------- property: escaping
 
-OUR_BLOCK = re.compile(r"\\fs\d+\\bord[\d.]+\\shad[\d.]+|\\k\d+")
+OUR_BLOCK = re.compile(r"\\fs\d+\\bord[\d.]+\\shad[\d.]+|\\k\d+|\\fn(mediakit CJK|mediakit Emoji)?")
 
 
 def shown_text(ass_text: str) -> str:
@@ -416,7 +419,7 @@ def shown_text(ass_text: str) -> str:
 
 
 # Escaping hazards, line breaks, wide letters, CJK, combining and spacing marks, no-break spaces, anything.
-SPECIAL = "{}\\\n\r Nnhk,:;'\"[]%&<>\t\u2028\u2060\u00a0WM漢\u0301\u093f\u200d"
+SPECIAL = "{}\\\n\r Nnhk,:;'\"[]%&<>\t\u2028\u2060\u00a0WM漢か한。「\u0301\u093f\u200d🔥\ufe0f\U0001f3fd"
 hostile = st.text(st.one_of(st.sampled_from(list(SPECIAL)), st.characters()), max_size=200)
 
 
@@ -436,8 +439,8 @@ def test_any_text_stays_inside_its_lines_and_shows_as_written(texts, style, size
         assert parsed.text == event.text  # nothing leaked out of the Dialogue line, commas included
         assert 1 <= len(event.lines) <= 2 and parsed.text.count("\\N") == len(event.lines) - 1
         assert shown_text(parsed.text) == "\n".join(event.lines).replace(WORD_JOINER, "")
-        font = _pillow_font(str(CAPTION_FONT), event.font_size)
-        assert all(font.getlength(line) <= area.width for line in event.lines)
+        width = _measure(CAPTION_FONT, FALLBACK_FONTS, event.font_size)
+        assert all(width(line) <= area.width for line in event.lines)
         assert area.width <= size[0] * (1 - ZONE.left - ZONE.right)
     shown = "".join(ch for e in events for line in e.lines for ch in line if not ch.isspace())
     assert shown == "".join(ch for t in texts for ch in map(_clean, t) if ch and not ch.isspace())
@@ -447,7 +450,7 @@ def test_any_text_stays_inside_its_lines_and_shows_as_written(texts, style, size
 
 
 def test_check_command(tmp_path):
-    srt = "1\n00:00:01,000 --> 00:00:01,300\nHi 漢\n\n2\n00:00:05,000 --> 00:00:07,000\nFine\n"
+    srt = "1\n00:00:01,000 --> 00:00:01,300\nHi 漢 𓀀\n\n2\n00:00:05,000 --> 00:00:07,000\nFine\n"
     path = write(tmp_path, srt.encode())
     result = CliRunner().invoke(captions_cli, ["check", str(path), "--duration", "4"])
     assert result.exit_code == 0, result.output

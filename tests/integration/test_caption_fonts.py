@@ -1,0 +1,159 @@
+"""CJK, emoji and right-to-left captions drawn by the real libass from the bundled fonts: no boxes."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from itertools import pairwise
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from mediakit.captions import Cue, Word, layout, to_ass
+from mediakit.captions.glyphs import font_runs
+from mediakit.captions.layout import _pillow_font
+from mediakit.fonts import CAPTION_FONT, FALLBACK_FONTS, FONT_DIR
+from mediakit.preset import SafeZone, resolve
+from mediakit.render.clip import ClipOptions, _prepare_captions
+from tests.media import FFMPEG
+
+pytestmark = pytest.mark.integration
+
+W, H, FPS = 720, 1280, 30
+ZONE: SafeZone = resolve("clip").safe_zone  # type: ignore[assignment]
+SAFE = (round(ZONE.left * W), round(W - ZONE.right * W), round(ZONE.top * H), round(H - ZONE.bottom * H))
+MIXED = "Night 夜に駆ける 밤하늘 你好 🔥🎧❤️ שלום"
+NOWHERE = "𓀀"  # in none of the fonts: libass draws its box
+
+
+def render(
+    tmp_path: Path,
+    ass: str,
+    frames: list[int],
+    colour: str = "black",
+    seconds: float = 3.2,
+    fonts: Path = FONT_DIR,
+) -> list:
+    """The chosen frames of a W x H clip of one colour with `ass` burned in, as RGB arrays."""
+    (tmp_path / "captions.ass").write_text(ass, encoding="utf-8")
+    (tmp_path / "fontsdir").symlink_to(fonts, target_is_directory=True)
+    select = "select='" + "+".join(f"eq(n,{i})" for i in frames) + "'"
+    source = f"color={colour}:s={W}x{H}:r={FPS}:d={seconds}"
+    argv = [FFMPEG, "-v", "error", "-nostdin", "-y", "-f", "lavfi", "-i", source,
+            "-vf", f"ass=filename=captions.ass:fontsdir=fontsdir,{select}", "-fps_mode", "passthrough",
+            "-c:v", "rawvideo", "-pix_fmt", "rgb24", "frames.nut"]  # fmt: skip
+    run = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0 and not run.stderr.strip(), run.stderr
+    with av.open(str(tmp_path / "frames.nut")) as container:
+        out = [frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)]
+    assert len(out) == len(frames)
+    return out
+
+
+def crop(mask: np.ndarray) -> np.ndarray:
+    ys, xs = np.nonzero(mask)
+    return mask[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+
+
+def pillow_mask(text: str, size: int) -> np.ndarray:
+    """`text` as Pillow draws it, each run in the font mediakit picks for it: the letters only."""
+    paths = [str(CAPTION_FONT), *(str(f.path) for f in FALLBACK_FONTS)]
+    image = Image.new("L", (3 * size * (len(text) + 2), 3 * size))
+    draw, x = ImageDraw.Draw(image), float(size)
+    for k, run in font_runs(text, CAPTION_FONT):
+        font = _pillow_font(paths[k], size)
+        draw.text((x, size), run, font=font, fill=255)
+        x += font.getlength(run)
+    return crop(np.asarray(image) > 128)
+
+
+def likeness(a: np.ndarray, b: np.ndarray) -> float:
+    """Intersection over union of two ink masks laid on each other, the best within 2 px of their corners
+    (libass and Pillow place glyphs on the pixel grid a little differently)."""
+    h, w = max(a.shape[0], b.shape[0]) + 4, max(a.shape[1], b.shape[1]) + 4
+    best = 0.0
+    for dy in range(5):
+        for dx in range(5):
+            pa, pb = np.zeros((h, w), bool), np.zeros((h, w), bool)
+            pa[dy : dy + a.shape[0], dx : dx + a.shape[1]], pb[2 : 2 + b.shape[0], 2 : 2 + b.shape[1]] = a, b
+            best = max(best, float((pa & pb).sum() / (pa | pb).sum()))
+    return best
+
+
+def test_cjk_emoji_and_hebrew_are_drawn_with_real_glyphs(tmp_path):
+    # One glyph (or word) per cue, white on black: the white fill is the glyph, the black outline invisible.
+    texts = ["夜", "駆", "け", "밤", "늘", "你", "好", "🔥", "🎧", "❤️", "שלום", NOWHERE]
+    cues = [Cue(0.25 * i, 0.25 * (i + 1), t) for i, t in enumerate(texts)]
+    events = layout(cues, size=(W, H), safe_zone=ZONE)
+    frames = render(
+        tmp_path,
+        to_ass(cues, size=(W, H), safe_zone=ZONE),
+        [round((0.25 * i + 0.1) * FPS) for i in range(len(texts))],
+    )
+    drawn = {t: crop(frame.min(axis=2) > 128) for t, frame in zip(texts, frames, strict=True)}
+    box = drawn[NOWHERE]
+    for text, event in zip(texts[:-1], events, strict=False):
+        expected = pillow_mask(text, event.font_size)
+        # The same shape Pillow draws from the bundled font, within a pixel or two...
+        assert (
+            abs(drawn[text].shape[0] - expected.shape[0]) <= 3
+            and abs(drawn[text].shape[1] - expected.shape[1]) <= 3
+        ), text
+        assert likeness(drawn[text], expected) > 0.75, (text, likeness(drawn[text], expected))
+        # ...and not the box libass draws for a character it has no glyph for.
+        assert likeness(drawn[text], box) < 0.5, (text, likeness(drawn[text], box))
+    # Right to left: the Hebrew word reversed would not match.
+    assert likeness(drawn["שלום"], pillow_mask("שלום"[::-1], events[10].font_size)) < 0.6
+
+
+@pytest.mark.parametrize("style", ["outline", "box", "karaoke"])
+def test_mixed_scripts_stay_inside_the_safe_zone(tmp_path, style):
+    cues = [Cue(0.0, 1.5, MIXED), Cue(1.5, 3.0, "「夜に駆ける」は、二〇一九年に公開された楽曲です。🌙")]
+    events = layout(cues, size=(W, H), safe_zone=ZONE, style=style)
+    assert [len(e.lines) for e in events] == [2, 2]
+    frames = render(tmp_path, to_ass(cues, size=(W, H), safe_zone=ZONE, style=style), [2, 22, 44, 47, 88],
+                    colour="0x808080")  # fmt: skip
+    for image, event in zip(frames, [*events[:1] * 3, *events[1:] * 2], strict=True):
+        mask = np.abs(image.astype(np.int16) - 128).max(axis=2) > 2
+        ys, xs = np.nonzero(mask)
+        left, right, top, bottom = SAFE
+        assert left <= xs.min() and xs.max() < right and top <= ys.min() and ys.max() < bottom, style
+        assert ys.max() - ys.min() + 1 <= 2 * event.font_size + 2 * 0.18 * event.font_size + 4  # two lines
+
+
+def test_karaoke_lights_each_word_in_time_whatever_its_font(tmp_path):
+    # libass starts a karaoke word at every font change: the 🔥 gets a share of its syllable (1.75-2.0 s)
+    # instead of lighting up a whole syllable late, and the words after it keep their times.
+    words = (Word("夜に ", 0.0, 1.0), Word("駆ける 🔥 ", 1.0, 2.0), Word("go", 2.0, 3.0))
+    cue = Cue(0.0, 3.0, "夜に 駆ける 🔥 go", words)
+    times = [0.5, 1.2, 1.9, 2.5]
+    ass = to_ass([cue], size=(W, H), safe_zone=ZONE, style="karaoke")
+    frames = render(tmp_path, ass, [round(t * FPS) for t in times], colour="0x808080")
+    fill = [frame.max(axis=2) > 150 for frame in frames]  # the letters, white or green, not their outline
+    cols = np.nonzero(fill[-1].any(axis=0))[0]
+    edges = [cols[0], *(b for a, b in pairwise(cols) if b - a > 20), cols[-1] + 1]  # gaps between words
+    assert len(edges) == 5
+    lit = []
+    for frame, letters in zip(frames, fill, strict=True):
+        green = letters & (frame[:, :, 1].astype(int) - frame[:, :, 0] > 60)
+        lit.append([int(green[:, a:b].sum() > letters[:, a:b].sum() / 2) for a, b in pairwise(edges)])
+    assert lit == [[1, 0, 0, 0], [1, 1, 0, 0], [1, 1, 1, 0], [1, 1, 1, 1]]
+
+
+def test_a_user_font_falls_back_to_the_bundled_cjk_and_emoji_fonts(tmp_path):
+    mine = tmp_path / "my font.ttf"
+    shutil.copyfile(CAPTION_FONT, mine)  # the same outlines as the default, under the user's name
+    drawn = []
+    for name, font in (("default", None), ("user", str(mine))):
+        work = tmp_path / name
+        work.mkdir()
+        # What render_clip burns in: the ASS and the fonts folder it hands libass.
+        caps = _prepare_captions(ClipOptions(text=MIXED, font=font), resolve("clip"), (W, H), 3.2, work)
+        assert caps.ass_path is not None and caps.fonts_dir is not None and not caps.warnings
+        [frame] = render(work, caps.ass_path.read_text(encoding="utf-8"), [45], fonts=caps.fonts_dir)
+        drawn.append(frame.astype(np.int16))
+    assert (drawn[0].max(axis=2) > 128).sum() > 5000  # the caption is there...
+    assert np.array_equal(drawn[0], drawn[1])  # ...drawn the same from the user's font folder
