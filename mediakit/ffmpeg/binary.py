@@ -21,13 +21,11 @@ REQUIREMENTS: tuple[tuple[str, str, str], ...] = (
     ("filter", "ass", "burned-in captions (libass)"),
     ("filter", "zscale", "HDR to SDR tone mapping (zimg)"),
     ("filter", "tonemap", "HDR to SDR tone mapping"),
-    ("filter", "reverse", "ping-pong loops"),
     ("filter", "xfade", "crossfade loops"),
     ("filter", "loudnorm", "clip loudness normalization"),
     ("filter", "ebur128", "loudness measurement"),
     ("filter", "gblur", "blurred backgrounds"),
     ("filter", "setparams", "colour tags"),
-    ("filter", "perspective", "subpixel warps"),
 )
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import shlex
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,15 +85,21 @@ def run(
     *,
     timeout: float | None = DEFAULT_TIMEOUT,
     frames: Iterable[bytes] | None = None,
+    feed: Callable[[Any], None] | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> RunResult:
     """Run ffmpeg `argv` (argv[0] is the binary) to completion, or raise.
 
-    `frames` are written to ffmpeg's stdin (for `-i pipe:0`). The child is killed on timeout, on Ctrl-C
-    and on any exception, so no ffmpeg outlives the call.
+    `frames` are written to ffmpeg's stdin (for `-i pipe:0`); or `feed` is called with that stdin and
+    writes to it however it likes (e.g. has another process write into it). The child is killed on
+    timeout, on Ctrl-C and on any exception, so no ffmpeg outlives the call.
     """
+    if feed is not None and frames is not None:
+        raise ValueError("give frames or feed, not both")
+    if frames is not None:
+        feed = functools.partial(_write_all, frames)
     full = [argv[0], "-hide_banner", "-nostats", "-progress", "pipe:1"]
-    if frames is None:
+    if feed is None:
         full.append("-nostdin")
     full += list(argv[1:])
     log.debug("running: %s", shlex.join(full))
@@ -100,7 +107,7 @@ def run(
     try:
         proc = subprocess.Popen(
             [_encode(a) for a in full],
-            stdin=subprocess.PIPE if frames is not None else subprocess.DEVNULL,
+            stdin=subprocess.PIPE if feed is not None else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
@@ -131,14 +138,17 @@ def run(
         watchdog.start()
     broken_pipe = False
     try:
-        if frames is not None:
+        if feed is not None:
             assert proc.stdin is not None
             try:
-                for chunk in frames:
-                    proc.stdin.write(chunk)
+                feed(proc.stdin)
                 proc.stdin.close()
             except BrokenPipeError:
                 broken_pipe = True  # ffmpeg died early; its stderr says why
+            except FFmpegFailed:
+                if proc.wait() == 0:
+                    raise
+                broken_pipe = True  # the feeder failed because this ffmpeg died: its error says why
         returncode = proc.wait()
     except BaseException:
         proc.kill()
@@ -164,68 +174,44 @@ def run(
     return RunResult(argv=tuple(full), seconds=seconds, stderr=stderr)
 
 
-@contextlib.contextmanager
-def stream_frames(
-    argv: Sequence[str], frame_bytes: int, *, timeout: float | None = DEFAULT_TIMEOUT
-) -> Iterator[Iterator[bytes]]:
-    """Run ffmpeg `argv` (which writes raw frames to `pipe:1`) and iterate its frames of `frame_bytes`.
+def run_feeder(
+    argv: Sequence[str], stdin: Any, stdout: Any, *, timeout: float | None = DEFAULT_TIMEOUT
+) -> None:
+    """Run an ffmpeg that writes raw frames into file descriptors mediakit hands it, to completion.
 
-    The pipe back-pressures ffmpeg, so it never runs more than a pipe's worth ahead of the reader. Leaving
-    the block before the last frame (enough read, an error, the consumer closing) kills ffmpeg; reading to
-    the end checks its exit code and raises FFmpegFailed with its most telling line, as `run` does.
+    `stdout` (pipe:1) and `stdin` (pipe:0, written to: ffmpeg never reads it under -nostdin) are open file
+    objects or descriptors, e.g. the next ffmpeg's stdin pipe and a spool file, so frames go from one
+    process to the other without passing through Python. Killed on timeout and on any exception.
     """
     full = [argv[0], "-hide_banner", "-nostats", "-nostdin", *argv[1:]]
-    log.debug("running (frames to mediakit): %s", shlex.join(full))
+    log.debug("running (feeder): %s", shlex.join(full))
     try:
         proc = subprocess.Popen(
-            [_encode(a) for a in full],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            [_encode(a) for a in full], stdin=stdin, stdout=stdout, stderr=subprocess.PIPE
         )
     except FileNotFoundError:
         raise FFmpegNotFound(f"ffmpeg not found at {argv[0]}") from None
     except PermissionError:
         raise FFmpegNotFound(f"ffmpeg at {argv[0]} is not executable") from None
-    assert proc.stdout is not None and proc.stderr is not None
-    _widen_pipe(proc.stdout)
-    stderr_lines: list[bytes] = []
-    reader = threading.Thread(target=lambda: stderr_lines.extend(proc.stderr), daemon=True)  # type: ignore[arg-type]
-    reader.start()
-    timed_out = threading.Event()
-
-    def _expire() -> None:
-        timed_out.set()
-        proc.kill()
-
-    watchdog = threading.Timer(timeout, _expire) if timeout else None
-    if watchdog:
-        watchdog.daemon = True
-        watchdog.start()
-    stdout = proc.stdout
-    at_end = threading.Event()
-
-    def frames() -> Iterator[bytes]:
-        while len(chunk := stdout.read(frame_bytes)) == frame_bytes:
-            yield chunk
-        at_end.set()
-
     try:
-        yield frames()
-    finally:
-        if not at_end.is_set():  # the reader stopped early (done, or an error): ffmpeg's output is moot
-            proc.kill()
-        stdout.close()
-        returncode = proc.wait()
-        if watchdog:
-            watchdog.cancel()
-        reader.join(timeout=5)
-    stderr = b"".join(stderr_lines).decode("utf-8", "replace")
-    if timed_out.is_set():
-        raise FFmpegTimeout(f"ffmpeg did not finish within {timeout:.0f} s and was stopped")
-    if returncode != 0 and at_end.is_set():
-        log.debug("ffmpeg exited with %s; stderr:\n%s", returncode, stderr)
+        _, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        raise FFmpegTimeout(f"ffmpeg did not finish within {timeout:.0f} s and was stopped") from None
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    if proc.returncode != 0:
+        stderr = err.decode("utf-8", "replace")
+        log.debug("ffmpeg (feeder) exited with %s; stderr:\n%s", proc.returncode, stderr)
         raise FFmpegFailed(f"ffmpeg failed: {_summary(stderr)}", "run with --debug for ffmpeg's full output")
+
+
+def _write_all(frames: Iterable[bytes], stdin: Any) -> None:
+    for chunk in frames:
+        stdin.write(chunk)
 
 
 def _widen_pipe(pipe: Any) -> None:

@@ -252,8 +252,20 @@ def _pingpong_plan(
     """Two ffmpeg runs: one fits the forward frames and hands them to mediakit, which feeds the encoder
     forwards and then backwards (ffmpeg's `reverse` would hold every frame in memory: 330 MB at 1080x1920).
     """
-    raw = {"f": "rawvideo", "pix_fmt": "yuv420p", "frames:v": shape.source_frames, "an": True, "sn": True}
-    feeder = compile_argv(fitted.output(filename="pipe:1", extra_options={**raw, "dn": True}), ffmpeg_bin)
+    import ffmpeg
+
+    overlap = video.display_width * video.display_height <= footage.OVERLAP_MAX_PIXELS
+    n = shape.source_frames
+    raw = {"f": "rawvideo", "pix_fmt": "yuv420p", "frames:v": n, "an": True, "sn": True, "dn": True}
+    if overlap:  # to the encoder (stdout) and to the spool (fd 0) at once
+        parts = fitted.split(outputs=2)
+        outputs = ffmpeg.merge_outputs(
+            parts.video(0).output(filename="pipe:1", extra_options=raw),
+            parts.video(1).output(filename="pipe:0", extra_options=raw),
+        )
+    else:  # to the spool only; the encoder gets them after the decoder has gone
+        outputs = fitted.output(filename="pipe:0", extra_options=raw)
+    feeder = compile_argv(outputs, ffmpeg_bin)
     stream = raw_frames_input(out, enc.fps).video.setparams(**footage.BT709)
     argv = compile_argv(
         stream.output(
@@ -262,16 +274,18 @@ def _pingpong_plan(
         ),
         ffmpeg_bin,
     )
-    overlap = video.display_width * video.display_height <= footage.OVERLAP_MAX_PIXELS
-    n = shape.source_frames
     return Plan(
         argv=argv,
         output=target,
         frames=shape.out_frames,
         seconds=shape.out_frames / enc.fps,
-        note=f"pingpong loop: {n} fitted frames forwards, then frames {n - 2}..1 backwards, fed by mediakit",
-        frame_source=functools.partial(
-            footage.pingpong_frames, feeder, out[0] * out[1] * 3 // 2, n, target.parent, overlap
+        note=(
+            f"pingpong loop: the first command fits {n} frames and writes them raw to the second "
+            f"(stdout{', when the source is larger than HD, after the last' if not overlap else ''}) and to "
+            f"a temp file (fd 0); mediakit then sends frames {n - 2}..1 from that file"
+        ),
+        feed=functools.partial(
+            footage.pingpong_feed, feeder, out[0] * out[1] * 3 // 2, n, target.parent, overlap
         ),
         feeder_argv=feeder,
     )
@@ -369,7 +383,7 @@ def execute(plan: Plan, on_progress: Callable[[Progress], None] | None = None) -
             pass
         return
     frames = plan.frame_source() if plan.frame_source else None
-    run(plan.argv, frames=frames, on_progress=on_progress)
+    run(plan.argv, frames=frames, feed=plan.feed, on_progress=on_progress)
 
 
 def render_canvas(

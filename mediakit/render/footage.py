@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import errno
+import os
+import subprocess
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -11,8 +14,8 @@ from typing import Any
 
 import ffmpeg
 
-from mediakit.errors import InputError, OutputError
-from mediakit.ffmpeg.runner import stream_frames
+from mediakit.errors import InputError
+from mediakit.ffmpeg.runner import run_feeder
 from mediakit.inputs import SAFE_INPUT_OPTIONS, file_url
 from mediakit.probe import MediaInfo, VideoInfo
 from mediakit.render.still import crop_box
@@ -144,14 +147,11 @@ def tonemap_sdr(v: Any) -> Any:
 
 
 def build_loop(v: Any, shape: LoopShape, fps: int) -> Any:
-    """Turn `shape.source_frames` fitted frames into one seamless loop of `shape.out_frames`."""
+    """Turn `shape.source_frames` fitted frames into one seamless crossfade or cut loop."""
     n = shape.source_frames
     v = v.trim(end_frame=n).setpts(expr="PTS-STARTPTS")
     if shape.loop == "pingpong":
-        # Reversing buffers every frame it gets; they arrive here already at output size (yuv420p).
-        parts = v.split(outputs=2)
-        back = parts.video(1).reverse().trim(start_frame=1, end_frame=n - 1).setpts(expr="PTS-STARTPTS")
-        return ffmpeg.filters.concat(parts.video(0), back, n=2, v=1, a=0).video(0)
+        raise ValueError("a ping-pong is fed by pingpong_frames, not built in the graph")
     if shape.loop == "crossfade":
         # Body = source[fade:], and its last `fade` frames dissolve into source[:fade], which is what
         # precedes the body's first frame: the wrap from last to first is one ordinary frame step.
@@ -171,40 +171,46 @@ def build_loop(v: Any, shape: LoopShape, fps: int) -> Any:
 OVERLAP_MAX_PIXELS = 1920 * 1088
 
 
-def pingpong_frames(
-    feeder: Sequence[str], frame_bytes: int, forward: int, spool_dir: Path, overlap: bool
-) -> Iterator[bytes]:
-    """Ping-pong without ffmpeg's `reverse` buffer: frames 0..F-1 as `feeder` delivers them, then F-2..1.
+def pingpong_feed(
+    feeder: Sequence[str], frame_bytes: int, forward: int, spool_dir: Path, overlap: bool, stdin: Any
+) -> None:
+    """Ping-pong without ffmpeg's `reverse` buffer: frames 0..F-1 as `feeder` makes them, then F-2..1.
 
-    The fitted frames go to an unnamed temp file beside the output (page cache, not process memory, and
-    gone with the process whatever happens), from which the backward half is read. With `overlap`, each
-    frame is passed on to the encoder as it arrives; without it, the feeder runs to the end first.
+    `feeder` writes the fitted frames raw to its fd 0, which is an unnamed temp file beside the output
+    (page cache, not process memory; gone with the process whatever happens), and, with `overlap`, also
+    to its stdout, which is the encoder's stdin: the forward half goes from ffmpeg to ffmpeg. Then the
+    kernel copies the backward half (and without `overlap`, the forward half first) from the temp file
+    into the encoder's stdin. No frame passes through Python.
     """
     with tempfile.TemporaryFile(dir=spool_dir, prefix=".mediakit-") as spool:
-        count = 0
-        with stream_frames(feeder, frame_bytes) as frames:
-            for frame in frames:
-                _spool(spool, frame)
-                count += 1
-                if overlap:
-                    yield frame
-                if count == forward:
-                    break
+        run_feeder(feeder, stdin=spool, stdout=stdin if overlap else subprocess.DEVNULL)
+        count = os.fstat(spool.fileno()).st_size // frame_bytes
         if count < forward:
             raise InputError(f"the footage gave {count} frames where the loop needs {forward}",
                              "use an earlier --start or a shorter --duration")  # fmt: skip
-        order = range(forward) if not overlap else range(0)
-        for i in [*order, *range(forward - 2, 0, -1)]:
-            spool.seek(i * frame_bytes)
-            yield spool.read(frame_bytes)
+        order = [*(range(0) if overlap else range(forward)), *range(forward - 2, 0, -1)]
+        for i in order:
+            _send(stdin.fileno(), spool.fileno(), i * frame_bytes, frame_bytes)
 
 
-def _spool(spool: Any, frame: bytes) -> None:
+def _send(out_fd: int, in_fd: int, offset: int, count: int) -> None:
+    """`count` bytes of file `in_fd` from `offset` into the pipe `out_fd`: sendfile, else pread/write."""
+    end = offset + count
     try:
-        spool.write(frame)
+        while offset < end:
+            sent = os.sendfile(out_fd, in_fd, offset, end - offset)
+            if sent == 0:
+                raise OSError("short file")
+            offset += sent
+        return
     except OSError as exc:
-        raise OutputError(f"cannot buffer frames beside the output ({exc.strerror})",
-                          "free some disk space there, or choose another -o folder") from None  # fmt: skip
+        if exc.errno not in (errno.EINVAL, errno.ENOSYS, errno.ENOTSOCK, errno.EOPNOTSUPP):
+            raise
+    while offset < end:  # platforms whose sendfile only writes to sockets
+        data = os.pread(in_fd, min(end - offset, 1 << 20), offset)
+        if not data:
+            raise OSError("short file")
+        offset += os.write(out_fd, data)
 
 
 def to_sdr_420(v: Any, hdr: bool) -> Any:

@@ -69,7 +69,9 @@ class Plan:
     seconds: float
     note: str
     frame_source: Callable[[], Iterator[bytes]] | None = field(default=None, compare=False)
-    feeder_argv: tuple[str, ...] = ()  # an ffmpeg run whose raw frames mediakit reads to make frame_source
+    # Or: called with ffmpeg's stdin, which it fills itself (here, by running `feeder_argv` into it).
+    feed: Callable[[Any], None] | None = field(default=None, compare=False)
+    feeder_argv: tuple[str, ...] = ()
 
     def command_line(self) -> str:
         return shlex.join(self.argv)
