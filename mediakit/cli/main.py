@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import signal
 import sys
@@ -41,7 +42,28 @@ class Settings:
         self.debug = debug
 
 
-@click.group(help=HELP, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+# Each command's module is imported only when that command runs (or --help lists them all), so
+# `mediakit canvas` does not pay for importing the batch, clip and preview machinery. The command
+# object in mediakit/cli/NAME.py is named NAME.
+_COMMANDS = ("validate", "presets", "doctor", "canvas", "clip", "batch", "captions", "preview")
+
+
+class _LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(_COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in _COMMANDS:
+            return None
+        command: click.Command = getattr(importlib.import_module(f"mediakit.cli.{cmd_name}"), cmd_name)
+        return command
+
+
+@click.group(
+    cls=_LazyGroup,
+    help=HELP,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, "--version", "-V", prog_name="mediakit")
 @click.option(
     "--ffmpeg",
@@ -59,22 +81,6 @@ def cli(ctx: click.Context, ffmpeg: str | None, debug: bool, verbose: bool) -> N
         level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr, force=True
     )
     ctx.obj = Settings(ffmpeg=ffmpeg, debug=debug)
-
-
-def _register() -> None:
-    from mediakit.cli import batch, canvas, captions, clip, doctor, presets, preview, validate
-
-    cli.add_command(validate.validate)
-    cli.add_command(presets.presets)
-    cli.add_command(doctor.doctor)
-    cli.add_command(canvas.canvas)
-    cli.add_command(clip.clip)
-    cli.add_command(batch.batch)
-    cli.add_command(captions.captions)
-    cli.add_command(preview.preview)
-
-
-_register()
 
 
 def _on_sigterm(signum: int, frame: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
@@ -35,6 +36,17 @@ def _default_ffmpeg() -> str:
         import imageio_ffmpeg
     except ImportError:  # pragma: no cover - imageio-ffmpeg is a hard dependency
         raise FFmpegNotFound("imageio-ffmpeg is not installed", f"install it, or set {ENV_VAR}") from None
+    # The binary in imageio-ffmpeg's wheel, found as imageio-ffmpeg finds it but without running it:
+    # get_ffmpeg_exe() starts `ffmpeg -version` to vet it (about 40 ms on every mediakit command).
+    # A broken binary still gives a clear error: the first run raises FFmpegNotFound or FFmpegFailed.
+    with contextlib.suppress(ImportError, AttributeError, KeyError, OSError):
+        from imageio_ffmpeg import _definitions, _utils
+
+        bundled = os.path.join(
+            _utils._get_bin_dir(), _definitions.FNAME_PER_PLATFORM[_definitions.get_platform()]
+        )
+        if os.path.isfile(bundled) and os.access(bundled, os.X_OK) and not os.getenv("IMAGEIO_FFMPEG_EXE"):
+            return bundled
     try:
         return str(imageio_ffmpeg.get_ffmpeg_exe())
     except RuntimeError as exc:

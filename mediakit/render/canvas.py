@@ -19,7 +19,7 @@ from mediakit.ffmpeg.runner import Progress, run
 from mediakit.inputs import display
 from mediakit.preset import Preset, resolve
 from mediakit.probe import MediaInfo, VideoInfo, probe
-from mediakit.render import footage, still
+from mediakit.render import footage, framing
 from mediakit.render.output import atomic_output, check_output, default_output
 from mediakit.render.plan import (
     FPS_CHOICES,
@@ -106,10 +106,10 @@ def check_options(opts: CanvasOptions, preset: Preset) -> tuple[int, int, float,
     frames = round(duration * fps)
     while frames / fps > hi:  # a whole number of frames, never over the limit (even by 1 ms)
         frames -= 1
-    if opts.motion not in still.MOTIONS:
-        raise UsageError(f"unknown motion {opts.motion!r}", f"choose one of {', '.join(still.MOTIONS)}")
-    if opts.fit not in still.FITS:
-        raise UsageError(f"unknown fit {opts.fit!r}", f"choose one of {', '.join(still.FITS)}")
+    if opts.motion not in framing.MOTIONS:
+        raise UsageError(f"unknown motion {opts.motion!r}", f"choose one of {', '.join(framing.MOTIONS)}")
+    if opts.fit not in framing.FITS:
+        raise UsageError(f"unknown fit {opts.fit!r}", f"choose one of {', '.join(framing.FITS)}")
     if opts.loop not in footage.LOOPS:
         raise UsageError(f"unknown loop {opts.loop!r}", f"choose one of {', '.join(footage.LOOPS)}")
     if not 1.0 <= opts.zoom <= 1.5:
@@ -158,6 +158,8 @@ def _still_plan(
     ffmpeg_bin: str,
     ctx: _Context,
 ) -> Plan:
+    from mediakit.render import still  # numpy and OpenCV: only for stills
+
     assert info.still is not None
     motion = opts.motion
     stage = still.stage_size(out, motion, opts.zoom)
@@ -300,6 +302,8 @@ def _jpeg_plan(
 
         def write() -> Iterator[bytes]:
             from PIL import Image
+
+            from mediakit.render import still
 
             staged, _ = still.fit_stage(still.load_rgb(info.path, out), out, opts.fit, opts.focus, color)
             Image.fromarray(staged).save(target, "JPEG", quality=92, optimize=True)

@@ -22,7 +22,7 @@ from mediakit.ffmpeg.runner import Progress, run
 from mediakit.inputs import SAFE_INPUT_OPTIONS, display, file_url
 from mediakit.preset import Preset, SafeZone, resolve
 from mediakit.probe import MediaInfo, probe
-from mediakit.render import audio, footage, still
+from mediakit.render import audio, footage, framing
 from mediakit.render.canvas import parse_color
 from mediakit.render.output import atomic_output, check_output, default_output
 from mediakit.render.plan import FPS_CHOICES, X264_PRESETS, Encoding, Plan, compile_argv, raw_frames_input
@@ -123,10 +123,10 @@ def check_options(opts: ClipOptions, preset: Preset) -> int:
         raise UsageError(
             "--mix takes a level from 0 to 1", "0.2 keeps the footage's sound quietly under the track"
         )
-    if opts.fit not in still.FITS:
-        raise UsageError(f"unknown fit {opts.fit!r}", f"choose one of {', '.join(still.FITS)}")
-    if opts.motion not in still.MOTIONS:
-        raise UsageError(f"unknown motion {opts.motion!r}", f"choose one of {', '.join(still.MOTIONS)}")
+    if opts.fit not in framing.FITS:
+        raise UsageError(f"unknown fit {opts.fit!r}", f"choose one of {', '.join(framing.FITS)}")
+    if opts.motion not in framing.MOTIONS:
+        raise UsageError(f"unknown motion {opts.motion!r}", f"choose one of {', '.join(framing.MOTIONS)}")
     if (opts.x264_preset or preset.render.x264_preset) not in X264_PRESETS:
         raise UsageError(
             f"unknown --x264-preset {opts.x264_preset}", f"choose one of {', '.join(X264_PRESETS)}"
@@ -352,6 +352,8 @@ class _Graph:
         self.frame_source: Callable[[], Any] | None = None
         self.target_lufs, self.true_peak = -14.0, -1.0
         if info.kind == "image":
+            from mediakit.render import still  # numpy and OpenCV: only for stills
+
             assert info.still is not None
             self.frame_source = functools.partial(
                 still.motion_frames,

@@ -14,11 +14,12 @@ import numpy as np
 from mediakit.errors import InputError, ProbeError
 from mediakit.inputs import display
 from mediakit.probe import MAX_STILL_PIXELS, STILL_FORMATS
+from mediakit.render.framing import FITS as FITS  # re-exported: the framing choices are the still's
+from mediakit.render.framing import MOTIONS as MOTIONS
+from mediakit.render.framing import crop_box
 
 log = logging.getLogger(__name__)
 
-MOTIONS: tuple[str, ...] = ("push-in", "pull-out", "drift", "static")
-FITS: tuple[str, ...] = ("crop", "blur", "pad")
 
 # BT.709 luma weights and limited ("tv") range scaling, as H.264 players expect for HD.
 _KR, _KB = 0.2126, 0.0722
@@ -85,20 +86,6 @@ def _resize(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     shrinking = w < rgb.shape[1] and h < rgb.shape[0]
     # INTER_AREA averages when shrinking (no aliasing); cubic when enlarging.
     return cv2.resize(rgb, (w, h), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_CUBIC)
-
-
-def crop_box(
-    src: tuple[int, int], aspect: float, focus: tuple[float, float]
-) -> tuple[float, float, float, float]:
-    """The largest box of `aspect` (w/h) inside `src`, placed so `focus` (0-1 each) stays in frame."""
-    sw, sh = src
-    if sw / sh > aspect:
-        w, h = sh * aspect, float(sh)
-    else:
-        w, h = float(sw), sw / aspect
-    x = (sw - w) * min(max(focus[0], 0.0), 1.0)
-    y = (sh - h) * min(max(focus[1], 0.0), 1.0)
-    return x, y, w, h
 
 
 def fit_stage(
