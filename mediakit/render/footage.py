@@ -166,30 +166,20 @@ def build_loop(v: Any, shape: LoopShape, fps: int) -> Any:
     return v
 
 
-# Sources up to this size are decoded while the encoder runs (saves the decode time, ~0.7 s for 1080p).
-# Larger ones are decoded first, so a 4K decoder (~220 MB) and x264 (~470 MB) never hold memory at once.
-OVERLAP_MAX_PIXELS = 1920 * 1088
-
-
-def pingpong_feed(
-    feeder: Sequence[str], frame_bytes: int, forward: int, spool_dir: Path, overlap: bool, stdin: Any
-) -> None:
+def pingpong_feed(feeder: Sequence[str], frame_bytes: int, forward: int, spool_dir: Path, stdin: Any) -> None:
     """Ping-pong without ffmpeg's `reverse` buffer: frames 0..F-1 as `feeder` makes them, then F-2..1.
 
     `feeder` writes the fitted frames raw to its fd 0, which is an unnamed temp file beside the output
-    (page cache, not process memory; gone with the process whatever happens), and, with `overlap`, also
-    to its stdout, which is the encoder's stdin: the forward half goes from ffmpeg to ffmpeg. Then the
-    kernel copies the backward half (and without `overlap`, the forward half first) from the temp file
-    into the encoder's stdin. No frame passes through Python.
+    (page cache, not process memory; gone with the process whatever happens). Then the kernel copies
+    them, forwards and then backwards, into the encoder's stdin: no frame passes through Python.
     """
     with tempfile.TemporaryFile(dir=spool_dir, prefix=".mediakit-") as spool:
-        run_feeder(feeder, stdin=spool, stdout=stdin if overlap else subprocess.DEVNULL)
+        run_feeder(feeder, stdin=spool, stdout=subprocess.DEVNULL)
         count = os.fstat(spool.fileno()).st_size // frame_bytes
         if count < forward:
             raise InputError(f"the footage gave {count} frames where the loop needs {forward}",
                              "use an earlier --start or a shorter --duration")  # fmt: skip
-        order = [*(range(0) if overlap else range(forward)), *range(forward - 2, 0, -1)]
-        for i in order:
+        for i in [*range(forward), *range(forward - 2, 0, -1)]:
             _send(stdin.fileno(), spool.fileno(), i * frame_bytes, frame_bytes)
 
 
