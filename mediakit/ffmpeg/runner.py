@@ -10,7 +10,7 @@ import shlex
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -174,14 +174,16 @@ def run(
     return RunResult(argv=tuple(full), seconds=seconds, stderr=stderr)
 
 
-def run_feeder(
+@contextlib.contextmanager
+def feeder(
     argv: Sequence[str], stdin: Any, stdout: Any, *, timeout: float | None = DEFAULT_TIMEOUT
-) -> None:
-    """Run an ffmpeg that writes raw frames into file descriptors mediakit hands it, to completion.
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Start an ffmpeg that writes raw frames into file descriptors mediakit hands it; yield the process.
 
     `stdout` (pipe:1) and `stdin` (pipe:0, written to: ffmpeg never reads it under -nostdin) are open file
-    objects or descriptors, e.g. the next ffmpeg's stdin pipe and a spool file, so frames go from one
-    process to the other without passing through Python. Killed on timeout and on any exception.
+    objects or descriptors, e.g. a spool file, so frames never pass through Python. Leaving the block
+    waits for it to finish and raises FFmpegFailed if it failed; an exception in the block, or the
+    timeout, kills it first.
     """
     full = [argv[0], "-hide_banner", "-nostats", "-nostdin", *argv[1:]]
     log.debug("running (feeder): %s", shlex.join(full))
@@ -193,18 +195,35 @@ def run_feeder(
         raise FFmpegNotFound(f"ffmpeg not found at {argv[0]}") from None
     except PermissionError:
         raise FFmpegNotFound(f"ffmpeg at {argv[0]} is not executable") from None
-    try:
-        _, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
+    assert proc.stderr is not None
+    stderr_lines: list[bytes] = []
+    reader = threading.Thread(target=lambda: stderr_lines.extend(proc.stderr), daemon=True)  # type: ignore[arg-type]
+    reader.start()
+    timed_out = threading.Event()
+
+    def _expire() -> None:
+        timed_out.set()
         proc.kill()
+
+    watchdog = threading.Timer(timeout, _expire) if timeout else None
+    if watchdog:
+        watchdog.daemon = True
+        watchdog.start()
+    try:
+        yield proc
         proc.wait()
-        raise FFmpegTimeout(f"ffmpeg did not finish within {timeout:.0f} s and was stopped") from None
     except BaseException:
         proc.kill()
         proc.wait()
         raise
+    finally:
+        if watchdog:
+            watchdog.cancel()
+        reader.join(timeout=5)
+    if timed_out.is_set():
+        raise FFmpegTimeout(f"ffmpeg did not finish within {timeout:.0f} s and was stopped")
     if proc.returncode != 0:
-        stderr = err.decode("utf-8", "replace")
+        stderr = b"".join(stderr_lines).decode("utf-8", "replace")
         log.debug("ffmpeg (feeder) exited with %s; stderr:\n%s", proc.returncode, stderr)
         raise FFmpegFailed(f"ffmpeg failed: {_summary(stderr)}", "run with --debug for ffmpeg's full output")
 

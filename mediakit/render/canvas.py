@@ -18,7 +18,7 @@ from mediakit.ffmpeg.binary import ffmpeg_path
 from mediakit.ffmpeg.runner import Progress, run
 from mediakit.inputs import display
 from mediakit.preset import Preset, resolve
-from mediakit.probe import MediaInfo, probe
+from mediakit.probe import MediaInfo, VideoInfo, probe
 from mediakit.render import footage, framing
 from mediakit.render.output import atomic_output, check_output, default_output
 from mediakit.render.plan import (
@@ -217,7 +217,7 @@ def _footage_plan(
     v = footage.fit_video(src.video, video, out, opts.fit, opts.focus, opts.color, enc.fps)
     v = footage.to_sdr_420(v, video.hdr is not None)
     if shape.loop == "pingpong":
-        return _pingpong_plan(v, shape, out, enc, target, ffmpeg_bin)
+        return _pingpong_plan(v, video, shape, out, enc, target, ffmpeg_bin)
     v = footage.build_loop(v, shape, enc.fps).setparams(**footage.BT709)
     argv = compile_argv(
         v.output(
@@ -244,6 +244,7 @@ def _footage_plan(
 
 def _pingpong_plan(
     fitted: Any,
+    video: VideoInfo,
     shape: footage.LoopShape,
     out: tuple[int, int],
     enc: Encoding,
@@ -253,10 +254,10 @@ def _pingpong_plan(
     """Two ffmpeg runs: one fits the forward frames into a temp file, from which the encoder is fed them
     forwards and then backwards (ffmpeg's `reverse` would hold every frame in memory: 330 MB at 1080x1920).
 
-    The fitting runs to the end before the encoder gets its first frame, so a 4K decoder (~220 MB) and
-    x264 (~470 MB) never hold memory at the same time. Measured on 1080p footage, feeding the encoder
-    while fitting (a pipe) was no faster: both cores are busy with x264 either way.
+    Up to HD, the encoder gets each fitted frame as it lands in the file; larger footage is fitted to the
+    end first, so a 4K decoder (~220 MB) and x264 (~470 MB) never hold memory at the same time.
     """
+    follow = video.display_width * video.display_height <= footage.FOLLOW_MAX_PIXELS
     n = shape.source_frames
     raw = {"f": "rawvideo", "pix_fmt": "yuv420p", "frames:v": n, "an": True, "sn": True, "dn": True}
     feeder = compile_argv(fitted.output(filename="pipe:0", extra_options=raw), ffmpeg_bin)
@@ -275,9 +276,12 @@ def _pingpong_plan(
         seconds=shape.out_frames / enc.fps,
         note=(
             f"pingpong loop: the first command fits {n} frames and writes them raw to a temp file (its "
-            f"fd 0); mediakit then sends the second frames 0..{n - 1} and {n - 2}..1 from that file"
+            f"fd 0); mediakit sends the second frames 0..{n - 1} "
+            f"{'as they land' if follow else 'once all are there'}, then {n - 2}..1, from that file"
         ),
-        feed=functools.partial(footage.pingpong_feed, feeder, out[0] * out[1] * 3 // 2, n, target.parent),
+        feed=functools.partial(
+            footage.pingpong_feed, feeder, out[0] * out[1] * 3 // 2, n, target.parent, follow
+        ),
         feeder_argv=feeder,
     )
 

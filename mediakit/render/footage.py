@@ -6,6 +6,7 @@ import errno
 import os
 import subprocess
 import tempfile
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -15,7 +16,7 @@ from typing import Any
 import ffmpeg
 
 from mediakit.errors import InputError
-from mediakit.ffmpeg.runner import run_feeder
+from mediakit.ffmpeg.runner import feeder
 from mediakit.inputs import SAFE_INPUT_OPTIONS, file_url
 from mediakit.probe import MediaInfo, VideoInfo
 from mediakit.render.framing import crop_box
@@ -166,20 +167,38 @@ def build_loop(v: Any, shape: LoopShape, fps: int) -> Any:
     return v
 
 
-def pingpong_feed(feeder: Sequence[str], frame_bytes: int, forward: int, spool_dir: Path, stdin: Any) -> None:
-    """Ping-pong without ffmpeg's `reverse` buffer: frames 0..F-1 as `feeder` makes them, then F-2..1.
+# Sources up to this size are fitted while the encoder already encodes (x264 gets the frames from the
+# spool as they land). Larger ones are fitted first, so a 4K decoder (~220 MB) and x264 (~470 MB) never
+# hold memory at the same time.
+FOLLOW_MAX_PIXELS = 1920 * 1088
 
-    `feeder` writes the fitted frames raw to its fd 0, which is an unnamed temp file beside the output
-    (page cache, not process memory; gone with the process whatever happens). Then the kernel copies
-    them, forwards and then backwards, into the encoder's stdin: no frame passes through Python.
+
+def pingpong_feed(
+    feeder_argv: Sequence[str], frame_bytes: int, forward: int, spool_dir: Path, follow: bool, stdin: Any
+) -> None:
+    """Ping-pong without ffmpeg's `reverse` buffer: frames 0..F-1 as the feeder makes them, then F-2..1.
+
+    The feeder writes the fitted frames raw to its fd 0, an unnamed temp file beside the output (page
+    cache, not process memory; gone with the process whatever happens). The kernel copies them from
+    there into the encoder's stdin (sendfile): forwards, with `follow` as soon as each one lands, then
+    backwards. No frame passes through Python, and the feeder never waits for the encoder.
     """
     with tempfile.TemporaryFile(dir=spool_dir, prefix=".mediakit-") as spool:
-        run_feeder(feeder, stdin=spool, stdout=subprocess.DEVNULL)
+        sent = 0
+        with feeder(feeder_argv, stdin=spool, stdout=subprocess.DEVNULL) as proc:
+            while follow and sent < forward:
+                if os.fstat(spool.fileno()).st_size >= (sent + 1) * frame_bytes:
+                    _send(stdin.fileno(), spool.fileno(), sent * frame_bytes, frame_bytes)
+                    sent += 1
+                elif proc.poll() is not None:
+                    break
+                else:
+                    time.sleep(0.004)
         count = os.fstat(spool.fileno()).st_size // frame_bytes
         if count < forward:
             raise InputError(f"the footage gave {count} frames where the loop needs {forward}",
                              "use an earlier --start or a shorter --duration")  # fmt: skip
-        for i in [*range(forward), *range(forward - 2, 0, -1)]:
+        for i in [*range(sent, forward), *range(forward - 2, 0, -1)]:
             _send(stdin.fileno(), spool.fileno(), i * frame_bytes, frame_bytes)
 
 

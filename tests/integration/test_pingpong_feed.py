@@ -28,7 +28,7 @@ def numbered(frames: int) -> list[str]:
     return [FFMPEG, "-f", "lavfi", "-i", source, "-frames:v", str(frames), "-f", "rawvideo", "pipe:0"]
 
 
-def fed(feeder: list[str], forward: int, spool_dir: Path) -> list[int]:
+def fed(feeder: list[str], forward: int, spool_dir: Path, follow: bool = True) -> list[int]:
     """Run pingpong_feed into a pipe, as the encoder's stdin; the frame numbers that came out."""
     read_end, write_end = os.pipe()
     got = bytearray()
@@ -36,7 +36,7 @@ def fed(feeder: list[str], forward: int, spool_dir: Path) -> list[int]:
     reader.start()
     try:
         with os.fdopen(write_end, "wb") as stdin:
-            footage.pingpong_feed(feeder, SIZE, forward, spool_dir, stdin)
+            footage.pingpong_feed(feeder, SIZE, forward, spool_dir, follow, stdin)
     finally:
         reader.join()
     return [got[i] // 2 for i in range(0, len(got), SIZE)]
@@ -47,8 +47,9 @@ def _read_all(fd: int) -> bytes:
         return pipe.read()
 
 
-def test_frames_go_forwards_then_backwards_without_turnaround_repeats(tmp_path):
-    got = fed(numbered(10), 10, tmp_path)
+@pytest.mark.parametrize("follow", [True, False])
+def test_frames_go_forwards_then_backwards_without_turnaround_repeats(tmp_path, follow):
+    got = fed(numbered(10), 10, tmp_path, follow)
     assert got == [*range(10), *range(8, 0, -1)]  # 0..9 then 8..1: 18 frames, each turnaround once
     assert os.listdir(tmp_path) == []  # the spool has no name, and is gone
 
@@ -70,14 +71,17 @@ def test_an_encoder_that_dies_is_reported_and_stops_the_feeder(tmp_path):
     encoder = [FFMPEG, "-f", "rawvideo", "-pix_fmt", "yuv420p", "-video_size", "16x16", "-i", "pipe:0",
                "-c:v", "libx264", "-profile:v", "baseline", "-pix_fmt", "yuv444p", "-f", "mp4",
                str(tmp_path / "out.mp4")]  # fmt: skip
-    feed = functools.partial(footage.pingpong_feed, numbered(300), SIZE, 300, tmp_path)
+    feed = functools.partial(footage.pingpong_feed, numbered(300), SIZE, 300, tmp_path, True)
     with pytest.raises(FFmpegFailed) as failed:
         run(encoder, feed=feed, timeout=60)
     assert "libx264" in str(failed.value) and "pipe" not in str(failed.value).lower(), failed.value
     assert [p.name for p in tmp_path.iterdir() if not p.name.startswith("out")] == []
 
 
-def test_pingpong_render_mirrors_and_leaves_no_spool(media, tmp_path):
+@pytest.mark.parametrize("follow_max", [footage.FOLLOW_MAX_PIXELS, 0])
+def test_pingpong_render_mirrors_and_leaves_no_spool(media, tmp_path, monkeypatch, follow_max):
+    """Both ways of feeding (as frames land, for HD; after the fitting, for 4K) make the same mirror."""
+    monkeypatch.setattr(footage, "FOLLOW_MAX_PIXELS", follow_max)
     clip = media.video("pp-feed.mp4", size="640x360", seconds=3)
     options = CanvasOptions(loop="pingpong", duration=3, size="720x1280", x264_preset="ultrafast", crf=12)
     render_canvas(clip, tmp_path / "pp.mp4", options)

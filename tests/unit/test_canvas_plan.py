@@ -113,6 +113,14 @@ def test_footage_pingpong_is_fed_by_mediakit_with_no_reverse_buffer():
     assert plan.feed is not None and plan.frame_source is None
 
 
+@pytest.mark.parametrize(("w", "h", "follow"), [(1920, 1080, True), (1080, 1920, True), (3840, 2160, False)])
+def test_pingpong_fits_large_footage_before_encoding(w, h, follow):
+    """HD frames go to the encoder as they land; 4K is fitted first, so its decoder and x264 never hold
+    memory at the same time."""
+    plan, _ = plan_canvas(video_info(w, h), OUT, CanvasOptions(loop="pingpong"), PRESET, "ffmpeg")
+    assert plan.feed is not None and plan.feed.args[-1] is follow  # type: ignore[attr-defined]
+
+
 def test_footage_crop_keeps_the_focus_point():
     plan, _ = plan_canvas(video_info(), OUT, CanvasOptions(loop="cut", focus=(0.0, 0.5)), PRESET, "ffmpeg")
     assert "crop=out_w=608:out_h=1080:x=0:y=0" in plan.command_line()
