@@ -62,7 +62,7 @@ def check(file: str, start: float, duration: float | None, as_json: bool) -> Non
     missing = "".join(sorted(missing_glyphs(cues, CAPTION_FONT)))
     if missing:
         first = next(n for n, cue in enumerate(cues, 1) if set(cue.text) & set(missing))
-        message = f"the caption font has no glyph for {missing[:20]} (they show as boxes)"
+        message = f"no bundled caption font has a glyph for {missing[:20]} (they show as boxes)"
         hint = "pass a font that has them: mediakit clip ... --font FONT.ttf"
         issues.append(CaptionIssue("missing-glyphs", "warning", first, cues[first - 1].start, message, hint))
     if as_json:
