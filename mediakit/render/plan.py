@@ -32,9 +32,10 @@ class Encoding:
     fps: int
     max_kbps: int | None = None
     threads: int | None = None
-    # x264's lookahead holds ~6.5 MB per frame at 1080x1920: 50 frames (preset slow) made x264 alone
-    # 609 MB, 30 frames 474 MB. It is not a quality loss: on noisy 1080x1920 footage at CRF 20, 30 frames
-    # gave 5.4 % fewer bytes for 0.5 dB less PSNR, the same rate-distortion curve (benchmarks/README.md).
+    # x264's lookahead holds ~7 MB per frame at 1080x1920: 50 frames (preset slow) made x264 alone
+    # 645 MB, 30 frames 493 MB (benchmarks/lookahead.py). On noisy 1080x1920 footage at CRF 20, 30 frames
+    # gave 6.5 % fewer bytes for 0.65 dB less PSNR, close to where the usual slope (~6 dB per doubling
+    # of bytes) puts it: the same rate-distortion curve, not a worse encode.
     lookahead: int = 30
     x264_params: str = ""
 
