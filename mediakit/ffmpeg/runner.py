@@ -104,18 +104,9 @@ def run(
     full += list(argv[1:])
     log.debug("running: %s", shlex.join(full))
     started = time.monotonic()
-    try:
-        proc = subprocess.Popen(
-            [_encode(a) for a in full],
-            stdin=subprocess.PIPE if feed is not None else subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
-    except FileNotFoundError:
-        raise FFmpegNotFound(f"ffmpeg not found at {argv[0]}") from None
-    except PermissionError:
-        raise FFmpegNotFound(f"ffmpeg at {argv[0]} is not executable") from None
-
+    proc = _start(
+        full, stdin=subprocess.PIPE if feed is not None else subprocess.DEVNULL, stdout=subprocess.PIPE
+    )
     stderr_lines: list[bytes] = []
     assert proc.stdout is not None and proc.stderr is not None
     if proc.stdin is not None:
@@ -126,16 +117,7 @@ def run(
     ]
     for thread in readers:
         thread.start()
-    timed_out = threading.Event()
-
-    def _expire() -> None:
-        timed_out.set()
-        proc.kill()
-
-    watchdog = threading.Timer(timeout, _expire) if timeout else None
-    if watchdog:
-        watchdog.daemon = True
-        watchdog.start()
+    timed_out, watchdog = _watch(proc, timeout)
     broken_pipe = False
     try:
         if feed is not None:
@@ -187,28 +169,12 @@ def feeder(
     """
     full = [argv[0], "-hide_banner", "-nostats", "-nostdin", *argv[1:]]
     log.debug("running (feeder): %s", shlex.join(full))
-    try:
-        proc = subprocess.Popen(
-            [_encode(a) for a in full], stdin=stdin, stdout=stdout, stderr=subprocess.PIPE
-        )
-    except FileNotFoundError:
-        raise FFmpegNotFound(f"ffmpeg not found at {argv[0]}") from None
-    except PermissionError:
-        raise FFmpegNotFound(f"ffmpeg at {argv[0]} is not executable") from None
+    proc = _start(full, stdin=stdin, stdout=stdout)
     assert proc.stderr is not None
     stderr_lines: list[bytes] = []
     reader = threading.Thread(target=lambda: stderr_lines.extend(proc.stderr), daemon=True)  # type: ignore[arg-type]
     reader.start()
-    timed_out = threading.Event()
-
-    def _expire() -> None:
-        timed_out.set()
-        proc.kill()
-
-    watchdog = threading.Timer(timeout, _expire) if timeout else None
-    if watchdog:
-        watchdog.daemon = True
-        watchdog.start()
+    timed_out, watchdog = _watch(proc, timeout)
     try:
         yield proc
         proc.wait()
@@ -226,6 +192,34 @@ def feeder(
         stderr = b"".join(stderr_lines).decode("utf-8", "replace")
         log.debug("ffmpeg (feeder) exited with %s; stderr:\n%s", proc.returncode, stderr)
         raise FFmpegFailed(f"ffmpeg failed: {_summary(stderr)}", "run with --debug for ffmpeg's full output")
+
+
+def _start(full: list[str], stdin: Any, stdout: Any) -> subprocess.Popen[bytes]:
+    try:
+        return subprocess.Popen(
+            [_encode(a) for a in full], stdin=stdin, stdout=stdout, stderr=subprocess.PIPE
+        )
+    except FileNotFoundError:
+        raise FFmpegNotFound(f"ffmpeg not found at {full[0]}") from None
+    except PermissionError:
+        raise FFmpegNotFound(f"ffmpeg at {full[0]} is not executable") from None
+
+
+def _watch(
+    proc: subprocess.Popen[bytes], timeout: float | None
+) -> tuple[threading.Event, threading.Timer | None]:
+    """A timer that kills `proc` after `timeout` seconds, and the event it sets when it does."""
+    timed_out = threading.Event()
+
+    def _expire() -> None:
+        timed_out.set()
+        proc.kill()
+
+    watchdog = threading.Timer(timeout, _expire) if timeout else None
+    if watchdog:
+        watchdog.daemon = True
+        watchdog.start()
+    return timed_out, watchdog
 
 
 def _write_all(frames: Iterable[bytes], stdin: Any) -> None:

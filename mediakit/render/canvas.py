@@ -148,6 +148,15 @@ def _encoding(opts: CanvasOptions, preset: Preset, fps: int, crf: int, seconds: 
     )
 
 
+def _raw_encoder_argv(
+    out: tuple[int, int], enc: Encoding, frames: int, target: Path, ffmpeg_bin: str
+) -> tuple[str, ...]:
+    """The encoder of frames mediakit supplies on stdin (raw yuv420p at the output size), tagged BT.709."""
+    stream = raw_frames_input(out, enc.fps).video.setparams(**footage.BT709)
+    options = {**enc.output_options(), "frames:v": frames, "an": True, "f": "mp4"}
+    return compile_argv(stream.output(filename=str(target), extra_options=options), ffmpeg_bin)
+
+
 def _still_plan(
     info: MediaInfo,
     opts: CanvasOptions,
@@ -164,14 +173,7 @@ def _still_plan(
     motion = opts.motion
     stage = still.stage_size(out, motion, opts.zoom)
     _warn_upscale(info.still.width, info.still.height, stage, opts.fit, ctx)
-    stream = raw_frames_input(out, enc.fps).video.setparams(**footage.BT709)
-    argv = compile_argv(
-        stream.output(
-            filename=str(target),
-            extra_options={**enc.output_options(), "frames:v": frames, "an": True, "f": "mp4"},
-        ),
-        ffmpeg_bin,
-    )
+    argv = _raw_encoder_argv(out, enc, frames, target, ffmpeg_bin)
     color = parse_color(opts.color)
     return Plan(
         argv=argv,
@@ -261,16 +263,8 @@ def _pingpong_plan(
     n = shape.source_frames
     raw = {"f": "rawvideo", "pix_fmt": "yuv420p", "frames:v": n, "an": True, "sn": True, "dn": True}
     feeder = compile_argv(fitted.output(filename="pipe:0", extra_options=raw), ffmpeg_bin)
-    stream = raw_frames_input(out, enc.fps).video.setparams(**footage.BT709)
-    argv = compile_argv(
-        stream.output(
-            filename=str(target),
-            extra_options={**enc.output_options(), "frames:v": shape.out_frames, "an": True, "f": "mp4"},
-        ),
-        ffmpeg_bin,
-    )
     return Plan(
-        argv=argv,
+        argv=_raw_encoder_argv(out, enc, shape.out_frames, target, ffmpeg_bin),
         output=target,
         frames=shape.out_frames,
         seconds=shape.out_frames / enc.fps,
