@@ -40,7 +40,10 @@ def _stop_once(signum: int, frame: Any) -> None:
 
 def _serve(conn: Connection, log_level: int) -> None:
     """Worker process: run tasks from `conn` until told to stop; send progress and outcomes back."""
-    signal.signal(signal.SIGINT, _stop_once)
+    # A batch started with SIGINT ignored (`mediakit batch ... &` from a script, nohup) keeps ignoring it
+    # in its workers too, as the main process does: only a real Ctrl-C stops the work.
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        signal.signal(signal.SIGINT, _stop_once)
     signal.signal(signal.SIGTERM, _stop_once)
     if log_level < logging.WARNING:
         # A spawned process starts with no logging set up: mirror `mediakit -v/--debug` of the parent.

@@ -264,6 +264,9 @@ def test_an_interrupted_batch_stops_cleanly_and_the_next_run_carries_on(media, t
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         start_new_session=True,
+        # A test run started in the background of a script inherits SIGINT ignored, and so would the
+        # batch (like any program): give it the Ctrl-C a terminal user's batch has.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         deadline = time.monotonic() + 120
