@@ -14,6 +14,9 @@ from mediakit.cli.canvas import _focus
 from mediakit.cli.clip import _at
 from mediakit.cli.output import emit_json, escape, stderr
 from mediakit.errors import ExitCode, UsageError
+from mediakit.render.framing import FITS, LOOPS, MOTIONS
+from mediakit.render.plan import SIZES as _SIZES
+from mediakit.render.plan import X264_PRESETS
 
 HELP = """Render every image and video under SRC, or every job of a manifest (a .toml file), into OUT.
 
@@ -46,24 +49,11 @@ def _optional_focus(ctx: click.Context, param: click.Parameter, value: str | Non
     return None if value is None else _focus(ctx, param, value)
 
 
-# The choices of `mediakit canvas` / `mediakit clip`, spelled out so `mediakit --help` does not import the
-# renderers (numpy, OpenCV, PyAV); tests/unit/test_batch_manifest.py checks they match the render modules.
-MOTIONS = ("push-in", "pull-out", "drift", "static")
-FITS = ("crop", "blur", "pad")
-LOOPS = ("pingpong", "crossfade", "cut")
-SIZES = ("1080x1920", "720x1280")
+# The choices of `mediakit canvas` / `mediakit clip`, from modules that import no renderer (numpy, OpenCV,
+# PyAV), so `mediakit batch --help` stays quick. The caption styles live beside the caption layout, whose
+# package imports Pillow: they are spelled out, and tests/unit/test_batch_manifest.py keeps them equal.
+SIZES = tuple(_SIZES)
 CAPTION_STYLES = ("outline", "box", "karaoke")
-X264_PRESETS = (
-    "ultrafast",
-    "superfast",
-    "veryfast",
-    "faster",
-    "fast",
-    "medium",
-    "slow",
-    "slower",
-    "veryslow",
-)
 
 
 def _render_options(f: Callable[..., Any]) -> Callable[..., Any]:

@@ -19,9 +19,9 @@ from mediakit.errors import InputError
 from mediakit.ffmpeg.runner import feeder
 from mediakit.inputs import SAFE_INPUT_OPTIONS, file_url
 from mediakit.probe import MediaInfo, VideoInfo
+from mediakit.render.framing import LOOPS as LOOPS
 from mediakit.render.framing import crop_box
 
-LOOPS: tuple[str, ...] = ("pingpong", "crossfade", "cut")
 BT709 = {"color_primaries": "bt709", "color_trc": "bt709", "colorspace": "bt709", "range": "tv"}
 
 

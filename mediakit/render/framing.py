@@ -1,9 +1,11 @@
-"""Framing choices and the crop geometry shared by stills and footage (no numpy: cheap to import)."""
+"""Framing choices and the crop geometry shared by stills and footage (cheap to import: no numpy, no
+ffmpeg bindings, so `mediakit batch --help` can offer the choices without loading the renderers)."""
 
 from __future__ import annotations
 
 MOTIONS: tuple[str, ...] = ("push-in", "pull-out", "drift", "static")
 FITS: tuple[str, ...] = ("crop", "blur", "pad")
+LOOPS: tuple[str, ...] = ("pingpong", "crossfade", "cut")  # footage
 
 
 def crop_box(
