@@ -146,15 +146,20 @@ class MediaInfo:
         return (v.display_width, v.display_height) if v else None
 
 
-def probe(path: str | bytes | os.PathLike[str]) -> MediaInfo:
-    """Probe one local file. Raises InputError for anything that is not readable media."""
+def probe(path: str | bytes | os.PathLike[str], *, decode: bool = True) -> MediaInfo:
+    """Probe one local file. Raises InputError for anything that is not readable media.
+
+    A still's pixels are decoded, so a truncated or damaged image is refused here, unless `decode` is
+    False: renders pass that, because they decode the still themselves (`still.load_rgb`, which refuses a
+    damaged one with the same error), and one decode of a 3000x3000 PNG is 0.2 s the encoder waits for.
+    """
     p = local_file(path)
     try:
         size = p.stat().st_size
         with _open_binary(p) as fh:
             head = fh.read(64)
             fh.seek(0)
-            still = None if _video_container(head) else _probe_still(p, fh, size, head)
+            still = None if _video_container(head) else _probe_still(p, fh, size, head, decode)
     except OSError as exc:
         # e.g. the file vanished or lost its permissions after the type check in local_file.
         raise InputError(f"{display(p)}: cannot be read ({exc.strerror or exc})") from None
@@ -181,7 +186,7 @@ def _open_binary(p: Path) -> Iterator[IO[bytes]]:
 
 _EXIF_SWAPS = {5, 6, 7, 8}
 # What a damaged still can raise while Pillow decodes it (zlib/struct from PNG chunks, EOF from short reads).
-_PIL_DAMAGE = (OSError, ValueError, SyntaxError, EOFError, IndexError, struct.error, zlib.error)
+PIL_DAMAGE = (OSError, ValueError, SyntaxError, EOFError, IndexError, struct.error, zlib.error)
 
 
 def _png_bit_depth(head: bytes) -> int | None:
@@ -191,7 +196,9 @@ def _png_bit_depth(head: bytes) -> int | None:
     return None
 
 
-def _probe_still(p: Path, fh: IO[bytes], size: int, head: bytes = b"") -> MediaInfo | None:
+def _probe_still(
+    p: Path, fh: IO[bytes], size: int, head: bytes = b"", decode: bool = True
+) -> MediaInfo | None:
     from PIL import Image, UnidentifiedImageError
 
     bomb = (
@@ -206,7 +213,7 @@ def _probe_still(p: Path, fh: IO[bytes], size: int, head: bytes = b"") -> MediaI
         return None
     except Image.DecompressionBombError:
         raise InputError(*bomb) from None
-    except _PIL_DAMAGE as exc:
+    except PIL_DAMAGE as exc:
         raise ProbeError(f"{display(p)}: damaged image ({exc})") from None
     with im:
         width, height = im.size
@@ -224,16 +231,19 @@ def _probe_still(p: Path, fh: IO[bytes], size: int, head: bytes = b"") -> MediaI
             bit_depth = _png_bit_depth(head) or bit_depth
         try:
             frames = int(getattr(im, "n_frames", 1))
-            if fmt == "JPEG":
-                # Decoding at 1/8 scale still reads every byte, so truncation is caught, at a fraction of the
-                # cost.
-                im.draft(im.mode, (max(1, im.size[0] // 8), max(1, im.size[1] // 8)))
-            im.load()
-            # After load(): PNG's getexif() decodes the whole image itself when there is no eXIf chunk.
-            orientation = int(im.getexif().get(0x0112, 1) or 1)
+            if decode:
+                if fmt == "JPEG":
+                    # Decoding at 1/8 scale still reads every byte, so truncation is caught, at a fraction of
+                    # the cost.
+                    im.draft(im.mode, (max(1, im.size[0] // 8), max(1, im.size[1] // 8)))
+                im.load()
+            # PNG's getexif() decodes the whole image itself when no eXIf chunk came before the pixels; such
+            # a late chunk is only seen by a decode (load_rgb still applies it to the pixels).
+            late_exif = fmt == "PNG" and not decode and "exif" not in im.info
+            orientation = 1 if late_exif else int(im.getexif().get(0x0112, 1) or 1)
         except Image.DecompressionBombError:
             raise InputError(*bomb) from None
-        except _PIL_DAMAGE as exc:
+        except PIL_DAMAGE as exc:
             raise ProbeError(f"{display(p)}: damaged or truncated image ({exc})") from None
         if orientation in _EXIF_SWAPS:
             width, height = height, width

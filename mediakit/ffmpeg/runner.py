@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import logging
 import os
@@ -225,6 +226,26 @@ def _watch(
 def _write_all(frames: Iterable[bytes], stdin: Any) -> None:
     for chunk in frames:
         stdin.write(chunk)
+
+
+def send_range(out_fd: int, in_fd: int, offset: int, count: int) -> None:
+    """`count` bytes of file `in_fd` from `offset` into the pipe `out_fd`: sendfile, else pread/write."""
+    end = offset + count
+    try:
+        while offset < end:
+            sent = os.sendfile(out_fd, in_fd, offset, end - offset)
+            if sent == 0:
+                raise OSError("short file")
+            offset += sent
+        return
+    except OSError as exc:
+        if exc.errno not in (errno.EINVAL, errno.ENOSYS, errno.ENOTSOCK, errno.EOPNOTSUPP):
+            raise
+    while offset < end:  # platforms whose sendfile only writes to sockets
+        data = os.pread(in_fd, min(end - offset, 1 << 20), offset)
+        if not data:
+            raise OSError("short file")
+        offset += os.write(out_fd, data)
 
 
 def _widen_pipe(pipe: Any) -> None:

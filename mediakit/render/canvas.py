@@ -181,8 +181,17 @@ def _still_plan(
         frames=frames,
         seconds=frames / enc.fps,
         note=f"frames: {frames} {motion} frames drawn by mediakit (subpixel warp) piped to ffmpeg",
-        frame_source=functools.partial(
-            still.motion_frames, info.path, out, motion, opts.zoom, opts.fit, opts.focus, color, frames
+        feed=functools.partial(
+            still.feed_motion,
+            info.path,
+            out,
+            motion,
+            opts.zoom,
+            opts.fit,
+            opts.focus,
+            color,
+            frames,
+            target.parent,
         ),
     )
 
@@ -397,7 +406,7 @@ def render_canvas(
     opts = options or CanvasOptions()
     profile = resolve(preset)
     check_options(opts, profile)  # usage errors first, before any file is touched
-    info = probe(source)
+    info = probe(source, decode=dry_run)  # a render decodes a still once, itself (load_rgb)
     if info.damage:
         raise InputError(f"{display(info.path)}: {info.damage[0]}", "export or download it again")
     if info.kind == "audio":

@@ -249,7 +249,7 @@ def render_clip(
     opts = options or ClipOptions()
     profile = resolve(preset)
     fps = check_options(opts, profile)
-    info = probe(source)
+    info = probe(source, decode=dry_run)  # a render decodes a still once, itself (load_rgb)
     if info.damage:
         raise InputError(f"{display(info.path)}: {info.damage[0]}", "export or download it again")
     if info.kind == "audio":
@@ -290,7 +290,6 @@ def render_clip(
             frames=frames,
             seconds=seconds,
             note="two passes: loudness measured first, then rendered with the measured gain",
-            frame_source=graph.frame_source,
         )
         if dry_run:
             return ClipResult(
@@ -309,7 +308,7 @@ def render_clip(
         with atomic_output(target) as tmp:
             run(
                 graph.argv(tmp, binary, loudness=measured),
-                frames=graph.frame_source() if graph.frame_source else None,
+                feed=functools.partial(graph.still_feed, tmp.parent) if graph.still_feed else None,
                 on_progress=on_progress,
             )
             report = self_check(tmp, target, profile, "clip")
@@ -349,14 +348,14 @@ class _Graph:
     ) -> None:
         self.info, self.track, self.opts, self.size = info, track, opts, size
         self.frames, self.seconds, self.enc, self.caps = frames, seconds, enc, caps
-        self.frame_source: Callable[[], Any] | None = None
+        self.still_feed: Callable[..., None] | None = None  # called with (spool_dir, stdin)
         self.target_lufs, self.true_peak = -14.0, -1.0
         if info.kind == "image":
             from mediakit.render import still  # numpy and OpenCV: only for stills
 
             assert info.still is not None
-            self.frame_source = functools.partial(
-                still.motion_frames,
+            self.still_feed = functools.partial(
+                still.feed_motion,
                 info.path,
                 size,
                 opts.motion,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 import os
 import subprocess
 import tempfile
@@ -16,7 +15,7 @@ from typing import Any
 import ffmpeg
 
 from mediakit.errors import InputError
-from mediakit.ffmpeg.runner import feeder
+from mediakit.ffmpeg.runner import feeder, send_range
 from mediakit.inputs import SAFE_INPUT_OPTIONS, file_url
 from mediakit.probe import MediaInfo, VideoInfo
 from mediakit.render.framing import LOOPS as LOOPS
@@ -188,7 +187,7 @@ def pingpong_feed(
         with feeder(feeder_argv, stdin=spool, stdout=subprocess.DEVNULL) as proc:
             while follow and sent < forward:
                 if os.fstat(spool.fileno()).st_size >= (sent + 1) * frame_bytes:
-                    _send(stdin.fileno(), spool.fileno(), sent * frame_bytes, frame_bytes)
+                    send_range(stdin.fileno(), spool.fileno(), sent * frame_bytes, frame_bytes)
                     sent += 1
                 elif proc.poll() is not None:
                     break
@@ -199,27 +198,7 @@ def pingpong_feed(
             raise InputError(f"the footage gave {count} frames where the loop needs {forward}",
                              "use an earlier --start or a shorter --duration")  # fmt: skip
         for i in [*range(sent, forward), *range(forward - 2, 0, -1)]:
-            _send(stdin.fileno(), spool.fileno(), i * frame_bytes, frame_bytes)
-
-
-def _send(out_fd: int, in_fd: int, offset: int, count: int) -> None:
-    """`count` bytes of file `in_fd` from `offset` into the pipe `out_fd`: sendfile, else pread/write."""
-    end = offset + count
-    try:
-        while offset < end:
-            sent = os.sendfile(out_fd, in_fd, offset, end - offset)
-            if sent == 0:
-                raise OSError("short file")
-            offset += sent
-        return
-    except OSError as exc:
-        if exc.errno not in (errno.EINVAL, errno.ENOSYS, errno.ENOTSOCK, errno.EOPNOTSUPP):
-            raise
-    while offset < end:  # platforms whose sendfile only writes to sockets
-        data = os.pread(in_fd, min(end - offset, 1 << 20), offset)
-        if not data:
-            raise OSError("short file")
-        offset += os.write(out_fd, data)
+            send_range(stdin.fileno(), spool.fileno(), i * frame_bytes, frame_bytes)
 
 
 def to_sdr_420(v: Any, hdr: bool) -> Any:

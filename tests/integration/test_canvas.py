@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from mediakit.cli.main import cli
+from mediakit.cli.main import cli, main
 from mediakit.errors import InputError, OutputError, RenderError
 from mediakit.probe import probe
 from mediakit.render.canvas import CanvasOptions, render_canvas
@@ -255,6 +255,38 @@ def test_damaged_input_is_refused_before_rendering(media, tmp_path):
     )
     with pytest.raises(InputError, match="truncated"):
         render_canvas(broken, tmp_path / "x.mp4", CanvasOptions(**FAST))
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG"])
+@pytest.mark.parametrize("motion", ["push-in", "drift"])
+def test_damaged_still_is_refused_in_one_line_with_nothing_left(media, tmp_path, capsys, fmt, motion):
+    # A render decodes a still once, after ffmpeg has started (the probe reads only its header), so the
+    # refusal comes from that decode: the same error and exit code, no output, no temp or spool file.
+    suffix = ".png" if fmt == "PNG" else ".jpg"
+    whole = media.still(f"whole{suffix}", (1400, 1400), fmt=fmt)
+    broken = media.truncated(f"half-{motion}{suffix}", whole)
+    outdir = tmp_path / "out"
+    outdir.mkdir()
+    before = digest(broken)
+    for dry in ([], ["--dry-run"]):  # a dry run decodes the still to check it
+        with pytest.raises(SystemExit) as code:
+            main(
+                [
+                    "canvas",
+                    str(broken),
+                    "-o",
+                    str(outdir / "x.mp4"),
+                    "--motion",
+                    motion,
+                    "--x264-preset",
+                    "veryfast",
+                    *dry,
+                ]
+            )
+        err = capsys.readouterr().err
+        assert code.value.code == InputError.exit_code
+        assert err.startswith("mediakit: error: ") and "truncated" in err.splitlines()[0]
+        assert "Traceback" not in err and list(outdir.iterdir()) == [] and digest(broken) == before
 
 
 @pytest.mark.parametrize("name", ["-y.png", "a:b,c'd[1] 100%.png", "café 🎵.png", "concat:x.png"])
