@@ -44,12 +44,21 @@ class Figures:
     problems: tuple[str, ...]
 
 
-def _paired_ratio(a: list[Run], b: list[Run], metric: str = "seconds") -> float | None:
-    """Median over repetitions of a's figure / b's figure in the same repetition (valid runs only)."""
+def _paired_ratio(
+    a: list[Run], b: list[Run], metric: str = "seconds", minus: list[Run] | None = None
+) -> float | None:
+    """Median over repetitions of a's figure / b's figure in the same repetition (valid runs only); with
+    `minus`, of (a - minus) / (b - minus), all three from the same repetition."""
     by_rep = {r.rep: r.sample for r in b if r.ok}
-    ratios = [
-        getattr(r.sample, metric) / getattr(by_rep[r.rep], metric) for r in a if r.ok and r.rep in by_rep
-    ]
+    less = {r.rep: getattr(r.sample, metric) for r in minus if r.ok} if minus is not None else None
+    ratios = []
+    for r in a:
+        if not (r.ok and r.rep in by_rep) or (less is not None and r.rep not in less):
+            continue
+        base = less[r.rep] if less is not None else 0.0
+        den = getattr(by_rep[r.rep], metric) - base
+        if den > 0:
+            ratios.append((getattr(r.sample, metric) - base) / den)
     return statistics.median(ratios) if ratios else None
 
 
@@ -94,14 +103,22 @@ class Comparison:
     wall: float | None  # median of paired wall-time ratios a / b
     cpu: float | None  # median of paired CPU-time ratios a / b
     pairs: int
+    beyond: str | None = None  # the reference subtracted from both, if any
 
 
 def comparisons(job: Job, runs: dict[str, list[Run]]) -> list[Comparison]:
     out = []
-    for a, b in job.compare:
+    ref = runs.get(job.reference or "", [])
+    for (a, b), minus in [
+        *((p, None) for p in job.compare),
+        *((p, ref) for p in job.compare_beyond_reference),
+    ]:
         ra, rb = runs.get(a, []), runs.get(b, [])
-        pairs = len({r.rep for r in ra if r.ok} & {r.rep for r in rb if r.ok})
-        out.append(Comparison(a, b, _paired_ratio(ra, rb), _paired_ratio(ra, rb, "cpu_seconds"), pairs))
+        reps = {r.rep for r in ra if r.ok} & {r.rep for r in rb if r.ok}
+        if minus is not None:
+            reps &= {r.rep for r in minus if r.ok}
+        wall, cpu = _paired_ratio(ra, rb, minus=minus), _paired_ratio(ra, rb, "cpu_seconds", minus=minus)
+        out.append(Comparison(a, b, wall, cpu, len(reps), job.reference if minus is not None else None))
     return out
 
 
@@ -146,8 +163,9 @@ def table(job: Job, figs: dict[str, Figures], runs: dict[str, list[Run]]) -> str
     if job.per_item:
         lines.extend(_per_item(job, figs))
     for cmp in comparisons(job, runs):
+        what = f"{cmp.a} / {cmp.b}" + (f", beyond {cmp.beyond}" if cmp.beyond else "")
         lines.append(
-            f"  {cmp.a} / {cmp.b}: {_num(cmp.wall, '.2f', '×')} wall, {_num(cmp.cpu, '.2f', '×')} CPU "
+            f"  {what}: {_num(cmp.wall, '.2f', '×')} wall, {_num(cmp.cpu, '.2f', '×')} CPU "
             f"(median of {cmp.pairs} paired run(s))"
         )
     for t in job.targets:
@@ -213,7 +231,14 @@ def job_document(job: Job, figs: dict[str, Figures], runs: dict[str, list[Run]])
             for t in job.targets
         ],
         "comparisons": [
-            {"a": c.a, "b": c.b, "time_ratio": c.wall, "cpu_ratio": c.cpu, "pairs": c.pairs}
+            {
+                "a": c.a,
+                "b": c.b,
+                "beyond": c.beyond,
+                "time_ratio": c.wall,
+                "cpu_ratio": c.cpu,
+                "pairs": c.pairs,
+            }
             for c in comparisons(job, runs)
         ],
         "per_item": job.per_item,
