@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import subprocess
+import sys
 from pathlib import Path
 
 import cv2
@@ -51,6 +54,69 @@ def test_feed_sends_the_frames_of_the_path_drawing_each_window_once(tmp_path, mo
     assert len(fed) == FRAMES * OUT[0] * OUT[1] * 3 // 2
     assert fed == _every_frame_drawn(src, motion, 1.12)
     assert list(spool_dir.iterdir()) == []  # the spool is an unnamed file: nothing to clean up
+
+
+def _count_draws(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Count the frames the feed draws (the drawing itself runs unchanged)."""
+    count = [0]
+    real = still._drawer
+
+    def counting(planes, out):  # type: ignore[no-untyped-def]
+        draw = real(planes, out)
+
+        def wrapped(window):  # type: ignore[no-untyped-def]
+            count[0] += 1
+            return draw(window)
+
+        return wrapped
+
+    monkeypatch.setattr(still, "_drawer", counting)
+    return count
+
+
+@pytest.mark.parametrize(
+    ("motion", "budget_frames", "draws"),
+    [("push-in", 999, FRAMES // 2 + 1), ("push-in", 3, FRAMES - 3), ("push-in", 0, FRAMES),
+     ("static", 999, 1), ("drift", 999, FRAMES)],
+)  # fmt: skip
+def test_the_spool_budget_decides_what_is_drawn_again(tmp_path, monkeypatch, motion, budget_frames, draws):
+    src = _still(tmp_path / "s.png")
+    monkeypatch.setattr(still, "SPOOL_BYTES", budget_frames * OUT[0] * OUT[1] * 3 // 2)
+    count = _count_draws(monkeypatch)
+    with open(tmp_path / "fed.yuv", "w+b") as sink:
+        still.feed_motion(src, OUT, motion, 1.12, "crop", (0.5, 0.5), (0, 0, 0), FRAMES, tmp_path, sink)
+    assert count[0] == draws
+    monkeypatch.undo()
+    assert (tmp_path / "fed.yuv").read_bytes() == _every_frame_drawn(src, motion, 1.12)
+
+
+def test_a_spool_that_cannot_be_written_falls_back_to_drawing(tmp_path):
+    # A real write failure, not a mock: the child's file size limit (RLIMIT_FSIZE) stops the spool after
+    # three frames with EFBIG, as a full disk would with ENOSPC. Frames go out through a pipe (no limit).
+    src = _still(tmp_path / "s.png")
+    frame = OUT[0] * OUT[1] * 3 // 2
+    child = f"""
+import hashlib, logging, os, resource, signal, sys, threading
+from pathlib import Path
+logging.basicConfig(level=logging.DEBUG)
+from mediakit.render import still
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, ({3 * frame + 100}, {3 * frame + 100}))
+r, w = os.pipe()
+got = []
+reader = threading.Thread(target=lambda: got.extend(iter(lambda: os.read(r, 1 << 16), b"")))
+reader.start()
+with os.fdopen(w, "wb") as sink:
+    still.feed_motion(Path({str(src)!r}), {OUT!r}, "push-in", 1.12, "crop", (0.5, 0.5), (0, 0, 0), {FRAMES},
+                      Path({str(tmp_path)!r}), sink)
+reader.join()
+print(hashlib.sha256(b"".join(got)).hexdigest())
+"""
+    done = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "spool of drawn frames abandoned" in done.stderr  # the write did fail
+    assert done.stdout.strip() == hashlib.sha256(_every_frame_drawn(src, "push-in", 1.12)).hexdigest()
+    assert [p.name for p in tmp_path.iterdir()] == ["s.png"]
 
 
 def test_feed_into_a_pipe_whose_reader_stops_raises_broken_pipe(tmp_path):
