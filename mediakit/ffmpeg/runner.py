@@ -20,6 +20,10 @@ from mediakit.errors import FFmpegFailed, FFmpegNotFound, FFmpegTimeout
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 1800.0
+# A feeder (decoding and fitting frames for an encoder ffmpeg) runs this many nice levels below mediakit:
+# it is several times faster than x264, so it can wait for the moments x264's threads leave a core idle
+# instead of taking turns with them. Ping-pong from 1080p footage: 9.32 -> 8.97 s (median of 5, in turn).
+FEEDER_NICE = 5
 
 
 @dataclass(frozen=True)
@@ -52,9 +56,14 @@ def _summary(stderr: str) -> str:
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
     telling = ("error", "invalid", "not ", "no such", "unable", "cannot", "failed")
     generic = ("conversion failed", "error opening output files")
+    # What ffmpeg's threads log as they wind down after the real error, in an order that varies run to run.
+    aftermath = ("terminating thread with return code", "task finished with error code",
+                 "error sending frames to consumers", "nothing was written into output file",
+                 "could not open encoder before eof")  # fmt: skip
     for line in reversed(lines):
         lowered = line.lower()
-        if any(word in lowered for word in telling) and not lowered.startswith(generic):
+        consequence = lowered.startswith(generic) or any(phrase in lowered for phrase in aftermath)
+        if any(word in lowered for word in telling) and not consequence:
             return line
     return lines[-1] if lines else "no message"
 
@@ -166,11 +175,12 @@ def feeder(
     `stdout` (pipe:1) and `stdin` (pipe:0, written to: ffmpeg never reads it under -nostdin) are open file
     objects or descriptors, e.g. a spool file, so frames never pass through Python. Leaving the block
     waits for it to finish and raises FFmpegFailed if it failed; an exception in the block, or the
-    timeout, kills it first.
+    timeout, kills it first. It runs FEEDER_NICE levels nicer than mediakit.
     """
     full = [argv[0], "-hide_banner", "-nostats", "-nostdin", *argv[1:]]
     log.debug("running (feeder): %s", shlex.join(full))
     proc = _start(full, stdin=stdin, stdout=stdout)
+    _lower_priority(proc.pid, FEEDER_NICE)
     assert proc.stderr is not None
     stderr_lines: list[bytes] = []
     reader = threading.Thread(target=lambda: stderr_lines.extend(proc.stderr), daemon=True)  # type: ignore[arg-type]
@@ -193,6 +203,17 @@ def feeder(
         stderr = b"".join(stderr_lines).decode("utf-8", "replace")
         log.debug("ffmpeg (feeder) exited with %s; stderr:\n%s", proc.returncode, stderr)
         raise FFmpegFailed(f"ffmpeg failed: {_summary(stderr)}", "run with --debug for ffmpeg's full output")
+
+
+def _lower_priority(pid: int, steps: int) -> None:
+    """Make a child `steps` nice levels nicer than this process (POSIX; best effort).
+
+    Set right after exec, before ffmpeg opens its input and starts its threads, which inherit it. (Linux
+    keeps a nice value per thread: were a thread already running, it would keep this process's value,
+    which is only what happens without this call.)
+    """
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, pid, min(19, os.getpriority(os.PRIO_PROCESS, 0) + steps))
 
 
 def _start(full: list[str], stdin: Any, stdout: Any) -> subprocess.Popen[bytes]:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import functools
 import os
+import subprocess
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from mediakit.errors import FFmpegFailed, InputError
-from mediakit.ffmpeg.runner import run
+from mediakit.ffmpeg.runner import FEEDER_NICE, feeder, run
 from mediakit.render import footage
 from mediakit.render.canvas import CanvasOptions, render_canvas
 from tests.frames import gray_frames
@@ -90,3 +92,22 @@ def test_pingpong_render_mirrors_and_leaves_no_spool(media, tmp_path, monkeypatc
     for k in range(1, 45):  # frames 0..45 then 44..1: frame 45-k shows what frame 45+k shows
         assert abs(frames[45 - k] - frames[45 + k]).mean() < 1.0
     assert [p.name for p in tmp_path.iterdir()] == ["pp.mp4"]  # no spool, no temp output left
+
+
+@pytest.mark.skipif(not hasattr(os, "getpriority"), reason="POSIX priorities")
+def test_the_feeder_and_all_its_threads_run_nicer_than_mediakit(tmp_path):
+    # A feeder that takes a while (a 2 s lavfi source paced by -re), so its threads are up when they are
+    # read from /proc.
+    slow = [FFMPEG, "-re", "-f", "lavfi", "-i", "testsrc2=s=320x240:r=30:d=2", "-f", "rawvideo", "pipe:0"]
+    with (
+        open(tmp_path / "spool", "wb") as spool,
+        feeder(slow, stdin=spool, stdout=subprocess.DEVNULL) as proc,
+    ):
+        expected = min(19, os.getpriority(os.PRIO_PROCESS, 0) + FEEDER_NICE)
+        time.sleep(0.8)
+        tasks = list(Path(f"/proc/{proc.pid}/task").iterdir()) if Path("/proc").is_dir() else []
+        nices = {os.getpriority(os.PRIO_PROCESS, int(t.name)) for t in tasks} or {
+            os.getpriority(os.PRIO_PROCESS, proc.pid)
+        }
+    assert FEEDER_NICE > 0 and nices == {expected}, (nices, len(tasks))
+    assert len(tasks) > 1 or not Path("/proc").is_dir()  # ffmpeg's threads were there to be checked
