@@ -125,43 +125,27 @@ def run(
         threading.Thread(target=lambda: stderr_lines.extend(proc.stderr), daemon=True),  # type: ignore[arg-type]
         threading.Thread(target=_parse_progress, args=(proc.stdout, on_progress), daemon=True),
     ]
-    for thread in readers:
-        thread.start()
-    timed_out, watchdog = _watch(proc, timeout)
     broken_pipe = False
     try:
-        if feed is not None:
-            assert proc.stdin is not None
-            try:
-                feed(proc.stdin)
-                proc.stdin.close()
-            except BrokenPipeError:
-                broken_pipe = True  # ffmpeg died early; its stderr says why
-            except FFmpegFailed:
-                if proc.wait() == 0:
-                    raise
-                broken_pipe = True  # the feeder failed because this ffmpeg died: its error says why
-        returncode = proc.wait()
-    except BaseException:
-        proc.kill()
-        proc.wait()
-        raise
-    finally:
-        if watchdog:
-            watchdog.cancel()
-        for thread in readers:
-            thread.join(timeout=5)
+        with _supervised(proc, timeout, readers) as timed_out:
+            if feed is not None:
+                assert proc.stdin is not None
+                try:
+                    feed(proc.stdin)
+                    proc.stdin.close()
+                except BrokenPipeError:
+                    broken_pipe = True  # ffmpeg died early; its stderr says why
+                except FFmpegFailed:
+                    if proc.wait() == 0:
+                        raise
+                    broken_pipe = True  # the feeder failed because this ffmpeg died: its error says why
+            proc.wait()
+    finally:  # after a kill, so flushing what is left cannot block
         if proc.stdin and not proc.stdin.closed:
             with contextlib.suppress(BrokenPipeError):
                 proc.stdin.close()
-    stderr = b"".join(stderr_lines).decode("utf-8", "replace")
+    stderr = _verdict(proc, timed_out, timeout, stderr_lines, broken_pipe, "")
     seconds = time.monotonic() - started
-    if timed_out.is_set():
-        log.debug("ffmpeg stderr:\n%s", stderr)
-        raise FFmpegTimeout(f"ffmpeg did not finish within {timeout:.0f} s and was stopped")
-    if returncode != 0 or broken_pipe:
-        log.debug("ffmpeg exited with %s; stderr:\n%s", returncode, stderr)
-        raise FFmpegFailed(f"ffmpeg failed: {_summary(stderr)}", "run with --debug for ffmpeg's full output")
     log.debug("ffmpeg finished in %.2f s", seconds)
     return RunResult(argv=tuple(full), seconds=seconds, stderr=stderr)
 
@@ -184,11 +168,23 @@ def feeder(
     assert proc.stderr is not None
     stderr_lines: list[bytes] = []
     reader = threading.Thread(target=lambda: stderr_lines.extend(proc.stderr), daemon=True)  # type: ignore[arg-type]
-    reader.start()
-    timed_out, watchdog = _watch(proc, timeout)
-    try:
+    with _supervised(proc, timeout, [reader]) as timed_out:
         yield proc
         proc.wait()
+    _verdict(proc, timed_out, timeout, stderr_lines, False, " (feeder)")
+
+
+@contextlib.contextmanager
+def _supervised(
+    proc: subprocess.Popen[bytes], timeout: float | None, readers: list[threading.Thread]
+) -> Iterator[threading.Event]:
+    """Start `readers` and a watchdog that kills `proc` after `timeout`; yield the event it sets if it
+    does. An exception in the block kills `proc`; leaving stops the watchdog and joins the readers."""
+    for thread in readers:
+        thread.start()
+    timed_out, watchdog = _watch(proc, timeout)
+    try:
+        yield timed_out
     except BaseException:
         proc.kill()
         proc.wait()
@@ -196,13 +192,28 @@ def feeder(
     finally:
         if watchdog:
             watchdog.cancel()
-        reader.join(timeout=5)
+        for thread in readers:
+            thread.join(timeout=5)
+
+
+def _verdict(
+    proc: subprocess.Popen[bytes],
+    timed_out: threading.Event,
+    timeout: float | None,
+    stderr_lines: list[bytes],
+    broken_pipe: bool,
+    what: str,
+) -> str:
+    """Raise FFmpegTimeout or FFmpegFailed (with the telling line of stderr) for a finished `proc`; else
+    return its stderr."""
+    stderr = b"".join(stderr_lines).decode("utf-8", "replace")
     if timed_out.is_set():
+        log.debug("ffmpeg%s stderr:\n%s", what, stderr)
         raise FFmpegTimeout(f"ffmpeg did not finish within {timeout:.0f} s and was stopped")
-    if proc.returncode != 0:
-        stderr = b"".join(stderr_lines).decode("utf-8", "replace")
-        log.debug("ffmpeg (feeder) exited with %s; stderr:\n%s", proc.returncode, stderr)
+    if proc.returncode != 0 or broken_pipe:
+        log.debug("ffmpeg%s exited with %s; stderr:\n%s", what, proc.returncode, stderr)
         raise FFmpegFailed(f"ffmpeg failed: {_summary(stderr)}", "run with --debug for ffmpeg's full output")
+    return stderr
 
 
 def _lower_priority(pid: int, steps: int) -> None:

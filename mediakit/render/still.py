@@ -8,7 +8,7 @@ import math
 import os
 import tempfile
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -209,19 +209,7 @@ def _affine(window: Window, out_w: int, out_h: int, plane: float, out_plane: flo
     return np.array([[s, 0.0, x0 + 0.5 * s - 0.5], [0.0, s, y0 + 0.5 * s - 0.5]], dtype=np.float64)
 
 
-def yuv_frames(
-    planes: tuple[np.ndarray, np.ndarray, np.ndarray], path: list[Window], out: tuple[int, int]
-) -> Iterator[memoryview]:
-    """Warp the stage planes through the camera path: one yuv420p frame per window (see `_drawer`).
-
-    Each frame is drawn into the same buffer, so a yielded frame is valid until the next one is asked for.
-    """
-    draw = _drawer(planes, out)
-    for window in path:
-        yield draw(window)
-
-
-def _drawer(
+def drawer(
     planes: tuple[np.ndarray, np.ndarray, np.ndarray], out: tuple[int, int]
 ) -> Callable[[Window], memoryview]:
     """A function drawing the frame of one camera window, as yuv420p, into a buffer it reuses.
@@ -296,7 +284,7 @@ def feed_motion(
     back = {s for i, s in enumerate(source) if s != i and windows[i] != windows[i - 1]}
     keep = set(sorted(back)[: SPOOL_BYTES // frame_bytes])
     staged, _ = fit_stage(load_rgb(path, stage), stage, fit, focus, color)
-    draw = _drawer(rgb_to_yuv420(staged), out)
+    draw = drawer(rgb_to_yuv420(staged), out)
     del staged
     fd = stdin.fileno()
     with contextlib.ExitStack() as stack:

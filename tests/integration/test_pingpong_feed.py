@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mediakit.errors import FFmpegFailed, InputError
+from mediakit.errors import FFmpegFailed, FFmpegTimeout, InputError
 from mediakit.ffmpeg.runner import FEEDER_NICE, feeder, run
 from mediakit.render import footage
 from mediakit.render.canvas import CanvasOptions, render_canvas
@@ -111,3 +111,18 @@ def test_the_feeder_and_all_its_threads_run_nicer_than_mediakit(tmp_path):
         }
     assert FEEDER_NICE > 0 and nices == {expected}, (nices, len(tasks))
     assert len(tasks) > 1 or not Path("/proc").is_dir()  # ffmpeg's threads were there to be checked
+
+
+def test_run_and_feeder_stop_ffmpeg_at_their_timeout(tmp_path):
+    slow = [FFMPEG, "-re", "-f", "lavfi", "-i", "testsrc2=s=64x64:d=10"]
+    started = time.monotonic()
+    with pytest.raises(FFmpegTimeout, match="within 1 s"):
+        run([*slow, "-f", "null", "-"], timeout=1)
+    feed = [*slow, "-f", "rawvideo", "pipe:0"]
+    with (
+        pytest.raises(FFmpegTimeout, match="within 1 s"),
+        open(tmp_path / "spool", "wb") as spool,
+        feeder(feed, stdin=spool, stdout=subprocess.DEVNULL, timeout=1),
+    ):
+        pass
+    assert time.monotonic() - started < 6

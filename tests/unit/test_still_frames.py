@@ -31,9 +31,8 @@ def _every_frame_drawn(src: Path, motion: str, zoom: float) -> bytes:
     stage = still.stage_size(OUT, motion, zoom)
     staged, _ = still.fit_stage(still.load_rgb(src, stage), stage, "crop", (0.5, 0.5), (0, 0, 0))
     planes = still.rgb_to_yuv420(staged)
-    return b"".join(
-        bytes(f) for f in still.yuv_frames(planes, still.camera_path(motion, FRAMES, zoom, stage), OUT)
-    )
+    draw = still.drawer(planes, OUT)
+    return b"".join(bytes(draw(w)) for w in still.camera_path(motion, FRAMES, zoom, stage))
 
 
 @pytest.mark.parametrize(("motion", "distinct"), [("push-in", FRAMES // 2 + 1), ("pull-out", FRAMES // 2 + 1),
@@ -59,7 +58,7 @@ def test_feed_sends_the_frames_of_the_path_drawing_each_window_once(tmp_path, mo
 def _count_draws(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Count the frames the feed draws (the drawing itself runs unchanged)."""
     count = [0]
-    real = still._drawer
+    real = still.drawer
 
     def counting(planes, out):  # type: ignore[no-untyped-def]
         draw = real(planes, out)
@@ -70,7 +69,7 @@ def _count_draws(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
         return wrapped
 
-    monkeypatch.setattr(still, "_drawer", counting)
+    monkeypatch.setattr(still, "drawer", counting)
     return count
 
 
@@ -141,7 +140,9 @@ def test_warp_is_close_to_lanczos_and_equally_close_in_every_frame(tmp_path):
     path = still.camera_path("push-in", 60, 1.12, stage)[:31]
     inverse = cv2.INTER_LANCZOS4 | cv2.WARP_INVERSE_MAP
     psnr = []
-    for window, frame in zip(path, still.yuv_frames(planes, path, out), strict=True):
+    draw = still.drawer(planes, out)
+    for window in path:
+        frame = draw(window)
         y = np.frombuffer(frame, np.uint8, out[0] * out[1]).reshape(out[1], out[0]).astype(np.float32)
         m = still._affine(window, out[0], out[1], 1, 1)
         ref = cv2.warpAffine(
