@@ -2,9 +2,12 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# Every install takes the tested versions from constraints.txt, so a fresh clone next month installs what
+# passed here; `make lock` remakes it from pyproject.toml's ranges (then run `make test` before committing).
+PIP_INSTALL := $(BIN)/python -m pip install -q -c constraints.txt
 SAMPLES := samples/generated
 
-.PHONY: demo test test-slow test-realworld realworld-fetch lint bench gallery wheel-smoke clean help
+.PHONY: lock demo test test-slow test-realworld realworld-fetch lint bench gallery wheel-smoke clean help
 
 help:
 	@echo "make demo       create .venv, install mediakit, render a canvas from a bundled sample and validate it"
@@ -19,15 +22,16 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e .
+$(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
+	$(PIP_INSTALL) -e .
 	@touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e '.[dev]'
+$(VENV)/.installed-dev: pyproject.toml constraints.txt | $(BIN)/python
+	$(PIP_INSTALL) -e '.[dev]'
 	@touch $@ $(VENV)/.installed
 
-$(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-dev
+$(VENV)/.installed-bench: pyproject.toml constraints.txt $(VENV)/.installed-dev
+	# not constrained: moviepy (a benchmark peer only) caps Pillow below the tested version
 	$(BIN)/python -m pip install -q -e '.[dev,bench]'
 	@touch $@
 
@@ -64,6 +68,14 @@ gallery: $(VENV)/.installed
 
 wheel-smoke: $(VENV)/.installed-dev
 	bash .ci/wheel-smoke
+
+lock:
+	rm -rf .venv-lock
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/python -m pip install -q '.[dev,cluster]'
+	{ echo "# Tested versions of every dependency (with the dev and cluster extras): made by 'make lock' on $$(date -u +%F)."; \
+	  .venv-lock/bin/python -m pip freeze --exclude-editable | grep -v '^mediakit'; } > constraints.txt
+	rm -rf .venv-lock
 
 clean:
 	rm -rf $(VENV) dist build $(SAMPLES) .pytest_cache .mypy_cache .ruff_cache
