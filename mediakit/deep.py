@@ -21,7 +21,7 @@ from mediakit.validate import Finding
 
 log = logging.getLogger(__name__)
 
-_VIDEO_CHECKS = {"flashing", "flashing-extended", "cut-rate", "loop-seam", "blur", "black-frozen"}
+_VIDEO_CHECKS = {"flashing", "extended-flash", "cut-rate", "loop-seam", "blur", "black-frozen"}
 _AUDIO_CHECKS = {"audio-level", "loudness"}
 
 
@@ -86,7 +86,7 @@ def deep_check(info: MediaInfo, preset: Preset, ffmpeg_bin: str | None = None) -
 def _needs(rules: list[Rule]) -> VideoNeeds:
     checks = {r.check for r in rules}
     return VideoNeeds(
-        flashes=bool(checks & {"flashing", "flashing-extended"}),
+        flashes=bool(checks & {"flashing", "extended-flash"}),
         cuts="cut-rate" in checks,
         loop="loop-seam" in checks,
         sharpness="blur" in checks,
@@ -173,7 +173,7 @@ def _flashing(rule: Rule, m: Measures) -> list[Finding]:
     ]
 
 
-@_evaluator("flashing-extended")
+@_evaluator("extended-flash")
 def _flashing_extended(rule: Rule, m: Measures) -> list[Finding]:
     p, v = rule.params, m.video
     if v is None or v.blocks is None:

@@ -48,7 +48,7 @@ CHECKS: dict[str, tuple[bool, dict[str, tuple[type, bool]]]] = {
             "dark_threshold": (float, True),
         },
     ),
-    "flashing-extended": (
+    "extended-flash": (
         True,
         {
             "min_flashes_per_second": (int, True),

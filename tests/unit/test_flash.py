@@ -129,7 +129,7 @@ def test_three_flashes_a_second_sustained_pass_the_limit_but_warn() -> None:
     steady = square_wave(3, seconds=8)  # 6 transitions in every second
     assert most_transitions(steady) == 6
     assert judge("flashing", steady) == []
-    (f,) = judge("flashing-extended", steady)
+    (f,) = judge("extended-flash", steady)
     assert f.severity == "warning"
     assert f.observed.startswith("5.0 s of 5 s at 2-3 flashes a second")
     # 4 transitions by frame 20 (0.67 s), then 120 frames (4 s) to frame 139, which shows until 4.67 s.
@@ -137,27 +137,27 @@ def test_three_flashes_a_second_sustained_pass_the_limit_but_warn() -> None:
 
 
 def test_two_flashes_a_second_for_a_short_while_or_with_pauses_do_not_warn() -> None:
-    assert judge("flashing-extended", square_wave(2, seconds=3)) == []
-    assert judge("flashing-extended", square_wave(1, seconds=10)) == []
+    assert judge("extended-flash", square_wave(2, seconds=3)) == []
+    assert judge("extended-flash", square_wave(1, seconds=10)) == []
     # 2 Hz for 2 s, still for 2 s, and again: never 4 s of any 5 s.
     burst = np.concatenate([square_wave(2, seconds=2), np.zeros((2 * FPS, BLOCKS), np.float32)] * 3)
     assert most_transitions(burst) == 4
-    assert judge("flashing-extended", burst) == []
+    assert judge("extended-flash", burst) == []
 
 
 def test_extended_warning_starts_after_4_s_of_2_to_3_flashes_a_second_as_iris_counts() -> None:
     # IRIS's TransitionTracker test at 5 fps: a transition on each of 23 frames is an extended failure at
     # the 23rd (5 a second from the 4th, held for 20 frames = 4 s). Frame 0 cannot change, hence 24 frames.
     every_frame = list(range(1, 30))
-    assert judge("flashing-extended", toggles(every_frame, 23), fps=5) == []
-    (f,) = judge("flashing-extended", toggles(every_frame, 24), fps=5)
+    assert judge("extended-flash", toggles(every_frame, 23), fps=5) == []
+    (f,) = judge("extended-flash", toggles(every_frame, 24), fps=5)
     assert "at 0.0-4.8 s" in f.message
 
 
 def test_faster_flashing_is_the_flashing_rule_s_failure_not_an_extended_one() -> None:
     strobe = square_wave(5, seconds=8)
     assert [f.rule for f in judge("flashing", strobe)] == ["flashing"]
-    assert judge("flashing-extended", strobe) == []
+    assert judge("extended-flash", strobe) == []
 
 
 # --- red flashes ------------------------------------------------------------------------------------------
