@@ -174,7 +174,7 @@ def _flashing(rule: Rule, m: Measures) -> list[Finding]:
 
 
 @_evaluator("extended-flash")
-def _flashing_extended(rule: Rule, m: Measures) -> list[Finding]:
+def _extended_flash(rule: Rule, m: Measures) -> list[Finding]:
     p, v = rule.params, m.video
     if v is None or v.blocks is None:
         return []

@@ -1,4 +1,4 @@
-"""Photosensitive flashes (WCAG 2.3.1, ITU-R BT.1702): general and red flashes a second, over an area."""
+"""Photosensitive flashes (WCAG 2.3.1, ITU-R BT.1702): transitions a second over an area, and sustained."""
 
 from __future__ import annotations
 
