@@ -21,7 +21,7 @@ from mediakit.validate import Finding
 
 log = logging.getLogger(__name__)
 
-_VIDEO_CHECKS = {"flashing", "cut-rate", "loop-seam", "blur", "black-frozen"}
+_VIDEO_CHECKS = {"flashing", "extended-flash", "cut-rate", "loop-seam", "blur", "black-frozen"}
 _AUDIO_CHECKS = {"audio-level", "loudness"}
 
 
@@ -86,7 +86,7 @@ def deep_check(info: MediaInfo, preset: Preset, ffmpeg_bin: str | None = None) -
 def _needs(rules: list[Rule]) -> VideoNeeds:
     checks = {r.check for r in rules}
     return VideoNeeds(
-        flashes="flashing" in checks,
+        flashes=bool(checks & {"flashing", "extended-flash"}),
         cuts="cut-rate" in checks,
         loop="loop-seam" in checks,
         sharpness="blur" in checks,
@@ -136,36 +136,78 @@ def _audio_span(m: Measures) -> str:
 
 @_evaluator("flashing")
 def _flashing(rule: Rule, m: Measures) -> list[Finding]:
-    if m.video is None or m.video.blocks is None:
-        return []
     p, v = rule.params, m.video
-    luminance, red, saturated = m.video.blocks
-    general_events = flash.transitions(luminance, p["luminance_change"], dark=p["dark_threshold"])
-    red_events = flash.transitions(red, flash.RED_CHANGE, flags=saturated, strict=True)
-    general = flash.count_flashes(v.times, general_events, p["min_area"])
-    reds = flash.count_flashes(v.times, red_events, p["min_area"])
+    if v is None or v.blocks is None:
+        return []
+    general, reds = flash.general_and_red(
+        v.times, v.blocks, p["luminance_change"], p["dark_threshold"], p["min_area"]
+    )
     limit = p["max_flashes_per_second"]
-    over = (general.flashes > limit) | (reds.flashes > limit)
+    # A flash is a pair of opposing transitions, and "more than 3 flashes" is more than 6 transitions: a
+    # seventh that starts a fourth flash already fails (WCAG 2.3.1, BT.1702, and IRIS count it so).
+    most = 2 * limit
+    over = (general.transitions > most) | (reds.transitions > most)
     if not over.any():
         return []
     # Name the worse kind; a red strobe is usually a general one too.
-    worst = reds if reds.flashes.max() >= general.flashes.max() and reds.flashes.max() > limit else general
-    kind = "red " if worst is reds else ""
-    i = int(np.argmax(worst.flashes))
-    n, start = int(worst.flashes[i]), float(worst.starts[i])
-    most_red = int(reds.flashes.max())
-    red_note = f" ({most_red} a second saturated red)" if worst is general and most_red else ""
+    red_worst = reds.transitions.max() >= general.transitions.max() and reds.transitions.max() > most
+    worst = reds if red_worst else general
+    kind = "red " if red_worst else ""
+    i = int(np.argmax(worst.transitions))
+    n, start = int(worst.transitions[i]), float(v.times[worst.first[i]])
+    most_red = int(reds.transitions.max())
+    red_note = f" ({most_red / 2:g} a second saturated red)" if not red_worst and most_red > 1 else ""
     area = f"{p['min_area']:.0%}"
+    failing = _spans(v.times[worst.first[over]], flash.WINDOW, v.end)
     return [
         _finding(
             rule,
-            f"{n} {kind}flashes in 1 s",
-            f"≤ {limit} flashes in any 1 s over ≥ {area} of the screen",
-            f"{n} {kind}flashes in 1 s at {_span(start, min(start + flash.WINDOW, v.end))} over "
-            f"{worst.area[i]:.0%} of the screen{red_note}; more than {limit} a second in "
-            f"{_spans(v.times[over], flash.WINDOW, v.end)}",
+            f"{n / 2:g} {kind}flashes in 1 s",
+            f"≤ {limit} flashes ({most} opposing transitions) in any 1 s over ≥ {area} of the screen",
+            f"{n / 2:g} {kind}flashes ({n} opposing transitions) in 1 s at "
+            f"{_span(start, min(start + flash.WINDOW, v.end))} over {worst.area[i]:.0%} of the screen"
+            f"{red_note}; more than {limit} a second in {failing}",
             f"slow the flashing to {limit} a second or less, shrink it to under {area} of the frame, or "
-            f"lower its contrast{' and avoid saturated red' if most_red > limit else ''} (WCAG 2.3.1)",
+            f"lower its contrast{' and avoid saturated red' if most_red > most else ''} (WCAG 2.3.1)",
+        )
+    ]
+
+
+@_evaluator("extended-flash")
+def _extended_flash(rule: Rule, m: Measures) -> list[Finding]:
+    p, v = rule.params, m.video
+    if v is None or v.blocks is None:
+        return []
+    counted = flash.general_and_red(
+        v.times, v.blocks, p["luminance_change"], p["dark_threshold"], p["min_area"]
+    )
+    low, high = p["min_flashes_per_second"], p["max_flashes_per_second"]
+    window, seconds = p["window"], p["seconds"]
+    # IRIS's extended failure: seconds at 2-3 flashes a second (4-6 transitions in the second up to them),
+    # at least `seconds` of any `window`. Faster flashing is the flashing rule's failure and not counted.
+    found = []
+    for kind, counts in zip(("", "red "), counted, strict=True):
+        active = (counts.transitions >= 2 * low) & (counts.transitions <= 2 * high)
+        held = flash.sustained(v.times, active, window, v.end)
+        hit = active & (held >= seconds - 1e-6)
+        if hit.any():
+            found.append((float(held.max()), kind, hit))
+    if not found:
+        return []
+    longest, kind, hit = max(found, key=lambda f: f[0])
+    starts = v.times[flash.window_starts(v.times, window)]
+    i = int(np.argmax(hit))  # the first moment it fails, and the window up to it
+    until = float(v.times[i]) + (v.end - float(v.times[-1]))
+    return [
+        _finding(
+            rule,
+            f"{longest:.1f} s of {window:g} s at {low}-{high} {kind}flashes a second",
+            f"under {seconds:g} s of any {window:g} s at {low} or more flashes a second",
+            f"{kind}flashing at {low}-{high} flashes a second ({2 * low}-{2 * high} opposing transitions) is "
+            f"sustained for {seconds:g} s of the {window:g} s at {_span(float(starts[i]), until)}"
+            f"; sustained in {_spans(starts[hit], window, v.end)}",
+            f"flash fewer than {low} times a second, or break the flashing up with pauses "
+            f"(sustained flashing is a risk even at {high} a second or less: ITU-R BT.1702, Ofcom)",
         )
     ]
 

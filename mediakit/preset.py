@@ -48,6 +48,18 @@ CHECKS: dict[str, tuple[bool, dict[str, tuple[type, bool]]]] = {
             "dark_threshold": (float, True),
         },
     ),
+    "extended-flash": (
+        True,
+        {
+            "min_flashes_per_second": (int, True),
+            "max_flashes_per_second": (int, True),
+            "seconds": (float, True),
+            "window": (float, True),
+            "min_area": (float, True),
+            "luminance_change": (float, True),
+            "dark_threshold": (float, True),
+        },
+    ),
     "cut-rate": (True, {"max_cuts_per_second": (float, True), "window": (float, True)}),
     "loop-seam": (True, {"max_seam": (float, True)}),
     "blur": (True, {"min_sharpness": (float, True)}),

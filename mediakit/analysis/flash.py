@@ -1,4 +1,4 @@
-"""Photosensitive flashes (WCAG 2.3.1, ITU-R BT.1702): general and red flashes a second, over an area."""
+"""Photosensitive flashes (WCAG 2.3.1, ITU-R BT.1702): transitions a second over an area, and sustained."""
 
 from __future__ import annotations
 
@@ -7,12 +7,23 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-__all__ = ["CELL", "FlashCounts", "block_stats", "count_flashes", "transitions"]
+__all__ = [
+    "CELL",
+    "WindowCounts",
+    "block_stats",
+    "count_transitions",
+    "general_and_red",
+    "sustained",
+    "transitions",
+    "window_starts",
+]
 
 # Pixels of the colour planes per block side (frames.COLOUR_SHORT = 18 blocks across the short side).
 CELL = 5
 # "in any one-second period" (WCAG 2.3.1; ITU-R BT.1702 counts the same way).
 WINDOW = 1.0
+# IRIS's extended failure (its ExtendedFailWindow): flashing sustained over part of any 5 s.
+EXTENDED_WINDOW = 5.0
 # WCAG 2.x definition of a red flash: a pair of opposing transitions involving a saturated red, where
 # saturated red is R/(R+G+B) >= 0.8 and each transition changes (R-G-B) x 320 (negatives read as 0) by
 # more than 20, with R, G, B the linear values of the relative-luminance definition. These are fixed by
@@ -124,32 +135,74 @@ def transitions(
 
 
 @dataclass(frozen=True)
-class FlashCounts:
-    """Flashes in the WINDOW seconds from each frame: the most that at least `min_area` of the screen went
-    through; `area` is the share of the screen that went through that many."""
+class WindowCounts:
+    """Per frame, the `window` seconds ending at it: the most opposing transitions that at least `min_area` of
+    the screen went through (`transitions`), the share of the screen that went through that many (`area`), and
+    the window's first frame (`first`)."""
 
-    starts: np.ndarray
-    flashes: np.ndarray
+    first: np.ndarray
+    transitions: np.ndarray
     area: np.ndarray
 
 
-def count_flashes(
+def count_transitions(
     times: np.ndarray, events: np.ndarray, min_area: float, window: float = WINDOW
-) -> FlashCounts:
-    """Flashes (pairs of transitions) per `window` from each frame, over at least `min_area` of the blocks.
+) -> WindowCounts:
+    """Opposing transitions in the `window` s ending at each frame, over at least `min_area` of the blocks.
 
-    A flash counts when enough of the screen flashes in the same second; the blocks need not be
-    adjacent, as BT.1702 and WCAG (since 2.1, "25 % of any 10 degree field") both judge the flashing area.
+    The window holds the frames later than `window` s before it, so transitions exactly `window` s apart are
+    never in one window: at 25 fps it holds 25 frames, 0.96 s from first to last, as IRIS counts. Every window
+    of the video is one of these. Enough of the screen must go through the count in the same window; the
+    blocks need not be adjacent, as BT.1702 and WCAG (since 2.1, "25 % of any 10 degree field") both judge
+    the flashing area.
     """
     frames, blocks = events.shape
     if frames == 0 or blocks == 0:
-        return FlashCounts(np.zeros(0), np.zeros(0, dtype=np.int64), np.zeros(0))
+        empty = np.zeros(frames, dtype=np.int64)
+        return WindowCounts(empty, empty.copy(), np.zeros(frames))
     cumulative = np.zeros((frames + 1, blocks), dtype=np.int32)
     np.cumsum(events, axis=0, dtype=np.int32, out=cumulative[1:])
-    ends = np.searchsorted(times, times + window - 1e-6, side="left")
-    counts = cumulative[ends] - cumulative[:frames]
+    first = window_starts(np.asarray(times, dtype=np.float64), window)
+    counts = cumulative[1:] - cumulative[first]
     k = min(blocks, max(1, int(np.ceil(min_area * blocks - 1e-9))))
     kth = -np.partition(-counts, k - 1, axis=1)[:, k - 1]
-    flashes = kth // 2
-    area = (counts >= np.maximum(2 * flashes, 1)[:, None]).mean(axis=1)
-    return FlashCounts(np.asarray(times, dtype=np.float64), flashes.astype(np.int64), area)
+    area = (counts >= np.maximum(kth, 1)[:, None]).mean(axis=1)
+    return WindowCounts(first, kth.astype(np.int64), area)
+
+
+def sustained(
+    times: np.ndarray, active: np.ndarray, window: float = EXTENDED_WINDOW, end: float | None = None
+) -> np.ndarray:
+    """Per frame: the seconds of the `window` s ending at it during which `active` held.
+
+    A frame lasts until the next one (the last until `end`, one median step by default), so at a constant
+    rate this is the frame count over the rate, IRIS's extended-failure count.
+    """
+    t = np.asarray(times, dtype=np.float64)
+    if t.size == 0:
+        return np.zeros(0)
+    if end is None:
+        end = float(t[-1] + (np.median(np.diff(t)) if t.size > 1 else 0.0))
+    durations = np.diff(np.append(t, end))
+    held = np.zeros(t.size + 1)
+    np.cumsum(np.where(active, durations, 0.0), out=held[1:])
+    return held[1:] - held[window_starts(t, window)]
+
+
+def window_starts(times: np.ndarray, window: float) -> np.ndarray:
+    """Index of the first frame later than `window` s before each frame (timestamps are exact to 1 µs)."""
+    return np.searchsorted(times, times - window + 1e-6, side="left")
+
+
+def general_and_red(
+    times: np.ndarray,
+    blocks: tuple[np.ndarray, np.ndarray, np.ndarray],
+    luminance_change: float,
+    dark_threshold: float,
+    min_area: float,
+) -> tuple[WindowCounts, WindowCounts]:
+    """Transitions a second of general and of red flashes, from block_stats' (frames, blocks) arrays."""
+    luminance, red, saturated = blocks
+    general = transitions(luminance, luminance_change, dark=dark_threshold)
+    reds = transitions(red, RED_CHANGE, flags=saturated, strict=True)
+    return count_transitions(times, general, min_area), count_transitions(times, reds, min_area)

@@ -32,7 +32,10 @@ def lavfi(media: MediaFactory, name: str, *args: str) -> Path:
 
 def strobe(media: MediaFactory, name: str, period: float, colour: str = "white", box: str = "") -> Path:
     """4 s of black with `colour` on for the first half of every `period` seconds (over `box` if given)."""
-    draw = f"drawbox={box}t=fill:c={colour}:enable='lt(mod(t,{period}),{period / 2})'"
+    # By frame number (30 fps): mod(t, 0.2) in floating point puts some edges a frame early or late, and
+    # then some seconds hold 11 transitions of a "5 Hz" strobe.
+    frames = period * 30
+    draw = f"drawbox={box}t=fill:c={colour}:enable='lt(mod(n,{frames:g}),{frames / 2:g})'"
     return lavfi(media, name, "-f", "lavfi", "-i", f"color=black:{SMALL}:d=4", "-vf", draw, *X264)
 
 
