@@ -257,6 +257,12 @@ def render_clip(
     track = probe(opts.audio) if opts.audio else None
     if track is not None and not track.audio:
         raise InputError(f"{display(track.path)}: has no audio stream", "--audio takes a song or sound file")
+    if track is not None and track.duration and opts.audio_start >= float(track.duration):
+        raise InputError(
+            f"{display(track.path)}: --audio-start {opts.audio_start:g} is past the track's end "
+            f"({float(track.duration):.2f} s)",
+            f"choose an --audio-start under {float(track.duration):.0f}",
+        )
     if not info.audio and track is None:
         raise InputError(
             f"{display(info.path)}: has no audio, and Clips need sound",
@@ -304,10 +310,16 @@ def render_clip(
                 time.monotonic() - started,
                 rendered=False,
             )
+        # The mix is measured as written (stereo, trimmed, faded); a limited gain is measured again.
         measured = audio.measure(graph.measure_argv(binary))
+        if audio.too_quiet(measured):
+            raise graph.too_quiet(measured)
+        gain = audio.fit_gain(
+            measured, graph.target_lufs, graph.true_peak, functools.partial(graph.encoded, binary, Path(work))
+        )
         with atomic_output(target) as tmp:
             run(
-                graph.argv(tmp, binary, loudness=measured),
+                graph.argv(tmp, binary, loudness=gain),
                 feed=functools.partial(graph.still_feed, tmp.parent) if graph.still_feed else None,
                 on_progress=on_progress,
             )
@@ -388,15 +400,52 @@ class _Graph:
         return main, sources
 
     def measure_argv(self, binary: str) -> tuple[str, ...]:
+        """The audio alone, mixed as the render mixes it, for ebur128."""
         _, sources = self._inputs(with_video=False)
         return audio.measure_argv(audio.mixed(sources, self.seconds), binary)
 
-    def argv(self, target: Path, binary: str, loudness: audio.Loudness | None) -> tuple[str, ...]:
+    def encoded(self, binary: str, workdir: Path, gain: audio.Gain) -> audio.Loudness:
+        """The audio alone with `gain`, encoded as the render encodes it, then measured from the file."""
+        _, sources = self._inputs(with_video=False)
+        path = workdir / "level.m4a"
+        out = audio.normalized(audio.mixed(sources, self.seconds), gain).output(
+            filename=str(path),
+            extra_options={**audio.AAC, "t": round(self.seconds, 4), "f": "mp4"},
+        )
+        run(compile_argv(out, binary))
+        got = audio.output_loudness(path, binary)
+        return audio.Loudness(got.integrated, got.true_peak)
+
+    def too_quiet(self, measured: audio.Loudness) -> InputError:
+        """The refusal for a mix too quiet to normalize, naming what was given: the track or the footage."""
+        level = (
+            f"{measured.integrated:.1f} LUFS"
+            if measured.integrated > -70.0
+            else "below -70 LUFS, all of it under the loudness gate"
+        )
+        seconds = f"{self.seconds:g} s"
+        if self.track is not None:
+            where = f"from --audio-start {self.opts.audio_start:g} for {seconds}"
+            with_footage = (
+                " (with the footage's sound at --mix)" if self.opts.mix > 0 and self.info.audio else ""
+            )
+            return InputError(
+                f"{display(self.track.path)}: the --audio track is too quiet to normalize {where}"
+                f"{with_footage}: {level}, under the {audio.SILENCE_LUFS:g} LUFS floor",
+                "pick a part with sound (--audio-start) or a louder file; a Clip needs audible sound",
+            )
+        return InputError(
+            f"{display(self.info.path)}: the footage's sound is too quiet to normalize from --start "
+            f"{self.opts.start:g} for {seconds}: {level}, under the {audio.SILENCE_LUFS:g} LUFS floor",
+            f"add a track: mediakit clip {display(self.info.path.name)} --audio song.wav",
+        )
+
+    def argv(self, target: Path, binary: str, loudness: audio.Gain | None) -> tuple[str, ...]:
         main, sources = self._inputs(with_video=True)
         assert main is not None
         a = audio.mixed(sources, self.seconds)
         if loudness is not None:
-            a = audio.normalized(a, loudness, self.target_lufs, self.true_peak)
+            a = audio.normalized(a, loudness)
         v = main.video
         if self.info.kind != "image":
             video = self.info.primary_video
@@ -415,10 +464,7 @@ class _Graph:
             extra_options={
                 **self.enc.output_options(),
                 "frames:v": self.frames,
-                "c:a": "aac",
-                "b:a": "192k",
-                "ar": audio.SAMPLE_RATE,
-                "ac": 2,
+                **audio.AAC,  # as `encoded` measured it
                 "t": round(self.seconds, 4),
                 "sn": True,
                 "dn": True,
