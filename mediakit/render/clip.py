@@ -19,7 +19,7 @@ import ffmpeg
 from mediakit.errors import InputError, UsageError
 from mediakit.ffmpeg.binary import ffmpeg_path
 from mediakit.ffmpeg.runner import Progress, run
-from mediakit.inputs import SAFE_INPUT_OPTIONS, display, file_url
+from mediakit.inputs import SAFE_INPUT_OPTIONS, display, file_url, local_file
 from mediakit.preset import Preset, SafeZone, resolve
 from mediakit.probe import MediaInfo, probe
 from mediakit.render import audio, footage, framing
@@ -233,6 +233,38 @@ def _user_font(path: Path, workdir: Path) -> tuple[Path, str, Path]:
     return copy, str(family), fonts
 
 
+AUDIO_FORMATS = "WAV, FLAC, MP3, AAC/M4A, Ogg (Vorbis, Opus) or AIFF"
+# Tracker modules hold notes and instruments, not sound: they must be played (rendered) to a file first.
+TRACKER_SUFFIXES = frozenset({".mod", ".xm", ".it", ".s3m", ".mptm", ".669", ".mtm", ".med", ".okt", ".stm"})
+TRACKER_MAGIC = ((0, b"Extended Module:"), (0, b"IMPM"), (44, b"SCRM"), (1080, b"M.K."), (1080, b"M!K!"))
+
+
+def _is_tracker_module(path: Path) -> bool:
+    try:
+        with path.open("rb") as f:
+            head = f.read(1084)
+    except OSError:
+        return False
+    return path.suffix.lower() in TRACKER_SUFFIXES or any(
+        head[at : at + len(magic)] == magic for at, magic in TRACKER_MAGIC
+    )
+
+
+def _probe_track(name: str) -> MediaInfo:
+    """The --audio file, refused with an audio hint (the generic probe's hint names video formats)."""
+    path = local_file(name)  # a missing or special file keeps its own message
+    try:
+        return probe(path)
+    except InputError as exc:
+        if _is_tracker_module(path):
+            raise InputError(
+                f"{display(path)}: a tracker module, not a recording: --audio takes {AUDIO_FORMATS}",
+                f"render it to WAV first (export it from the tracker, or ffmpeg -i {display(path.name)} "
+                "song.wav)",
+            ) from None
+        raise type(exc)(exc.message, f"--audio takes {AUDIO_FORMATS}") from None
+
+
 def render_clip(
     source: str | os.PathLike[str],
     output: str | os.PathLike[str] | None = None,
@@ -254,14 +286,14 @@ def render_clip(
         raise InputError(f"{display(info.path)}: {info.damage[0]}", "export or download it again")
     if info.kind == "audio":
         raise InputError(f"{display(info.path)}: has no video stream", "use footage, or a still with --audio")
-    track = probe(opts.audio) if opts.audio else None
+    track = _probe_track(opts.audio) if opts.audio else None
     if track is not None and not track.audio:
         raise InputError(f"{display(track.path)}: has no audio stream", "--audio takes a song or sound file")
     if track is not None and track.duration and opts.audio_start >= float(track.duration):
         raise InputError(
             f"{display(track.path)}: --audio-start {opts.audio_start:g} is past the track's end "
             f"({float(track.duration):.2f} s)",
-            f"choose an --audio-start under {float(track.duration):.0f}",
+            f"choose an --audio-start before {float(track.duration):.2f} s",
         )
     if not info.audio and track is None:
         raise InputError(
@@ -419,24 +451,21 @@ class _Graph:
     def too_quiet(self, measured: audio.Loudness) -> InputError:
         """The refusal for a mix too quiet to normalize, naming what was given: the track or the footage."""
         level = (
-            f"{measured.integrated:.1f} LUFS"
+            f"{measured.integrated:.1f} LUFS, under the {audio.SILENCE_LUFS:g} LUFS floor"
             if measured.integrated > -70.0
-            else "below -70 LUFS, all of it under the loudness gate"
+            else "under -70 LUFS: silent, or nearly"
         )
         seconds = f"{self.seconds:g} s"
         if self.track is not None:
-            where = f"from --audio-start {self.opts.audio_start:g} for {seconds}"
-            with_footage = (
-                " (with the footage's sound at --mix)" if self.opts.mix > 0 and self.info.audio else ""
-            )
+            mixed = " mixed with the footage's sound" if self.opts.mix > 0 and self.info.audio else ""
             return InputError(
-                f"{display(self.track.path)}: the --audio track is too quiet to normalize {where}"
-                f"{with_footage}: {level}, under the {audio.SILENCE_LUFS:g} LUFS floor",
-                "pick a part with sound (--audio-start) or a louder file; a Clip needs audible sound",
+                f"{display(self.track.path)}: the --audio track{mixed} is too quiet to normalize ({level}) "
+                f"from --audio-start {self.opts.audio_start:g} for {seconds}",
+                "pick a part with sound (--audio-start) or a louder file: a Clip needs audible sound",
             )
         return InputError(
-            f"{display(self.info.path)}: the footage's sound is too quiet to normalize from --start "
-            f"{self.opts.start:g} for {seconds}: {level}, under the {audio.SILENCE_LUFS:g} LUFS floor",
+            f"{display(self.info.path)}: the footage's sound is too quiet to normalize ({level}) from "
+            f"--start {self.opts.start:g} for {seconds}",
             f"add a track: mediakit clip {display(self.info.path.name)} --audio song.wav",
         )
 
