@@ -327,7 +327,7 @@ def render_clip(
             output=target,
             frames=frames,
             seconds=seconds,
-            note="two passes: loudness measured first, then rendered with the measured gain",
+            note="the audio is measured first (the mix, then AAC-encoded candidates), then rendered with the found gain",
         )
         if dry_run:
             return ClipResult(
