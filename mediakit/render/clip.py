@@ -236,7 +236,13 @@ def _user_font(path: Path, workdir: Path) -> tuple[Path, str, Path]:
 AUDIO_FORMATS = "WAV, FLAC, MP3, AAC/M4A, Ogg (Vorbis, Opus) or AIFF"
 # Tracker modules hold notes and instruments, not sound: they must be played (rendered) to a file first.
 TRACKER_SUFFIXES = frozenset({".mod", ".xm", ".it", ".s3m", ".mptm", ".669", ".mtm", ".med", ".okt", ".stm"})
-TRACKER_MAGIC = ((0, b"Extended Module:"), (0, b"IMPM"), (44, b"SCRM"), (1080, b"M.K."), (1080, b"M!K!"))
+TRACKER_MAGIC = (
+    (0, b"Extended Module:"),
+    (0, b"IMPM"),
+    (44, b"SCRM"),
+    *((1080, tag) for tag in (b"M.K.", b"M!K!", b"FLT4", b"FLT8", b"4CHN", b"6CHN", b"8CHN")),
+)
+MPEG_PS_PACK = b"\x00\x00\x01\xba"  # camcorders also name MPEG program streams .MOD
 
 
 def _is_tracker_module(path: Path) -> bool:
@@ -245,9 +251,9 @@ def _is_tracker_module(path: Path) -> bool:
             head = f.read(1084)
     except OSError:
         return False
-    return path.suffix.lower() in TRACKER_SUFFIXES or any(
-        head[at : at + len(magic)] == magic for at, magic in TRACKER_MAGIC
-    )
+    if any(head[at : at + len(magic)] == magic for at, magic in TRACKER_MAGIC):
+        return True
+    return path.suffix.lower() in TRACKER_SUFFIXES and not head.startswith(MPEG_PS_PACK)
 
 
 def _probe_track(name: str) -> MediaInfo:
@@ -342,7 +348,7 @@ def render_clip(
                 time.monotonic() - started,
                 rendered=False,
             )
-        # The mix is measured as written (stereo, trimmed, faded); a limited gain is measured again.
+        # The mix is measured as written (stereo, trimmed, faded); each candidate gain after AAC.
         measured = audio.measure(graph.measure_argv(binary))
         if audio.too_quiet(measured):
             raise graph.too_quiet(measured)

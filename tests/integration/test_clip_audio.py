@@ -165,3 +165,12 @@ def test_an_unreadable_audio_file_gets_the_audio_formats(still, tmp_path):
     assert "--audio takes WAV, FLAC" in (err.value.hint or "")
     with pytest.raises(InputError, match="no such file"):
         render_clip(still, tmp_path / "x.mp4", ClipOptions(audio=str(tmp_path / "missing.wav"), **FAST))
+
+
+def test_a_camcorder_mod_file_is_not_called_a_tracker_module(still, tmp_path):
+    # JVC and Panasonic camcorders name MPEG program streams .MOD: same suffix, another thing.
+    cam = tmp_path / "MOV001.MOD"
+    cam.write_bytes(b"\x00\x00\x01\xba\x44\x00\x04\x00\x04\x01" + bytes(2000))
+    with pytest.raises(InputError) as err:
+        render_clip(still, tmp_path / "x.mp4", ClipOptions(audio=str(cam), **FAST))
+    assert "tracker" not in err.value.message and "--audio takes WAV" in (err.value.hint or "")
