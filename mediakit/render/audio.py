@@ -1,17 +1,17 @@
-"""Clip audio: choose and mix the sources, fit them to the video's length, and normalize loudness."""
+"""Clip audio: mix the sources as stereo, fit them to the video's length, and set their loudness."""
 
 from __future__ import annotations
 
-import json
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import ffmpeg
 
-from mediakit.errors import FFmpegFailed, InputError
+from mediakit.errors import FFmpegFailed
 from mediakit.ffmpeg.runner import run
 from mediakit.inputs import SAFE_INPUT_OPTIONS, file_url
 
@@ -20,18 +20,34 @@ log = logging.getLogger(__name__)
 SAMPLE_RATE = 48000
 FADE_IN = 0.05  # long enough to avoid a click, short enough to keep the hook's first syllable
 FADE_OUT = 0.4
+# Below this the mix is noise floor, not a programme: reaching -14 LUFS would take over 46 dB of gain. The
+# same floor as the clip preset's `audio-level` (silence) rule; -70 LUFS is BS.1770's absolute gate.
 SILENCE_LUFS = -60.0
+# Headroom under the true-peak ceiling for a plain gain: AAC's overshoot is measured anyway (see fit_gain).
+LINEAR_MARGIN = 0.5
+# The limiter works on 4x oversampled audio (so on near-true peaks) and sits under the ceiling: resampling
+# back to 48 kHz and AAC both add overshoot to the limited peaks.
+LIMITER_MARGIN = 1.0
+OVERSAMPLED = SAMPLE_RATE * 4
+LEVEL_TOLERANCE = 0.1  # LU: how close the encoded level must come to the target
+MAX_PASSES = 5
+AAC = {"c:a": "aac", "b:a": "192k", "ar": SAMPLE_RATE, "ac": 2}
 
 
 @dataclass(frozen=True)
 class Loudness:
-    """loudnorm's first-pass measurement (the `measured_*` inputs of its second pass)."""
+    """Integrated loudness (LUFS) and true peak (dBTP), as ebur128 measures them."""
 
     integrated: float
     true_peak: float
-    lra: float
-    threshold: float
-    offset: float
+
+
+@dataclass(frozen=True)
+class Gain:
+    """What the render applies: a gain in dB, then (if `limit_at` is set) a limiter at that level (dBFS)."""
+
+    db: float
+    limit_at: float | None = None
 
 
 def mixed(sources: list[tuple[Any, float]], seconds: float) -> Any:
@@ -39,6 +55,8 @@ def mixed(sources: list[tuple[Any, float]], seconds: float) -> Any:
 
     Each source is already seeked at its input; the length is set by padding then trimming, so the audio
     ends with the video whatever the sources' own lengths or frame timing (no drift on VFR footage).
+    Mono is upmixed and 5.1 downmixed to stereo here, before anything is measured: loudness is measured
+    and set in the layout that is written.
     """
     streams = []
     for stream, gain in sources:
@@ -62,56 +80,81 @@ def mixed(sources: list[tuple[Any, float]], seconds: float) -> Any:
 
 
 def measure_argv(audio: Any, ffmpeg_bin: str) -> tuple[str, ...]:
-    """First pass: loudnorm measures the mixed audio and prints JSON; nothing is written."""
-    out = audio.loudnorm(print_format="json").output(filename="-", extra_options={"f": "null", "vn": True})
+    """An audio-only pass: ebur128 measures `audio` and prints its summary; nothing is written."""
+    # typed-ffmpeg types ebur128 as multi-output (it can draw video too); used as a plain audio filter here.
+    out = ffmpeg.afilter(audio, name="ebur128", peak="true").output(
+        filename="-", extra_options={"f": "null", "vn": True}
+    )
     argv = list(out.compile())
     argv[0] = ffmpeg_bin
     return tuple(argv)
 
 
 def measure(argv: tuple[str, ...]) -> Loudness:
-    stderr = run(argv).stderr
-    match = re.search(r"\{[^{}]*\"input_i\"[^{}]*\}", stderr, re.S)
-    if not match:
-        raise FFmpegFailed("ffmpeg's loudness measurement printed no result")
-    data = json.loads(match.group(0))
-    try:
-        return Loudness(
-            integrated=float(data["input_i"]),
-            true_peak=float(data["input_tp"]),
-            lra=float(data["input_lra"]),
-            threshold=float(data["input_thresh"]),
-            offset=float(data["target_offset"]),
-        )
-    except (KeyError, ValueError):
-        # "-inf" for digital silence parses as a float; anything else unexpected is ffmpeg's fault.
-        raise FFmpegFailed(f"unexpected loudness measurement: {data}") from None
+    return _summary(run(argv).stderr)
 
 
-def normalized(audio: Any, measured: Loudness, target: float, true_peak: float) -> Any:
-    """Second pass: linear gain to `target` LUFS with a true-peak ceiling, back at 48 kHz.
+def _summary(stderr: str) -> Loudness:
+    summary = stderr[stderr.rfind("Summary:") :]
+    i = re.search(r"I:\s+(-?[\d.]+|-inf)\s+LUFS", summary)
+    tp = re.search(r"Peak:\s+(-?[\d.]+|-inf)\s+dBFS", summary)
+    if not i or not tp:
+        raise FFmpegFailed("ffmpeg's ebur128 printed no summary")
+    return Loudness(float(i.group(1)), float(tp.group(1)))
 
-    Linear mode keeps the mix's dynamics (a single gain); loudnorm falls back to its dynamic mode only when
-    the gain would push peaks over the ceiling. Its target LRA must not be below the measured range, or it
-    also leaves linear mode. The ceiling is set 0.5 dB under the spec so AAC's overshoot stays under it.
+
+def too_quiet(measured: Loudness) -> bool:
+    """Whether the mix is too quiet to normalize (ebur128 reads -70 LUFS when everything is gated out)."""
+    return not measured.integrated >= SILENCE_LUFS
+
+
+def fit_gain(
+    measured: Loudness, target: float, true_peak: float, encoded: Callable[[Gain], Loudness]
+) -> Gain:
+    """The gain (and limiter, if needed) that brings the mix to `target` LUFS under `true_peak` dBTP.
+
+    `measured` is the mix before any gain; `encoded(gain)` measures the mix with `gain` applied after the
+    AAC round trip, i.e. as the file will read: AAC's low-pass takes up to 0.3 LU off bright audio and its
+    overshoot adds to the peaks, so both are corrected from what the encoded audio reads. A plain gain is
+    used when the peaks have room for it; otherwise the peaks are limited, which takes some loudness away,
+    and the gain is raised by what is missing. (loudnorm's linear mode falls back to its dynamic mode in
+    that case, and landed up to 1 LU low on clips this short: film sound, a 5.1 mix folded to stereo.)
     """
-    if measured.integrated < SILENCE_LUFS:
-        raise InputError(
-            f"the audio is silent ({measured.integrated:.0f} LUFS)",
-            "add a track: --audio song.wav (or raise the footage's level)",
+    db = target - measured.integrated
+    limited = measured.true_peak + db > true_peak - LINEAR_MARGIN
+    gain = Gain(round(db, 2), true_peak - LIMITER_MARGIN if limited else None)
+    for _ in range(MAX_PASSES):
+        got = encoded(gain)
+        log.debug("%s: %.2f LUFS, %.2f dBTP", gain, got.integrated, got.true_peak)
+        missing = target - got.integrated
+        over = got.true_peak - true_peak
+        if abs(missing) <= LEVEL_TOLERANCE and over <= 0:
+            break
+        db = round(gain.db + missing, 2)
+        if over > 0 or (gain.limit_at is None and measured.true_peak + db > true_peak - LINEAR_MARGIN):
+            # Peaks over the ceiling (or about to be): limit them, lower by what the encoded audio overshot.
+            limit_at = true_peak - LIMITER_MARGIN if gain.limit_at is None else gain.limit_at
+            gain = Gain(db, round(limit_at - max(over, 0.0) - (0.1 if over > 0 else 0.0), 2))
+        else:
+            gain = Gain(db, gain.limit_at)
+    return gain
+
+
+def normalized(audio: Any, gain: Gain) -> Any:
+    """`gain` applied to the mix: a single linear gain, then a look-ahead limiter if the peaks need one.
+
+    The limiter runs at 192 kHz so that it sees (nearly) the true peaks, with its delay compensated (A/V
+    sync) and its auto-level off (it would undo the gain).
+    """
+    a = audio.volume(volume=f"{gain.db:.2f}dB")
+    if gain.limit_at is not None:
+        limit = max(0.0625, 10 ** (gain.limit_at / 20))  # alimiter's floor is -24 dBFS
+        a = (
+            a.aresample(sample_rate=OVERSAMPLED)
+            .alimiter(limit=round(limit, 5), attack=2, release=50, level=False, latency=True)
+            .aresample(sample_rate=SAMPLE_RATE)
         )
-    lra = min(50.0, max(11.0, measured.lra + 1.0))
-    return audio.loudnorm(
-        I=target,
-        TP=true_peak - 0.5,
-        LRA=lra,
-        measured_I=measured.integrated,
-        measured_TP=measured.true_peak,
-        measured_LRA=measured.lra,
-        measured_thresh=measured.threshold,
-        offset=measured.offset,
-        linear=True,
-    ).aresample(sample_rate=SAMPLE_RATE)
+    return a
 
 
 @dataclass(frozen=True)
@@ -121,18 +164,7 @@ class OutputLoudness:
 
 
 def output_loudness(path: Path, ffmpeg_bin: str) -> OutputLoudness:
-    """Integrated loudness and true peak of a finished file (ebur128: a different meter from loudnorm)."""
+    """Integrated loudness and true peak of a finished file, as written (after AAC)."""
     src = ffmpeg.input(file_url(path), extra_options=dict(SAFE_INPUT_OPTIONS))
-    # typed-ffmpeg types ebur128 as multi-output (it can draw video too); used as a plain audio filter here.
-    out = ffmpeg.afilter(src.audio, name="ebur128", peak="true").output(
-        filename="-", extra_options={"f": "null", "vn": True}
-    )
-    argv = list(out.compile())
-    argv[0] = ffmpeg_bin
-    stderr = run(argv).stderr
-    summary = stderr[stderr.rfind("Summary:") :]
-    i = re.search(r"I:\s+(-?[\d.]+|-inf)\s+LUFS", summary)
-    tp = re.search(r"Peak:\s+(-?[\d.]+|-inf)\s+dBFS", summary)
-    if not i or not tp:
-        raise FFmpegFailed("ffmpeg's ebur128 printed no summary")
-    return OutputLoudness(float(i.group(1)), float(tp.group(1)))
+    got = measure(measure_argv(src.audio, ffmpeg_bin))
+    return OutputLoudness(got.integrated, got.true_peak)

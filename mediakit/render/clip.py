@@ -19,7 +19,7 @@ import ffmpeg
 from mediakit.errors import InputError, UsageError
 from mediakit.ffmpeg.binary import ffmpeg_path
 from mediakit.ffmpeg.runner import Progress, run
-from mediakit.inputs import SAFE_INPUT_OPTIONS, display, file_url
+from mediakit.inputs import SAFE_INPUT_OPTIONS, display, file_url, local_file
 from mediakit.preset import Preset, SafeZone, resolve
 from mediakit.probe import MediaInfo, probe
 from mediakit.render import audio, footage, framing
@@ -233,6 +233,44 @@ def _user_font(path: Path, workdir: Path) -> tuple[Path, str, Path]:
     return copy, str(family), fonts
 
 
+AUDIO_FORMATS = "WAV, FLAC, MP3, AAC/M4A, Ogg (Vorbis, Opus) or AIFF"
+# Tracker modules hold notes and instruments, not sound: they must be played (rendered) to a file first.
+TRACKER_SUFFIXES = frozenset({".mod", ".xm", ".it", ".s3m", ".mptm", ".669", ".mtm", ".med", ".okt", ".stm"})
+TRACKER_MAGIC = (
+    (0, b"Extended Module:"),
+    (0, b"IMPM"),
+    (44, b"SCRM"),
+    *((1080, tag) for tag in (b"M.K.", b"M!K!", b"FLT4", b"FLT8", b"4CHN", b"6CHN", b"8CHN")),
+)
+MPEG_PS_PACK = b"\x00\x00\x01\xba"  # camcorders also name MPEG program streams .MOD
+
+
+def _is_tracker_module(path: Path) -> bool:
+    try:
+        with path.open("rb") as f:
+            head = f.read(1084)
+    except OSError:
+        return False
+    if any(head[at : at + len(magic)] == magic for at, magic in TRACKER_MAGIC):
+        return True
+    return path.suffix.lower() in TRACKER_SUFFIXES and not head.startswith(MPEG_PS_PACK)
+
+
+def _probe_track(name: str) -> MediaInfo:
+    """The --audio file, refused with an audio hint (the generic probe's hint names video formats)."""
+    path = local_file(name)  # a missing or special file keeps its own message
+    try:
+        return probe(path)
+    except InputError as exc:
+        if _is_tracker_module(path):
+            raise InputError(
+                f"{display(path)}: a tracker module, not a recording: --audio takes {AUDIO_FORMATS}",
+                f"render it to WAV first (export it from the tracker, or ffmpeg -i {display(path.name)} "
+                "song.wav)",
+            ) from None
+        raise type(exc)(exc.message, f"--audio takes {AUDIO_FORMATS}") from None
+
+
 def render_clip(
     source: str | os.PathLike[str],
     output: str | os.PathLike[str] | None = None,
@@ -254,9 +292,15 @@ def render_clip(
         raise InputError(f"{display(info.path)}: {info.damage[0]}", "export or download it again")
     if info.kind == "audio":
         raise InputError(f"{display(info.path)}: has no video stream", "use footage, or a still with --audio")
-    track = probe(opts.audio) if opts.audio else None
+    track = _probe_track(opts.audio) if opts.audio else None
     if track is not None and not track.audio:
         raise InputError(f"{display(track.path)}: has no audio stream", "--audio takes a song or sound file")
+    if track is not None and track.duration and opts.audio_start >= float(track.duration):
+        raise InputError(
+            f"{display(track.path)}: --audio-start {opts.audio_start:g} is past the track's end "
+            f"({float(track.duration):.2f} s)",
+            f"choose an --audio-start before {float(track.duration):.2f} s",
+        )
     if not info.audio and track is None:
         raise InputError(
             f"{display(info.path)}: has no audio, and Clips need sound",
@@ -289,7 +333,7 @@ def render_clip(
             output=target,
             frames=frames,
             seconds=seconds,
-            note="two passes: loudness measured first, then rendered with the measured gain",
+            note="the audio level is measured first (the mix, then AAC-encoded candidates), then rendered",
         )
         if dry_run:
             return ClipResult(
@@ -304,19 +348,26 @@ def render_clip(
                 time.monotonic() - started,
                 rendered=False,
             )
+        # The mix is measured as written (stereo, trimmed, faded); each candidate gain after AAC.
         measured = audio.measure(graph.measure_argv(binary))
+        if audio.too_quiet(measured):
+            raise graph.too_quiet(measured)
+        gain = audio.fit_gain(
+            measured, graph.target_lufs, graph.true_peak, functools.partial(graph.encoded, binary, Path(work))
+        )
         with atomic_output(target) as tmp:
             run(
-                graph.argv(tmp, binary, loudness=measured),
+                graph.argv(tmp, binary, loudness=gain),
                 feed=functools.partial(graph.still_feed, tmp.parent) if graph.still_feed else None,
                 on_progress=on_progress,
             )
             report = self_check(tmp, target, profile, "clip")
             loud = audio.output_loudness(tmp, binary)
-    if profile.render.loudness is not None and abs(loud.integrated - profile.render.loudness) > 1.0:
-        warnings.append(
-            f"loudness came out at {loud.integrated:.1f} LUFS (target {profile.render.loudness:g})"
-        )
+    # fit_gain aims within 0.1 LU; audio whose limiting cannot get there (a lone click) lands further off.
+    if abs(loud.integrated - graph.target_lufs) > 0.5:
+        warnings.append(f"loudness came out at {loud.integrated:.1f} LUFS (target {graph.target_lufs:g})")
+    if loud.true_peak > graph.true_peak:
+        warnings.append(f"true peak came out at {loud.true_peak:.1f} dBTP (ceiling {graph.true_peak:g})")
     return ClipResult(
         target,
         str(info.path),
@@ -388,15 +439,49 @@ class _Graph:
         return main, sources
 
     def measure_argv(self, binary: str) -> tuple[str, ...]:
+        """The audio alone, mixed as the render mixes it, for ebur128."""
         _, sources = self._inputs(with_video=False)
         return audio.measure_argv(audio.mixed(sources, self.seconds), binary)
 
-    def argv(self, target: Path, binary: str, loudness: audio.Loudness | None) -> tuple[str, ...]:
+    def encoded(self, binary: str, workdir: Path, gain: audio.Gain) -> audio.Loudness:
+        """The audio alone with `gain`, encoded as the render encodes it, then measured from the file."""
+        _, sources = self._inputs(with_video=False)
+        path = workdir / "level.m4a"
+        out = audio.normalized(audio.mixed(sources, self.seconds), gain).output(
+            filename=str(path),
+            extra_options={**audio.AAC, "t": round(self.seconds, 4), "f": "mp4"},
+        )
+        run(compile_argv(out, binary))
+        got = audio.output_loudness(path, binary)
+        return audio.Loudness(got.integrated, got.true_peak)
+
+    def too_quiet(self, measured: audio.Loudness) -> InputError:
+        """The refusal for a mix too quiet to normalize, naming what was given: the track or the footage."""
+        level = (
+            f"{measured.integrated:.1f} LUFS, under the {audio.SILENCE_LUFS:g} LUFS floor"
+            if measured.integrated > -70.0
+            else "under -70 LUFS: silent, or nearly"
+        )
+        seconds = f"{self.seconds:g} s"
+        if self.track is not None:
+            mixed = " mixed with the footage's sound" if self.opts.mix > 0 and self.info.audio else ""
+            return InputError(
+                f"{display(self.track.path)}: the --audio track{mixed} is too quiet to normalize ({level}) "
+                f"from --audio-start {self.opts.audio_start:g} for {seconds}",
+                "pick a part with sound (--audio-start) or a louder file: a Clip needs audible sound",
+            )
+        return InputError(
+            f"{display(self.info.path)}: the footage's sound is too quiet to normalize ({level}) from "
+            f"--start {self.opts.start:g} for {seconds}",
+            f"add a track: mediakit clip {display(self.info.path.name)} --audio song.wav",
+        )
+
+    def argv(self, target: Path, binary: str, loudness: audio.Gain | None) -> tuple[str, ...]:
         main, sources = self._inputs(with_video=True)
         assert main is not None
         a = audio.mixed(sources, self.seconds)
         if loudness is not None:
-            a = audio.normalized(a, loudness, self.target_lufs, self.true_peak)
+            a = audio.normalized(a, loudness)
         v = main.video
         if self.info.kind != "image":
             video = self.info.primary_video
@@ -415,10 +500,7 @@ class _Graph:
             extra_options={
                 **self.enc.output_options(),
                 "frames:v": self.frames,
-                "c:a": "aac",
-                "b:a": "192k",
-                "ar": audio.SAMPLE_RATE,
-                "ac": 2,
+                **audio.AAC,  # as `encoded` measured it
                 "t": round(self.seconds, 4),
                 "sn": True,
                 "dn": True,
