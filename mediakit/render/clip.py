@@ -177,9 +177,11 @@ def _prepare_captions(
 
     if opts.captions:
         # Linted in the file's own times (so cues outside the clip window are reported), then retimed.
-        source_cues = captions.load_captions(opts.captions)
+        source = captions.read_captions(opts.captions)  # and what in it cannot be shown, by line
+        source_cues = source.cues
         window = (opts.start, opts.start + seconds)
-        issues = tuple(captions.lint(source_cues, preset.captions, window)) if preset.captions else ()
+        linted = captions.lint(source_cues, preset.captions, window) if preset.captions else []
+        issues = (*source.issues, *linted)
         cues = captions.retime(source_cues, opts.start, seconds)
     else:
         cues = captions.single_caption(opts.text or "", opts.at, seconds)
