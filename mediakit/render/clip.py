@@ -215,14 +215,23 @@ def _user_font(path: Path, workdir: Path) -> tuple[Path, str, Path]:
     """The user's font in a fonts folder of its own for libass, with mediakit's fallback fonts beside it."""
     from PIL import ImageFont
 
-    from mediakit.fonts import FALLBACK_FONTS
+    from mediakit.fonts import FALLBACK_FONTS, font_names
 
     try:
-        family = ImageFont.truetype(str(path), 20).getname()[0]
+        ImageFont.truetype(str(path), 20)  # lays the captions out, so it must read the font too
     except OSError:
         raise InputError(
             f"{display(path)}: not a font file Pillow and libass can read", "use a .ttf or .otf"
         ) from None
+    # Not Pillow's family name: that is the typographic family (name ID 16), which libass does not match,
+    # so a weight or optical-size cut ("Roboto Light") silently became the system's sans-serif.
+    names = font_names(path)
+    if names is None:
+        raise InputError(
+            f"{display(path)}: a font without a name table libass can match it by",
+            "use a TrueType or OpenType font (.ttf, .otf, .ttc)",
+        )
+    family = names.for_libass
     fonts = workdir / "fonts"
     fonts.mkdir()
     copy = fonts / ("font" + path.suffix.lower())
