@@ -123,7 +123,7 @@ def parse_caption_file(text: str, name: str = "<captions>") -> CaptionFile:
         fmt, cues = _other_format(text, name)
     if not cues and reader.issues:  # say why, rather than only that nothing is left
         first = reader.issues[0]
-        more = f" (and {len(reader.issues) - 1} more like it)" if len(reader.issues) > 1 else ""
+        more = f" (and {reader.skipped - 1} more like it)" if reader.skipped > 1 else ""
         raise CaptionError(f"{first.message}{more}; no cue is left to show", first.hint)
     if not cues:
         raise CaptionError(f"{name} has no captions", "add at least one cue with text")
@@ -152,6 +152,9 @@ _HTML_TAG = re.compile(r"</?[A-Za-z][^<>]*>|<\d[\d:.]*>")  # <i>, <font ...>, <v
 _OVERRIDE = re.compile(r"\{\\[^{}]*\}")  # "{\an8}" in an SRT would move the caption: dropped
 
 
+_MAX_REPORTED = 100  # not-shown issues listed one by one
+
+
 def _quote(line: str) -> str:
     return repr(line.strip()[:40] + ("…" if len(line.strip()) > 40 else ""))
 
@@ -162,9 +165,14 @@ class _Reader:
     def __init__(self, name: str) -> None:
         self.name = name
         self.issues: list[CaptionIssue] = []
+        self.skipped = 0
         self.hint = _TIMING_HINT
 
     def skip(self, line: int, what: str, hint: str) -> None:
+        self.skipped += 1
+        if self.skipped > _MAX_REPORTED:  # a broken file would flood the report: the count says the rest
+            what, hint = f"{self.skipped - _MAX_REPORTED} more part(s) not shown, the last here: {what}", hint
+            self.issues[_MAX_REPORTED:] = []
         self.issues.append(
             CaptionIssue("not-shown", "warning", None, None, f"{self.name}, line {line}: {what}", hint, line)
         )
@@ -242,7 +250,11 @@ class _Reader:
         timings = [k for k, line in enumerate(lines) if _TIMING.match(line)]
         timing_set = set(timings)
         for k, line in enumerate(lines):
-            if k not in timing_set and _LOOSE_TIMING.search(line) and not self._arrow_in_text(lines, k, timings):
+            if (
+                k not in timing_set
+                and _LOOSE_TIMING.search(line)
+                and not self._arrow_in_text(lines, k, timings)
+            ):
                 raise _line_error(self.name, k + 1, f"malformed cue timing {_quote(line)}")
         cues: list[Cue] = []
         heads = [k - 1 if k and lines[k - 1].strip().isdigit() else k for k in timings]
@@ -396,8 +408,9 @@ def _other_format(text: str, name: str) -> tuple[str, list[Cue]]:
         subs = pysubs2.SSAFile.from_string(text, format_=fmt)
         events = [(e.start / 1000, e.end / 1000, e.plaintext) for e in subs if not e.is_comment]
     except Exception as exc:  # pysubs2 raises many kinds on a malformed file; any of them means "unreadable"
+        reason = " ".join(str(exc).split())[:80]
         raise CaptionError(
-            f"{name} looks like {what} captions, but pysubs2 cannot read it: {str(exc)[:80]}",
+            f"{name} looks like {what} captions, but pysubs2 cannot read it: {reason}",
             "convert it to SRT or WebVTT",
         ) from None
     cues = []

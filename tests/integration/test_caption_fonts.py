@@ -203,7 +203,9 @@ def burn_in(work: Path, font: Path | None, font_name: str | None = None) -> tupl
     ass = caps.ass_path.read_text(encoding="utf-8")
     if font_name is not None:
         ass = re.sub(r"^Style: Caption,[^,]*,", f"Style: Caption,{font_name},", ass, flags=re.M)
-    event = re.search(r"^Dialogue: .*?\\fs(\d+)", ass, re.M) or re.search(r"^Style: Caption,[^,]*,(\d+),", ass, re.M)
+    event = re.search(r"^Dialogue: .*?\\fs(\d+)", ass, re.M) or re.search(
+        r"^Style: Caption,[^,]*,(\d+),", ass, re.M
+    )
     assert event is not None and ass.count("\\N") == 0  # one line, at the size it was laid out at
     size = int(event[1])
     [frame] = render(work, ass, [45], fonts=caps.fonts_dir)

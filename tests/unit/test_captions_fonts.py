@@ -170,7 +170,11 @@ def test_font_names_are_read_from_the_name_table(tmp_path):
 
     names = font_names(CAPTION_FONT)
     assert names is not None
-    assert (names.family, names.full, names.postscript) == ("DejaVu Sans", "DejaVu Sans Bold", "DejaVuSans-Bold")
+    assert (names.family, names.full, names.postscript) == (
+        "DejaVu Sans",
+        "DejaVu Sans Bold",
+        "DejaVuSans-Bold",
+    )
     assert font_names(CJK_FONT.path).for_libass == "mediakit CJK Bold"  # type: ignore[union-attr]
     junk = tmp_path / "junk.ttf"
     junk.write_bytes(b"\x00\x01\x00\x00" + bytes(200))

@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from mediakit.captions import (
+    MAX_FILE_BYTES,
     CaptionError,
     Cue,
     lint,
@@ -169,12 +170,22 @@ def test_check_reports_every_file_even_when_one_is_junk(tmp_path):
     utf16.write_bytes("1\n00:00:01,000 --> 00:00:03,000\nBonjour café\n".encode("utf-16-le"))  # no BOM
     lost = tmp_path / "lost.vtt"
     lost.write_text("WEBVTT\n\n00:01.000 --> 00:03.000\nok\n\nno timing\n", encoding="utf-8")
-    files = [str(p) for p in (junk, good, utf16, lost)]
+    huge = tmp_path / "huge.srt"
+    with huge.open("wb") as fh:
+        fh.truncate(MAX_FILE_BYTES + 1)
+    files = [str(p) for p in (junk, good, utf16, lost, huge, tmp_path, tmp_path / "missing.srt")]
     result = CliRunner().invoke(captions_cli, ["check", *files])
-    assert result.exit_code == 1
+    assert result.exit_code == 1 and "too big" in result.output and "not a regular file" in result.output
     assert "good.srt: 1 cue(s)" in result.output and "utf16.srt: 1 cue(s)" in result.output
     assert "lost.vtt, line 6: 'no timing' has no cue timing" in result.output
     result = CliRunner().invoke(captions_cli, ["check", *files, "--json"])
     document = json.loads(result.stdout)
-    assert [f["cues"] for f in document["files"]] == [0, 1, 1, 1] and "error" in document["files"][0]
+    assert [f["cues"] for f in document["files"]] == [0, 1, 1, 1, 0, 0, 0] and "error" in document["files"][0]
     assert document["files"][3]["issues"][0]["line"] == 6
+
+
+def test_a_flood_of_broken_blocks_is_counted_not_listed():
+    vtt = "WEBVTT\n\n00:01.000 --> 00:02.000\nok\n\n" + "".join(f"stray {i}\n\n" for i in range(500))
+    result = parse_caption_file(vtt)
+    assert len(result.cues) == 1 and len(result.issues) == 101
+    assert result.issues[-1].message.startswith("<captions>, line 1004: 400 more part(s) not shown, the last")

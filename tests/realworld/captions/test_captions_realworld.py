@@ -1,4 +1,4 @@
-"""Other subtitle projects' test files, read as their independent readers read them (expected.json, README)."""
+"""Other subtitle projects' test files, read as independent readers read them (expected.json, README)."""
 
 from __future__ import annotations
 
