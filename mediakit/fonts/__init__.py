@@ -89,3 +89,42 @@ def font_names(path: str | Path) -> FontNames | None:
     if not (names.get(1) or names.get(4)):
         return None
     return FontNames(names.get(1, ""), names.get(4, ""), names.get(6, ""), names.get(16, ""))
+
+
+def libass_choice(ffmpeg: str, fonts_dir: Path, name: str) -> str | None:
+    """The PostScript name of the face libass draws for the font name `name`, with `fonts_dir` as its
+    fontsdir: one frame through ffmpeg's `ass` filter, read from libass's "fontselect" debug line.
+
+    None when that cannot be told (the line missing from this libass's log, or ffmpeg failing): then the
+    render itself will say what is wrong. It costs one short ffmpeg run (about 0.1 s).
+    """
+    import re
+    import subprocess
+    import tempfile
+
+    family = re.sub(r"[,\x00-\x1f]", "", name)  # as the caption style line writes it
+    ass = (
+        "[Script Info]\nScriptType: v4.00+\nPlayResX: 64\nPlayResY: 64\n\n[V4+ Styles]\n"
+        "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, "
+        "Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, "
+        "Alignment, MarginL, MarginR, MarginV, Encoding\n"
+        f"Style: Probe,{family},20,&H00FFFFFF,&H000000FF,&H00000000,&H00000000,0,0,0,0,100,100,0,0,1,0,0,2,"
+        "0,0,0,1\n\n[Events]\n"
+        "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n"
+        "Dialogue: 0,0:00:00.00,0:00:01.00,Probe,,0,0,0,,Hg\n"
+    )
+    with tempfile.TemporaryDirectory(prefix="mediakit-font-") as tmp:
+        (Path(tmp) / "probe.ass").write_text(ass, encoding="utf-8")
+        (Path(tmp) / "fonts").symlink_to(Path(fonts_dir).resolve(), target_is_directory=True)
+        # Relative names in the working directory: nothing inside the filter argument needs escaping.
+        argv = [ffmpeg, "-hide_banner", "-nostdin", "-v", "debug", "-f", "lavfi",
+                "-i", "color=s=64x64:r=25:d=0.04", "-vf", "ass=filename=probe.ass:fontsdir=fonts",
+                "-frames:v", "1", "-f", "null", "-"]  # fmt: skip
+        try:
+            done = subprocess.run(argv, cwd=tmp, capture_output=True, timeout=30, check=False)
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+    log = done.stderr.decode("utf-8", "replace")
+    # libass: "fontselect: (family, bold, italic) -> path or name, face index, PostScript name"
+    match = re.search(r"fontselect: \((.*), \d+, \d+\) -> .*, \d+, (\S*)\s*$", log, re.M)
+    return match[2] if match and match[1] == family else None

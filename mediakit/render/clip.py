@@ -167,7 +167,12 @@ class _Captions:
 
 
 def _prepare_captions(
-    opts: ClipOptions, preset: Preset, size: tuple[int, int], seconds: float, workdir: Path
+    opts: ClipOptions,
+    preset: Preset,
+    size: tuple[int, int],
+    seconds: float,
+    workdir: Path,
+    ffmpeg_bin: str | None = None,
 ) -> _Captions:
     """Cues -> lint -> ASS in `workdir` under a fixed safe name (no user path inside a filter argument)."""
     if not opts.captions and not opts.text:
@@ -188,7 +193,7 @@ def _prepare_captions(
         issues = tuple(captions.lint(cues, preset.captions, (0.0, seconds))) if preset.captions else ()
     font_path, font_name, fonts_dir = CAPTION_FONT, CAPTION_FONT_NAME, FONT_DIR
     if opts.font:
-        font_path, font_name, fonts_dir = _user_font(Path(opts.font), workdir)
+        font_path, font_name, fonts_dir = _user_font(Path(opts.font), workdir, ffmpeg_bin)
     warnings = []
     missing = captions.missing_glyphs(cues, font_path)  # after the CJK and emoji fallback fonts too
     if missing:
@@ -211,7 +216,7 @@ def _prepare_captions(
     return _Captions(ass_path, fonts_dir, issues, warnings)
 
 
-def _user_font(path: Path, workdir: Path) -> tuple[Path, str, Path]:
+def _user_font(path: Path, workdir: Path, ffmpeg_bin: str | None = None) -> tuple[Path, str, Path]:
     """The user's font in a fonts folder of its own for libass, with mediakit's fallback fonts beside it."""
     from PIL import ImageFont
 
@@ -241,6 +246,15 @@ def _user_font(path: Path, workdir: Path) -> tuple[Path, str, Path]:
             os.link(fallback.path, fonts / fallback.path.name)
         except OSError:  # another file system, or no hard links there
             shutil.copyfile(fallback.path, fonts / fallback.path.name)
+    if ffmpeg_bin is not None and names.postscript:  # ask the libass that will draw it which face it picks
+        from mediakit.fonts import libass_choice
+
+        picked = libass_choice(ffmpeg_bin, fonts, family)
+        if picked is not None and picked != names.postscript:
+            raise InputError(
+                f"{display(path)}: libass draws another font ({picked}) for its name {family!r}",
+                "a font of the same name is installed on this system: use another font file",
+            )
     return copy, str(family), fonts
 
 
@@ -283,7 +297,7 @@ def render_clip(
     size = (profile.render.width, profile.render.height)
     warnings: list[str] = []
     with tempfile.TemporaryDirectory(prefix="mediakit-clip-") as work:
-        caps = _prepare_captions(opts, profile, size, seconds, Path(work))
+        caps = _prepare_captions(opts, profile, size, seconds, Path(work), binary)
         warnings += caps.warnings
         enc = Encoding(
             crf=profile.render.crf if opts.crf is None else opts.crf,

@@ -198,7 +198,7 @@ def burn_in(work: Path, font: Path | None, font_name: str | None = None) -> tupl
     `font_name` overrides the name the ASS gives libass, to show what naming the font wrongly does."""
     work.mkdir()
     opts = ClipOptions(text=SAMPLE, font=str(font) if font else None)
-    caps = _prepare_captions(opts, resolve("clip"), (W, H), 3.2, work)
+    caps = _prepare_captions(opts, resolve("clip"), (W, H), 3.2, work, FFMPEG)  # libass asked too
     assert caps.ass_path is not None and caps.fonts_dir is not None and not caps.warnings
     ass = caps.ass_path.read_text(encoding="utf-8")
     if font_name is not None:
@@ -243,3 +243,15 @@ def test_the_font_named_by_font_is_the_font_drawn(tmp_path, name):
         # The defect this holds: named by Pillow's (typographic) family, libass draws another font.
         before, _ = burn_in(tmp_path / "before", path, font_name=pillow_family)
         assert same_letters(before, expected) < 0.85, (name, same_letters(before, expected))
+
+
+@pytest.mark.realworld
+def test_libass_says_which_face_it_draws_for_a_name(tmp_path):
+    from mediakit.fonts import libass_choice
+
+    fonts = tmp_path / "fonts"
+    fonts.mkdir()
+    shutil.copyfile(USER_FONTS / "EBGaramond08-Regular.ttf", fonts / "font.ttf")
+    # Its full name picks it; its typographic family, the name Pillow gives, picks some other font.
+    assert libass_choice(FFMPEG, fonts, "EB Garamond 08 Regular") == "EBGaramond08-Regular"
+    assert libass_choice(FFMPEG, fonts, "EB Garamond") not in (None, "EBGaramond08-Regular")
