@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import contextlib
 import dataclasses
 import html
 import os
@@ -69,32 +70,75 @@ _BOMS = (
 
 
 def _decode(data: bytes, name: str) -> str:
-    """Text from a BOM, else UTF-8, else charset-normalizer's guess (cp1252 when it is as plausible)."""
+    """Text from a BOM, else UTF-16/32 told by its zero bytes, else UTF-8, else Windows-1252 when the text
+    reads as Western European in it (the legacy encoding most subtitle files and players assume), else
+    charset-normalizer's guess."""
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
                 return data[len(bom) :].decode(encoding)
             except UnicodeDecodeError:
                 raise CaptionError(f"{name} is not valid {encoding} text", "re-save it as UTF-8") from None
+    wide = _wide_encoding(data)
+    if wide is not None:
+        with contextlib.suppress(UnicodeDecodeError):
+            return data.decode(wide)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    with contextlib.suppress(UnicodeDecodeError):
+        western = data.decode("cp1252")
+        if _reads_as_western(western):
+            return western
     from charset_normalizer import from_bytes
 
-    matches = from_bytes(data)
-    best = matches.best()
+    best = from_bytes(data).best()
     if best is None:
         raise CaptionError(f"{name} is not text (or its encoding cannot be told)", "re-save it as UTF-8 text")
-    # charset-normalizer ranks cp1250 first for much Western text ("Naïve" comes out "Naďve"); cp1252 is the
-    # usual legacy encoding of subtitles, so it wins whenever it is among the equally plausible candidates.
-    low = min(m.chaos for m in matches)
-    if any("cp1252" in m.could_be_from_charset for m in matches if m.chaos <= low + 0.01):
-        try:
-            return data.decode("cp1252")
-        except UnicodeDecodeError:
-            pass
     return str(best)
+
+
+def _wide_encoding(data: bytes) -> str | None:
+    """UTF-16 or UTF-32 without a BOM, from where the zero bytes fall: caption files are mostly digits,
+    colons and spaces, each a code unit with zero high bytes. (Plain UTF-8 would take "\x001\x00\n" as text
+    with NULs in it.)"""
+    if len(data) < 8 or b"\x00" not in data[:4096]:
+        return None
+    head = data[:4096]
+    head = head[: len(head) // 4 * 4]
+
+    def zeros(offset: int, step: int) -> float:
+        column = head[offset::step]
+        return column.count(0) / max(len(column), 1)
+
+    if zeros(1, 4) > 0.9 and zeros(2, 4) > 0.9 and zeros(3, 4) > 0.9:
+        return "utf-32-le"
+    if zeros(0, 4) > 0.9 and zeros(1, 4) > 0.9 and zeros(2, 4) > 0.9:
+        return "utf-32-be"
+    if zeros(1, 2) > 0.5 and zeros(0, 2) < 0.1:
+        return "utf-16-le"
+    if zeros(0, 2) > 0.5 and zeros(1, 2) < 0.1:
+        return "utf-16-be"
+    return None
+
+
+# What Western European text decoded as Windows-1252 shows beyond ASCII: accented letters, quotes, dashes.
+_WESTERN = frozenset(
+    "ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÑÒÓÔÕÖØÙÚÛÜÝßàáâãäåæçèéêëìíîïñòóôõöøùúûüýÿŒœŠšŸŽž€–—‘’‚“”„…•«»¡¿°©®™·\u00a0"
+)
+
+
+def _reads_as_western(text: str) -> bool:
+    """Whether Windows-1252 text is plausibly Western European: every non-ASCII character is a usual one,
+    and they are a minority of the letters. Cyrillic, Greek, Central European or CJK bytes read as
+    Windows-1252 give runs of accented letters ("Ïðèâåò") or signs like ¹ ³ ¦ that Western text lacks."""
+    letters = sum(ch.isalpha() for ch in text)
+    foreign = [ch for ch in text if ord(ch) > 0x7F]
+    if not foreign or not letters:
+        return not foreign
+    accented = sum(ch.isalpha() for ch in foreign)  # quotes, dashes and € are no sign of another script
+    return all(ch in _WESTERN for ch in foreign) and accented <= 0.3 * letters
 
 
 def parse_captions(text: str, name: str = "<captions>") -> tuple[Cue, ...]:

@@ -189,3 +189,27 @@ def test_a_flood_of_broken_blocks_is_counted_not_listed():
     result = parse_caption_file(vtt)
     assert len(result.cues) == 1 and len(result.issues) == 101
     assert result.issues[-1].message.startswith("<captions>, line 1004: 400 more part(s) not shown, the last")
+
+
+WESTERN = ["Naïve café", "Déjà vu — “quotes” €", "Ça va bien", "Über alles für Grüße"]
+
+
+@pytest.mark.parametrize(
+    ("encoding", "lines"),
+    [
+        ("utf-16-le", ["plain ascii", "no BOM"]),  # was read as UTF-8 with NULs: "not a text file"
+        ("utf-16-be", ["plain", "Привет"]),
+        ("utf-32-le", ["x", "y"]),
+        ("utf-32-be", ["宇宙", "z"]),
+        ("cp1252", WESTERN),  # was read as cp1257: "Naļve"
+        ("cp1252", WESTERN[:1]),
+        ("cp1250", ["Zażółć gęślą jaźń", "Příliš žluťoučký kůň", "úpěl ďábelské ódy", "Łódź Kraków"]),
+        ("cp1251", ["Привет мир", "Как дела у тебя сегодня", "Я иду домой", "Это очень хорошо"]),
+        ("gb2312", ["宇宙守护神", "保护我们远离邪恶", "他能徒手抓住子弹", "轻轻一跳就能飞跃高楼"]),
+    ],
+)
+def test_encodings_without_a_bom(encoding, lines):
+    from mediakit.captions.read import _decode
+
+    srt = "".join(f"{i + 1}\n00:00:0{i},000 --> 00:00:0{i},900\n{line}\n\n" for i, line in enumerate(lines))
+    assert _decode(srt.encode(encoding), "f") == srt
