@@ -1,8 +1,8 @@
 """expected.json: the cues of files/ as independent readers read them (run in a venv with webvtt-py 0.6.0
 and srt 3.5.3, not mediakit's): `python make_expected.py files`.
 
-.vtt and .sbv: webvtt-py; .srt: the srt library; the TTML file: pysubs2's own reference .ass for it, whose
-Dialogue lines are split here by hand.
+.vtt and .sbv: webvtt-py; .srt: the srt library; .ass: pysubs2 1.8.1 (not mediakit's ASS reader); the TTML
+file: pysubs2's own reference .ass for it, whose Dialogue lines are split here by hand.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import re
 import sys
 from pathlib import Path
 
+import pysubs2  # type: ignore[import-not-found]
 import srt  # type: ignore[import-not-found]
 import webvtt  # type: ignore[import-not-found]
 
@@ -38,6 +39,10 @@ def read(path: Path) -> dict[str, object]:
         subs = srt.parse(path.read_text(encoding=encoding))
         cues = [[s.start.total_seconds(), s.end.total_seconds(), s.content] for s in subs]
         return {"reader": f"srt 3.5.3 (decoded as {encoding})", "cues": cues}
+    if name.endswith(".ass"):
+        subs = pysubs2.load(str(path))
+        cues = [[e.start / 1000, e.end / 1000, e.plaintext] for e in subs if not e.is_comment]
+        return {"reader": "pysubs2 1.8.1", "cues": cues}
     reference = path.with_suffix(".ass").read_text(encoding="utf-8")
     cues = []
     for line in reference.splitlines():
@@ -51,7 +56,9 @@ def read(path: Path) -> dict[str, object]:
 
 def main() -> None:
     folder = Path(sys.argv[1])
-    out = {p.name: read(p) for p in sorted(folder.iterdir()) if p.suffix in (".vtt", ".sbv", ".srt", ".ttml")}
+    files = [p for p in sorted(folder.iterdir()) if p.suffix in (".vtt", ".sbv", ".srt", ".ttml", ".ass")]
+    references = {p.with_suffix(".ass") for p in files if p.suffix == ".ttml"}  # expectations, not inputs
+    out = {p.name: read(p) for p in files if p not in references}
     with open(folder.parent / "expected.json", "w", encoding="utf-8") as fh:
         json.dump(out, fh, ensure_ascii=False, indent=1)
 
