@@ -155,7 +155,7 @@ def parse_caption_file(text: str, name: str = "<captions>") -> CaptionFile:
         raise CaptionError(f"{name} is empty", "pass a caption file with at least one cue")
     reader = _Reader(name)
     lines = text.split("\n")
-    if re.match(r"WEBVTT(?:[ \t]|$)", lines[0]):
+    if re.match(r"WEBVTT(?:[ \t\n]|$)", text.lstrip()):  # (blank lines before it are tolerated)
         fmt, cues = "vtt", reader.vtt(lines)
     elif re.search(r"^\s*\[(script info|v4\+? styles|events)\]\s*$", text, re.M | re.I):
         fmt, cues = "ass", reader.ass(lines)
@@ -246,7 +246,7 @@ class _Reader:
         """WebVTT as the W3C parser reads it: blocks up to a blank line (or up to a line with "-->" that
         cannot be theirs), a cue block being an optional identifier line, the timing line, the text."""
         cues: list[Cue] = []
-        i, n = 1, len(lines)
+        i, n = next(k for k, line in enumerate(lines) if line.strip()) + 1, len(lines)
         self.hint = "WebVTT timings look like 00:01.000 --> 00:02.500 or 00:00:01.000 --> 00:00:02.500"
         while i < n and lines[i].strip() and "-->" not in lines[i]:
             i += 1  # the header: "WEBVTT" and its metadata lines

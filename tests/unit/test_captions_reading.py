@@ -70,6 +70,11 @@ def test_webvtt_blocks_that_are_not_shown_are_reported_by_line():
     assert all(i.message.startswith(f"song.vtt, line {i.line}: ") and i.hint for i in result.issues)
 
 
+def test_webvtt_after_blank_lines_keeps_its_line_numbers():
+    result = parse_caption_file("\n\nWEBVTT\n\n00:01.000 --> 00:02.000\none\n\nstray\n")
+    assert result.format == "vtt" and [c.line for c in result.cues] == [5] and result.issues[0].line == 8
+
+
 def test_webvtt_timing_on_the_line_after_two_text_lines_starts_a_new_block():
     # No blank line between cues: the W3C parser takes a "-->" line after line 2 of a block as a new block.
     result = parse_caption_file("WEBVTT\n\n00:01.000 --> 00:02.000\na\nb\n00:03.000 --> 00:04.000\nc\n")
