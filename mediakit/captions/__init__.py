@@ -12,11 +12,20 @@ from mediakit.captions.model import (
     WORD_JOINER,
     CaptionError,
     CaptionEvent,
+    CaptionFile,
     CaptionIssue,
     Cue,
     Word,
 )
-from mediakit.captions.read import load_captions, parse_at, parse_captions, retime, single_caption
+from mediakit.captions.read import (
+    load_captions,
+    parse_at,
+    parse_caption_file,
+    parse_captions,
+    read_captions,
+    retime,
+    single_caption,
+)
 
 __all__ = [
     "MAX_CUES",
@@ -27,6 +36,7 @@ __all__ = [
     "WORD_JOINER",
     "CaptionError",
     "CaptionEvent",
+    "CaptionFile",
     "CaptionIssue",
     "Cue",
     "Word",
@@ -37,7 +47,9 @@ __all__ = [
     "load_captions",
     "missing_glyphs",
     "parse_at",
+    "parse_caption_file",
     "parse_captions",
+    "read_captions",
     "retime",
     "single_caption",
     "to_ass",

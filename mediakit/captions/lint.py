@@ -35,8 +35,8 @@ def lint(
 
     def warn(rule: str, number: int, message: str, hint: str) -> None:
         cue = cues[number - 1]
-        text = f"cue {number} at {clock(cue.start)}: {message}"
-        issues.append(CaptionIssue(rule, "warning", number, cue.start, text, hint))
+        text = f"{cue.name(number)} at {clock(cue.start)}: {message}"
+        issues.append(CaptionIssue(rule, "warning", number, cue.start, text, hint, cue.line or None))
 
     for n, cue in enumerate(cues, 1):
         lines = [line.strip() for line in cue.text.split("\n") if line.strip()]
@@ -58,8 +58,9 @@ def lint(
     latest: int | None = None  # among the cues started so far, the one that ends last
     for i in sorted(range(len(cues)), key=lambda i: (cues[i].start, cues[i].end)):
         if latest is not None and cues[i].start < cues[latest].end - _EPS:
-            until = f"overlaps cue {latest + 1} (on screen until {clock(cues[latest].end)})"
-            warn("overlap", i + 1, until, f"end cue {latest + 1} earlier: overlapping captions stack up")
+            other = cues[latest].name(latest + 1)
+            until = f"overlaps {other} (on screen until {clock(cues[latest].end)})"
+            warn("overlap", i + 1, until, f"end {other} earlier: overlapping captions stack up")
         if latest is None or cues[i].end > cues[latest].end:
             latest = i
     if window is not None:

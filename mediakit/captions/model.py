@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from mediakit.errors import InputError
 
@@ -29,12 +29,23 @@ class Word:
 
 @dataclass(frozen=True)
 class Cue:
-    """Plain text (no markup), "\\n" for an explicit line break; `words` from ASS `\\k` timings."""
+    """Plain text (no markup), "\\n" for an explicit line break; `words` from ASS `\\k` timings.
+
+    `label` and `line` say where the cue is in its file (its SRT number or WebVTT identifier, and the line of
+    its timing), so that messages point at the source; they take no part in comparing cues.
+    """
 
     start: float
     end: float
     text: str
     words: tuple[Word, ...] = ()
+    label: str = field(default="", compare=False)
+    line: int = field(default=0, compare=False)
+
+    def name(self, position: int) -> str:
+        """How messages call the cue: "cue 12 (line 40)", by its own number/identifier when it has one."""
+        where = f" (line {self.line})" if self.line else ""
+        return f"cue {self.label or position}{where}"
 
 
 @dataclass(frozen=True)
@@ -45,6 +56,16 @@ class CaptionIssue:
     start: float | None
     message: str
     hint: str
+    line: int | None = None  # in the caption file, when the issue comes from a file
+
+
+@dataclass(frozen=True)
+class CaptionFile:
+    """What a caption file gives: its cues, and what was read but cannot be shown (each naming its line)."""
+
+    cues: tuple[Cue, ...]
+    issues: tuple[CaptionIssue, ...]
+    format: str  # "srt", "vtt", "ass", "sbv", or the name of a format pysubs2 read
 
 
 @dataclass(frozen=True)

@@ -167,7 +167,12 @@ class _Captions:
 
 
 def _prepare_captions(
-    opts: ClipOptions, preset: Preset, size: tuple[int, int], seconds: float, workdir: Path
+    opts: ClipOptions,
+    preset: Preset,
+    size: tuple[int, int],
+    seconds: float,
+    workdir: Path,
+    ffmpeg_bin: str | None = None,
 ) -> _Captions:
     """Cues -> lint -> ASS in `workdir` under a fixed safe name (no user path inside a filter argument)."""
     if not opts.captions and not opts.text:
@@ -177,16 +182,18 @@ def _prepare_captions(
 
     if opts.captions:
         # Linted in the file's own times (so cues outside the clip window are reported), then retimed.
-        source_cues = captions.load_captions(opts.captions)
+        source = captions.read_captions(opts.captions)  # and what in it cannot be shown, by line
+        source_cues = source.cues
         window = (opts.start, opts.start + seconds)
-        issues = tuple(captions.lint(source_cues, preset.captions, window)) if preset.captions else ()
+        linted = captions.lint(source_cues, preset.captions, window) if preset.captions else []
+        issues = (*source.issues, *linted)
         cues = captions.retime(source_cues, opts.start, seconds)
     else:
         cues = captions.single_caption(opts.text or "", opts.at, seconds)
         issues = tuple(captions.lint(cues, preset.captions, (0.0, seconds))) if preset.captions else ()
     font_path, font_name, fonts_dir = CAPTION_FONT, CAPTION_FONT_NAME, FONT_DIR
     if opts.font:
-        font_path, font_name, fonts_dir = _user_font(Path(opts.font), workdir)
+        font_path, font_name, fonts_dir = _user_font(Path(opts.font), workdir, ffmpeg_bin)
     warnings = []
     missing = captions.missing_glyphs(cues, font_path)  # after the CJK and emoji fallback fonts too
     if missing:
@@ -209,18 +216,27 @@ def _prepare_captions(
     return _Captions(ass_path, fonts_dir, issues, warnings)
 
 
-def _user_font(path: Path, workdir: Path) -> tuple[Path, str, Path]:
+def _user_font(path: Path, workdir: Path, ffmpeg_bin: str | None = None) -> tuple[Path, str, Path]:
     """The user's font in a fonts folder of its own for libass, with mediakit's fallback fonts beside it."""
     from PIL import ImageFont
 
-    from mediakit.fonts import FALLBACK_FONTS
+    from mediakit.fonts import FALLBACK_FONTS, font_names
 
     try:
-        family = ImageFont.truetype(str(path), 20).getname()[0]
+        ImageFont.truetype(str(path), 20)  # lays the captions out, so it must read the font too
     except OSError:
         raise InputError(
             f"{display(path)}: not a font file Pillow and libass can read", "use a .ttf or .otf"
         ) from None
+    # Not Pillow's family name: that is the typographic family (name ID 16), which libass does not match,
+    # so a weight or optical-size cut ("Roboto Light") silently became the system's sans-serif.
+    names = font_names(path)
+    if names is None:
+        raise InputError(
+            f"{display(path)}: a font without a name table libass can match it by",
+            "use a TrueType or OpenType font (.ttf, .otf, .ttc)",
+        )
+    family = names.for_libass
     fonts = workdir / "fonts"
     fonts.mkdir()
     copy = fonts / ("font" + path.suffix.lower())
@@ -230,6 +246,15 @@ def _user_font(path: Path, workdir: Path) -> tuple[Path, str, Path]:
             os.link(fallback.path, fonts / fallback.path.name)
         except OSError:  # another file system, or no hard links there
             shutil.copyfile(fallback.path, fonts / fallback.path.name)
+    if ffmpeg_bin is not None and names.postscript:  # ask the libass that will draw it which face it picks
+        from mediakit.fonts import libass_choice
+
+        picked = libass_choice(ffmpeg_bin, fonts, family)
+        if picked is not None and picked != names.postscript:
+            raise InputError(
+                f"{display(path)}: libass draws another font ({picked}) for its name {family!r}",
+                "a font of the same name is installed on this system: use another font file",
+            )
     return copy, str(family), fonts
 
 
@@ -316,7 +341,7 @@ def render_clip(
     size = (profile.render.width, profile.render.height)
     warnings: list[str] = []
     with tempfile.TemporaryDirectory(prefix="mediakit-clip-") as work:
-        caps = _prepare_captions(opts, profile, size, seconds, Path(work))
+        caps = _prepare_captions(opts, profile, size, seconds, Path(work), binary)
         warnings += caps.warnings
         enc = Encoding(
             crf=profile.render.crf if opts.crf is None else opts.crf,

@@ -161,3 +161,40 @@ def test_karaoke_words_light_up_as_they_are_sung(tmp_path):
     assert colour(early, first)[1] - colour(early, first)[0] > 60  # "one" is being sung: green
     assert colour(early, last).min() > 200  # "three" not yet: white
     assert colour(late, last)[1] - colour(late, last)[0] > 60  # sung: green
+
+
+REALWORLD = Path(__file__).resolve().parents[1] / "realworld" / "captions" / "files"
+
+
+@pytest.mark.realworld
+def test_every_cue_of_a_real_webvtt_file_with_identifiers_is_burned_in(tmp_path):
+    from mediakit.render.clip import ClipOptions, _prepare_captions
+
+    # webvtt-py's test file: six cues, two with identifier lines; mediakit used to lose cues 1 and 3.
+    path = REALWORLD / "webvtt-py_using_identifiers.vtt"
+    size, seconds, fps = (540, 960), 28.0, 2
+    caps = _prepare_captions(ClipOptions(captions=str(path)), resolve("clip"), size, seconds, tmp_path)
+    assert caps.ass_path is not None and caps.fonts_dir is not None
+    cues = load_captions(path)
+    assert len(cues) == 6  # as webvtt-py reads it (tests/realworld/captions/expected.json)
+    wanted = [round((c.start + c.end) / 2 * fps) for c in cues]
+    select = "+".join(f"eq(n,{i})" for i in wanted)
+    source = f"color=black:s={size[0]}x{size[1]}:r={fps}:d={seconds}"
+    argv = [FFMPEG, "-v", "error", "-nostdin", "-y", "-f", "lavfi", "-i", source,
+            "-vf", f"select='{select}',ass=filename=captions.ass:fontsdir={caps.fonts_dir}", "-fps_mode",
+            "passthrough", "-c:v", "rawvideo", "-pix_fmt", "rgb24", "frames.nut"]  # fmt: skip
+    run = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0 and not run.stderr.strip(), run.stderr
+    with av.open(str(tmp_path / "frames.nut")) as container:
+        ink = [int((f.to_ndarray(format="rgb24").min(axis=2) > 128).sum()) for f in container.decode(video=0)]
+    assert len(ink) == 6 and min(ink) > 500, ink  # every cue's text is on screen in its own time
+
+
+@pytest.mark.realworld
+def test_a_block_without_timing_reaches_the_clip_result_as_an_issue(tmp_path):
+    from mediakit.render.clip import ClipOptions, _prepare_captions
+
+    path = REALWORLD / "webvtt-py_missing_timeframe.vtt"
+    caps = _prepare_captions(ClipOptions(captions=str(path)), resolve("clip"), (540, 960), 28.0, tmp_path)
+    [issue] = [i for i in caps.issues if i.rule == "not-shown"]
+    assert issue.line == 6 and "'Caption text #2' has no cue timing" in issue.message

@@ -147,7 +147,7 @@ def test_encodings(tmp_path, encoding, text):
         ("1\n00:00:01,000 --> 00:00:02,000\nok\n\n2\n00:00:03,000 --> 00:0x:04,000\nbroken\n", 6),
         ("1\n00:00:01,000 -> 00:00:02,000\nsingle arrow\n", 2),
         ("1\n00:00:01,000 --> 00:00:72,000\nseconds\n", 2),
-        ("1\n00:00:05,000 --> 00:00:02,000\nbackwards\n", 2),
+        ("1\n00:00:05,000 --> 00:00:02,000\nbackwards\n", 2),  # its only cue: nothing left to show
         ("WEBVTT\n\n00:01.000 --> 00:02.000\nok\n\n00:03.000 --> 00:04.0O0\nbad\n", 6),
         (ASS.replace("0:00:04.00,0:00:05.50", "0:00:0x.00,0:00:05.50"), 12),
         (ASS.replace("Dialogue: 0,0:00:04.00,0:00:05.50,Default,,0,0,0,,", "Dialogue: 0,0:00:04.00,x"), 12),
@@ -163,7 +163,7 @@ def test_a_broken_timing_names_its_line(text, line):
     [
         (b"", "is empty"),
         (b"\n \n", "is empty"),
-        (b"just some words\n", "not SRT, WebVTT or ASS"),
+        (b"just some words\n", "not SRT, WebVTT, SBV or ASS"),
         (bytes(range(256)) * 8, "not"),
         (b"WEBVTT\n\nNOTE nothing here\n", "has no captions"),
         (b"1\n00:00:01,000 --> 00:00:02,000\n" + b"x" * 3000 + b"\n", "3000 characters"),

@@ -158,8 +158,40 @@ def test_a_user_font_gets_the_fallbacks_beside_it(tmp_path):
     mine = tmp_path / "My Font.ttf"
     shutil.copyfile(CAPTION_FONT, mine)
     path, family, folder = _user_font(mine, tmp_path)
-    assert family == "DejaVu Sans" and path.parent == folder
+    assert family == "DejaVu Sans Bold" and path.parent == folder  # its full name (ID 4): this face alone
     assert sorted(p.name for p in folder.iterdir()) == sorted(
         [path.name, *(f.path.name for f in FALLBACK_FONTS)]
     )
     assert all((folder / f.path.name).read_bytes() == f.path.read_bytes() for f in FALLBACK_FONTS)
+
+
+def test_font_names_are_read_from_the_name_table(tmp_path):
+    from mediakit.fonts import CJK_FONT, font_names
+
+    names = font_names(CAPTION_FONT)
+    assert names is not None
+    assert (names.family, names.full, names.postscript) == (
+        "DejaVu Sans",
+        "DejaVu Sans Bold",
+        "DejaVuSans-Bold",
+    )
+    assert font_names(CJK_FONT.path).for_libass == "mediakit CJK Bold"  # type: ignore[union-attr]
+    junk = tmp_path / "junk.ttf"
+    junk.write_bytes(b"\x00\x01\x00\x00" + bytes(200))
+    assert font_names(junk) is None and font_names(tmp_path / "missing.ttf") is None
+    truncated = tmp_path / "cut.ttf"
+    truncated.write_bytes(CAPTION_FONT.read_bytes()[:300])
+    assert font_names(truncated) is None
+
+
+def test_a_font_libass_cannot_name_is_refused(tmp_path):
+    from mediakit.errors import InputError
+    from mediakit.render.clip import _user_font
+
+    data = bytearray(CAPTION_FONT.read_bytes())
+    at = data.index(b"name")  # the table directory entry: rename the tag, so the font has no name table
+    data[at : at + 4] = b"nam_"
+    mine = tmp_path / "nameless.ttf"
+    mine.write_bytes(bytes(data))
+    with pytest.raises(InputError, match="without a name table libass can match"):
+        _user_font(mine, tmp_path)
