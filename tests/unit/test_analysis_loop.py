@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mediakit.analysis.loop import LoopReport, measure_loop
+from mediakit.analysis.loop import STALL_RATIO, STEP_FLOOR, LoopReport, measure_loop, stall_cadence
 
 H, W = 64, 96
 PERIOD = 48.0  # horizontal period of the grating, px; shifting by PERIOD reproduces the frame exactly
@@ -109,8 +109,24 @@ def test_static_sequence() -> None:
     frame = grating(0.0)
     report = measure_loop([frame.copy() for _ in range(10)])
     assert report == LoopReport(
-        seam=1.0, stalls=(), step_median=0.0, local_median=0.0, seam_diff=0.0, steps=(0.0,) * 10
+        seam=0.0, stalls=(), step_median=0.0, local_median=0.0, seam_diff=0.0, steps=(0.0,) * 10
     )
+    assert report.ok()
+
+
+def test_noise_level_steps_on_a_still_are_no_seam_and_no_stall() -> None:
+    """A still with encoder-like noise: steps of a few hundredths of a level, and a keyframe's refresh of a
+    tenth of a level at the wrap. The old 0.05 floor read that wrap as 2x a step (and any real change in
+    such a video as over 100x); against STEP_FLOOR it is well under one step."""
+    rng = np.random.default_rng(3)
+    base = grating(0.0)
+    frames = [base + rng.normal(0.0, 0.02, base.shape).astype(np.float32) for _ in range(60)]
+    frames[0] = frames[0] + np.float32(0.1)  # the wrap's refresh: 0.1 level everywhere
+    report = measure_loop(frames, blur_sigma=0)
+    assert report.step_median < 0.05 and report.seam_diff > 0.09
+    assert report.seam == pytest.approx(report.seam_diff / STEP_FLOOR)
+    assert report.seam < 0.5
+    assert report.stalls == ()
     assert report.ok()
 
 
@@ -118,8 +134,36 @@ def test_jump_in_a_still_is_large() -> None:
     frames = [grating(0.0) for _ in range(9)] + [grating(5.0)]
     report = measure_loop(frames)
     assert report.step_median == 0.0  # one real step (8 -> 9) among zeros leaves the median at 0 ...
-    assert report.seam > 100  # ... so the floor is the denominator and the jump back reads as huge
+    # ... so the floor is the denominator: the jump back is counted in units of the smallest visible motion
+    assert report.seam == pytest.approx(report.seam_diff / STEP_FLOOR)
+    assert report.seam > 20
     assert not report.ok()
+
+
+def test_a_slow_step_of_real_motion_is_no_stall() -> None:
+    """Footage slows for a frame without repeating it (measured 0.18 of its neighbours on real footage)."""
+    positions = np.cumsum([1.0] * 10 + [0.18] + [1.0] * 10)
+    report = measure_loop([grating(float(p)) for p in positions])
+    around = min(report.steps[9], report.steps[11])
+    assert STALL_RATIO * around < report.steps[10] < 0.2 * around  # a stall by the old 0.2 ratio
+    assert report.stalls == ()
+
+
+def test_a_frame_rate_conversion_by_repeats_stalls_in_a_cadence() -> None:
+    """25 fps motion shown at 30 fps by repeating every 5th source frame: a repeat every 6 output frames."""
+    source = linear(40, 1.2)
+    shown = [source[int(k * 25 / 30)] for k in range(48)]
+    report = measure_loop(shown)
+    assert len(report.stalls) >= 6
+    assert stall_cadence(report.stalls) == 6
+
+
+def test_scattered_stalls_have_no_cadence() -> None:
+    assert stall_cadence((11,)) is None
+    assert stall_cadence((3, 40)) is None
+    assert stall_cadence((3, 17, 40, 41)) is None
+    assert stall_cadence((5, 11, 17, 29, 35)) == 6  # a repeat too slow to see leaves a double gap
+    assert stall_cadence((4, 9, 13, 18, 23)) == 5  # 23.976 -> 30 fps drifts by a frame
 
 
 def test_uint8_does_not_wrap_around() -> None:
