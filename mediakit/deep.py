@@ -17,8 +17,8 @@ from mediakit.errors import FFmpegFailed
 from mediakit.inputs import display
 from mediakit.preset import Preset, Rule
 from mediakit.probe import MediaInfo
-from mediakit.render.plan import FPS_CHOICES
 from mediakit.render.audio import OutputLoudness, output_loudness
+from mediakit.render.plan import FPS_CHOICES
 from mediakit.validate import Finding
 
 log = logging.getLogger(__name__)
@@ -238,7 +238,9 @@ def _loop_seam(rule: Rule, m: Measures) -> list[Finding]:
     return found
 
 
-def _stall_finding(rule: Rule, m: Measures, stalls: tuple[int, ...], times: list[float], name: str) -> Finding:
+def _stall_finding(
+    rule: Rule, m: Measures, stalls: tuple[int, ...], times: list[float], name: str
+) -> Finding:
     at = [("the wrap" if i == 0 else f"{times[i]:.2f} s") for i in stalls]
     shown = ", ".join(at[:5]) + (f" and {len(at) - 5} more" if len(at) > 5 else "")
     observed, expected = f"{len(at)} stall(s)", "no repeated frame inside motion"

@@ -7,6 +7,8 @@ the same measure (README, "Deep checks", says the same in words).
 
 from __future__ import annotations
 
+import itertools
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -188,12 +190,10 @@ def stall_cadence(stalls: Sequence[int]) -> int | None:
     a rate that is not a whole ratio (23.976 -> 30) drifts by a frame. So: at least three stalls, and every
     gap within one frame of a multiple of the most common gap.
     """
-    gaps = np.diff(np.sort(np.asarray(stalls, dtype=np.int64)))
-    if gaps.size < 2:
+    gaps = [b - a for a, b in itertools.pairwise(sorted(stalls))]
+    if len(gaps) < 2:
         return None
-    values, counts = np.unique(gaps, return_counts=True)
-    period = int(values[np.argmax(counts)])
+    period = Counter(gaps).most_common(1)[0][0]
     if period < 2:
         return None
-    off = np.abs(gaps - np.round(gaps / period) * period)
-    return period if bool(np.all(off <= 1)) else None
+    return period if all(abs(g - round(g / period) * period) <= 1 for g in gaps) else None

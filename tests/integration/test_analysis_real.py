@@ -170,7 +170,7 @@ def test_naive_pingpong_stalls_at_the_turnarounds(media: Path, testsrc_clip: Pat
     assert not report.ok()
 
 
-# --- bounded by what decodes, not by what the header claims --------------------------------------------------
+# --- bounded by what decodes, not by what the header claims ------------------------------------------------
 
 
 def lying(info: MediaInfo, **video_fields: object) -> MediaInfo:

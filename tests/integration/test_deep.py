@@ -228,8 +228,10 @@ def test_a_duplicated_frame_in_moving_footage_is_a_stall(media: MediaFactory) ->
 
 
 def test_25_fps_footage_raised_to_30_by_repeats_judders_in_a_cadence(media: MediaFactory) -> None:
-    path = lavfi(media, "25-to-30.mp4", "-f", "lavfi", "-i", "testsrc2=s=180x320:r=25:d=4", "-vf", "fps=30", *X264)
-    seam, f = findings(path, "canvas")["loop-seam"]
+    path = lavfi(
+        media, "25-to-30.mp4", "-f", "lavfi", "-i", "testsrc2=s=180x320:r=25:d=4", "-vf", "fps=30", *X264
+    )
+    _seam, f = findings(path, "canvas")["loop-seam"]
     assert f.message.startswith("a frame repeats every 6 frames (at ")
     assert "footage of about 25 fps was raised to 30 fps by repeating frames" in f.message
     assert "--fps 25" in f.hint
@@ -256,9 +258,17 @@ def test_a_still_video_with_noise_and_a_keyframe_refresh_has_no_seam(media: Medi
 
 
 def test_a_jump_in_a_still_video_is_a_seam_told_in_levels(media: MediaFactory) -> None:
-    path = source(media, "still-then-jump.mp4", "trim=end_frame=1,loop=loop=89:size=1,setpts=N/30/TB,drawbox=x=20:y=40:w=120:h=200:c=white:t=fill:enable='gte(n,60)'")
+    path = source(
+        media,
+        "still-then-jump.mp4",
+        # one testsrc2 frame held for 3 s, with a white box from 2 s on: still but for one change
+        "trim=end_frame=1,loop=loop=89:size=1,setpts=N/30/TB,"
+        "drawbox=x=20:y=40:w=120:h=200:c=white:t=fill:enable='gte(n,60)'",
+    )
     (f,) = findings(path, "canvas")["loop-seam"]
-    assert f.message.startswith("the picture barely moves (frame steps under 0.25 of 255 levels), but the loop")
+    assert f.message.startswith(
+        "the picture barely moves (frame steps under 0.25 of 255 levels), but the loop"
+    )
     assert "from the last frame (2.97 s) back to the first (0.00 s): a change of" in f.message
 
 
