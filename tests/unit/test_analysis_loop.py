@@ -222,3 +222,34 @@ def test_cut_in_fast_footage_is_still_a_seam() -> None:
     """Local motion does not excuse a real jump: a cut back to the start of moving footage reads high."""
     source = [grating(2.0 * i) for i in range(30)]
     assert measure_loop(source).seam > 1.25
+
+
+def lit(offsets: list[float]) -> list[np.ndarray]:
+    """Frames whose steps are known exactly: one picture lifted by a uniform offset per frame (a uniform
+    offset survives the blur unchanged, so step k is |offsets[k] - offsets[k-1]|)."""
+    base = grating(0.0) * 0.5 + 64.0
+    return [base + np.float32(o) for o in offsets]
+
+
+def test_an_eased_turnaround_with_encoder_noise_is_no_stall() -> None:
+    """A push-in on a flat photo: steps of ~0.1 level, easing to zero at the turnaround, where a keyframe
+    lifts two frames by 0.08 (noise, like the encoder's refresh). The old rule (neighbours over 0.05 and
+    half the median) called the flat step between them a stall; neighbours of noise are no motion."""
+    n = 210
+    offsets = [12.0 * (1 - np.cos(2 * np.pi * k / n)) / 2 for k in range(n)]
+    offsets[104] += 0.08
+    offsets[105] += 0.08
+    report = measure_loop(lit(offsets))
+    steps = report.steps
+    assert 0.5 * report.step_median < min(steps[104], steps[106]) < STEP_FLOOR
+    assert steps[105] < 0.2 * min(steps[104], steps[106])  # what the old rule flagged
+    assert report.stalls == ()
+
+
+def test_a_repeat_inside_slow_but_visible_motion_is_still_a_stall() -> None:
+    """Steps of 0.4 level (over the floor): a repeat there is a hitch, and is found."""
+    forward = list(np.arange(40) * 0.4)
+    offsets = forward + forward[-2:0:-1]  # a clean ping-pong ...
+    offsets.insert(20, offsets[19])  # ... with one frame shown twice
+    report = measure_loop(lit(offsets))
+    assert report.stalls == (20,)
