@@ -250,14 +250,19 @@ def _stall_finding(
     if period is not None and fps:
         # One repeat every `period` frames: (period - 1) source frames stretched over `period` shown ones.
         source_fps = fps * (period - 1) / period
-        rate = f"--fps {round(source_fps)}" if round(source_fps) in FPS_CHOICES else "its own frame rate"
+        own = round(source_fps)
+        hint = (
+            f"render the footage at its own rate, not by repeating frames: mediakit canvas SOURCE --fps {own}"
+            if own in FPS_CHOICES
+            else "render the footage at its own frame rate, not by repeating frames"
+        )
         return _finding(
             rule,
             observed,
             expected,
             f"a frame repeats every {period} frames (at {shown}): footage of about {source_fps:.3g} fps "
             f"was raised to {fps:.3g} fps by repeating frames, so the motion judders",
-            f"render the footage at {rate} (mediakit canvas SOURCE {rate}), not by repeating frames",
+            hint,
             severity="warning",
         )
     return _finding(
