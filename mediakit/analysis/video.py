@@ -77,7 +77,7 @@ def measure_video(info: MediaInfo, needs: VideoNeeds) -> VideoMeasures | None:
     samples: list[tuple[float, float]] = []
     next_sample = 0.0
     thumb_size: tuple[int, int] | None = None
-    for frame in decode_reduced(info, exact_refs=needs.sharpness):
+    for frame in decode_reduced(info, exact_refs=needs.sharpness, exact=needs.loop):
         if frame.time > MAX_SECONDS:
             log.warning("%s: deep checks read the first %.0f s only", display(info.path.name), MAX_SECONDS)
             break
