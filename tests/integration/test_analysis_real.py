@@ -210,3 +210,22 @@ def test_the_deep_pass_stops_at_max_frames(
     measures = measure_video(probe(testsrc_clip), VideoNeeds(loop=True))
     assert measures is not None and measures.frames == 10
     assert "deep checks read the first 10 frames only" in caplog.text
+
+
+def test_the_loop_measure_reads_every_frame_deblocked(media: Path, testsrc_clip: Path) -> None:
+    """Skipped deblocking drifts along a chain of predicted frames, and the seam compares the chain's end
+    with its start: the loop measure decodes exactly, and a ping-pong's mirror frames decode alike."""
+    out = media / "pingpong_bframes.mp4"
+    graph = (
+        "[0:v]split[fwd][back];"
+        "[back]reverse,trim=start_frame=1:end_frame=24,setpts=PTS-STARTPTS[rev];"
+        "[fwd][rev]concat=n=2:v=1:a=0[out]"
+    )
+    ffmpeg("-i", str(testsrc_clip), "-filter_complex", graph, "-map", "[out]", *X264, "-bf", "3", str(out))
+    info = probe(out)
+    exact = list(decode_reduced(info, exact=True))
+    assert all(f.deblocked for f in exact)
+    assert not all(f.deblocked for f in decode_reduced(info))  # B-frames skip it by default
+    measures = measure_video(info, VideoNeeds(loop=True))
+    assert measures is not None and measures.loop is not None
+    assert measures.loop.ok()
