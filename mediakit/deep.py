@@ -11,12 +11,14 @@ import numpy as np
 
 from mediakit.analysis import flash
 from mediakit.analysis.cuts import cuts_per_window
+from mediakit.analysis.loop import STEP_FLOOR, stall_cadence
 from mediakit.analysis.video import VideoMeasures, VideoNeeds, measure_video
 from mediakit.errors import FFmpegFailed
 from mediakit.inputs import display
 from mediakit.preset import Preset, Rule
 from mediakit.probe import MediaInfo
 from mediakit.render.audio import OutputLoudness, output_loudness
+from mediakit.render.plan import FPS_CHOICES
 from mediakit.validate import Finding
 
 log = logging.getLogger(__name__)
@@ -250,33 +252,71 @@ def _loop_seam(rule: Rule, m: Measures) -> list[Finding]:
     name, limit = display(m.info.path.name), rule.params["max_seam"]
     found = []
     if report.seam > limit:
-        # Over a picture that barely moves the ratio is against measure_loop's floor: its size means little.
-        ratio = f"{report.seam:.1f}" if report.seam < 100 else "over 100"
+        wrap = f"from the last frame ({times[-1]:.2f} s) back to the first (0.00 s)"
+        if max(report.step_median, report.local_median) < STEP_FLOOR:
+            # The ratio is against the floor, not the clip's own (noise-level) steps: say it in levels.
+            message = (
+                f"the picture barely moves (frame steps under {STEP_FLOOR:g} of 255 levels), but the loop "
+                f"jumps {wrap}: a change of {report.seam_diff:.1f} levels, {report.seam:.1f} times the "
+                "smallest visible step"
+            )
+        else:
+            message = (
+                f"the loop jumps {wrap}: {report.seam:.1f} times an ordinary frame step (a hard-cut loop "
+                "shows this when the footage ends far from where it starts)"
+            )
         found.append(
             _finding(
                 rule,
-                f"seam {ratio}x a frame step",
+                f"seam {report.seam:.1f}x a frame step",
                 f"≤ {limit:g}x",
-                f"the loop jumps from the last frame ({times[-1]:.2f} s) back to the first (0.00 s): "
-                f"{ratio} times an ordinary frame step",
+                message,
                 f"re-render it so the end meets the start: mediakit canvas {name} --loop pingpong "
                 "(or --loop crossfade)",
             )
         )
     if report.stalls:
-        at = [("the wrap" if i == 0 else f"{times[i]:.2f} s") for i in report.stalls]
-        shown = ", ".join(at[:5]) + (f" and {len(at) - 5} more" if len(at) > 5 else "")
-        found.append(
-            _finding(
-                rule,
-                f"{len(at)} stall(s)",
-                "no repeated frame inside motion",
-                f"the motion stalls (a repeated frame) at {shown}",
-                f"re-render it: mediakit canvas {name} --loop pingpong never repeats the turnaround frame",
-                severity="warning",
-            )
-        )
+        found.append(_stall_finding(rule, m, report.stalls, times, name))
     return found
+
+
+def _stall_finding(
+    rule: Rule, m: Measures, stalls: tuple[int, ...], times: list[float], name: str
+) -> Finding:
+    at = [("the wrap" if i == 0 else f"{times[i]:.2f} s") for i in stalls]
+    shown = ", ".join(at[:5]) + (f" and {len(at) - 5} more" if len(at) > 5 else "")
+    observed, expected = f"{len(at)} stall(s)", "no repeated frame inside motion"
+    period = stall_cadence(stalls)
+    video = m.info.primary_video
+    fps = float(video.avg_rate) if video is not None and video.avg_rate else 0.0
+    if period is not None and fps:
+        # One repeat every `period` frames: (period - 1) source frames stretched over `period` shown ones.
+        source_fps = fps * (period - 1) / period
+        own = round(source_fps)
+        hint = (
+            f"render the footage at its own rate, not by repeating frames: mediakit canvas SOURCE --fps {own}"
+            if own in FPS_CHOICES
+            else "render the footage at its own frame rate, not by repeating frames"
+        )
+        return _finding(
+            rule,
+            observed,
+            expected,
+            f"a frame repeats every {period} frames (at {shown}): footage of about {source_fps:.3g} fps "
+            f"was raised to {fps:.3g} fps by repeating frames, so the motion judders",
+            hint,
+            severity="warning",
+        )
+    return _finding(
+        rule,
+        observed,
+        expected,
+        f"the motion stalls (a repeated frame) at {shown}; where the source footage itself repeats a "
+        "frame, the stall is the source's",
+        f"re-render it from footage without repeated frames: mediakit canvas {name} --loop pingpong never "
+        "repeats the turnaround frame",
+        severity="warning",
+    )
 
 
 @_evaluator("blur")

@@ -79,20 +79,23 @@ def _planes(frame: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
     return out[0], out[1], out[2], full
 
 
-def decode_reduced(info: MediaInfo, exact_refs: bool = True) -> Iterator[ReducedFrame]:
+def decode_reduced(info: MediaInfo, exact_refs: bool = True, exact: bool = False) -> Iterator[ReducedFrame]:
     """Decode the first video stream once, yielding reduced frames; stops quietly at damaged data.
 
     Damage is validate's business (it reports a `readable` finding); the deep checks measure what decodes.
     With `exact_refs`, frames other than B-frames are deblocked (`deblocked` is true for them); without,
-    no frame is, which is faster still.
+    no frame is, which is faster still. With `exact`, every frame is (the loop measure compares the last
+    frame of a long predicted chain with the first: skipped deblocking drifts along the chain, and read a
+    ping-pong's last frame 0.74 levels off its second where they decode 0.17 apart).
     """
     import av
 
     video = info.primary_video
     if video is None:
         return
-    luma_size = scaled(video.coded_width, video.coded_height, LUMA_SHORT)
-    colour_size = scaled(video.coded_width, video.coded_height, COLOUR_SHORT, multiple=5)
+    # The reduced sizes follow the frames that decode, never the header: a header may claim any size, and a
+    # claimed 1:10000 aspect would make every "reduced" plane hundreds of megabytes.
+    sizes: dict[tuple[int, int], tuple[tuple[int, int], tuple[int, int]]] = {}
     step = float(1 / video.avg_rate) if video.avg_rate else 1 / 30
     with open_container(info.path) as container:
         stream = container.streams[video.index]
@@ -101,7 +104,8 @@ def decode_reduced(info: MediaInfo, exact_refs: bool = True) -> Iterator[Reduced
         # a level on average, which the block and thumbnail averages here do not see. The sharpness measure
         # would see blocking: it reads only the frames that are still deblocked.
         stream.codec_context.thread_type = "AUTO"
-        stream.codec_context.options = {"skip_loop_filter": "bidir" if exact_refs else "all"}
+        skip = "none" if exact else "bidir" if exact_refs else "all"
+        stream.codec_context.options = {"skip_loop_filter": skip}
         start: float | None = None
         index = 0
         try:
@@ -109,6 +113,11 @@ def decode_reduced(info: MediaInfo, exact_refs: bool = True) -> Iterator[Reduced
                 t = _seconds(frame, index, step)
                 start = t if start is None else start
                 y_full, u_full, v_full, full = _planes(frame)
+                shape = y_full.shape
+                if shape not in sizes:
+                    h, w = shape
+                    sizes[shape] = (scaled(w, h, LUMA_SHORT), scaled(w, h, COLOUR_SHORT, multiple=5))
+                luma_size, colour_size = sizes[shape]
                 # Point and linear taps read a quarter and a third of the rows: the planes come fresh from the
                 # decoder, so memory traffic is the cost (an area resize of the 1080x1920 luma took 5x as
                 # long). What reads these averages them again: measure_loop blurs, the flash and cut
@@ -120,8 +129,8 @@ def decode_reduced(info: MediaInfo, exact_refs: bool = True) -> Iterator[Reduced
                 space = int(getattr(frame, "colorspace", 2) or 2)
                 # Untagged video: players assume BT.601 below HD and BT.709 from 720 lines up.
                 bt601 = space in _BT601 or (space == 2 and min(y_full.shape) < 720)
-                exact = exact_refs and int(getattr(frame, "pict_type", 0) or 0) != _B_FRAME
-                yield ReducedFrame(index, t - start, luma, y, u, v, full, bt601, exact, y_full)
+                deblocked = exact or (exact_refs and int(getattr(frame, "pict_type", 0) or 0) != _B_FRAME)
+                yield ReducedFrame(index, t - start, luma, y, u, v, full, bt601, deblocked, y_full)
                 index += 1
         except av.error.FFmpegError as exc:
             reason = exc.strerror or exc

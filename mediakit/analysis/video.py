@@ -23,6 +23,9 @@ log = logging.getLogger(__name__)
 # At most this much of a video is measured (ten times the longest Clip): the arrays kept grow with its
 # length, and a longer file fails the duration rule of every bundled preset anyway.
 MAX_SECONDS = 300.0
+# At most this many frames are measured (MAX_SECONDS at 120 fps): timestamps alone do not bound the work,
+# since a stream may stamp every frame 0 or run at any rate, and what the pass keeps grows per frame.
+MAX_FRAMES = 36_000
 # Frames kept for the loop measure: all of any Canvas; the first and last half of this for longer input.
 MAX_LOOP_FRAMES = 600
 # Sharpness is sampled, not measured on every frame: about a dozen frames, at most one every 0.25 s.
@@ -74,9 +77,12 @@ def measure_video(info: MediaInfo, needs: VideoNeeds) -> VideoMeasures | None:
     samples: list[tuple[float, float]] = []
     next_sample = 0.0
     thumb_size: tuple[int, int] | None = None
-    for frame in decode_reduced(info, exact_refs=needs.sharpness):
+    for frame in decode_reduced(info, exact_refs=needs.sharpness, exact=needs.loop):
         if frame.time > MAX_SECONDS:
             log.warning("%s: deep checks read the first %.0f s only", display(info.path.name), MAX_SECONDS)
+            break
+        if frame.index >= MAX_FRAMES:
+            log.warning("%s: deep checks read the first %d frames only", display(info.path.name), MAX_FRAMES)
             break
         times.append(frame.time)
         if needs.flashes:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
+import tracemalloc
+from fractions import Fraction
 from functools import cache
 from pathlib import Path
 
@@ -12,8 +15,12 @@ import imageio_ffmpeg
 import numpy as np
 import pytest
 
+from mediakit.analysis import video as video_module
+from mediakit.analysis.frames import decode_reduced
 from mediakit.analysis.loop import measure_loop
 from mediakit.analysis.motion import estimate_windows, jitter
+from mediakit.analysis.video import VideoNeeds, measure_video
+from mediakit.probe import MediaInfo, probe
 
 pytestmark = pytest.mark.integration
 
@@ -161,3 +168,64 @@ def test_naive_pingpong_stalls_at_the_turnarounds(media: Path, testsrc_clip: Pat
     report = measure_loop(frames)
     assert report.stalls == (0, 25)
     assert not report.ok()
+
+
+# --- bounded by what decodes, not by what the header claims ------------------------------------------------
+
+
+def lying(info: MediaInfo, **video_fields: object) -> MediaInfo:
+    """`info` with a header that claims 10 hours (and any other `video_fields`) over the same frames."""
+    video = dataclasses.replace(
+        info.video[0], duration=Fraction(36000), frames=900_000, declared_frames=900_000, **video_fields
+    )
+    return dataclasses.replace(info, duration=Fraction(36000), video=(video,))
+
+
+def test_the_reduced_sizes_follow_the_decoded_frames_not_the_header(testsrc_clip: Path) -> None:
+    info = lying(probe(testsrc_clip), coded_width=1, coded_height=100_000)
+    frames = list(decode_reduced(info, exact_refs=False))
+    assert len(frames) == FPS
+    assert frames[0].luma.shape == (480, 270)  # 360x640 at a short side of 270, not a 1:100000 strip
+    assert frames[0].y.shape == (160, 90)
+
+
+def test_deep_measures_cost_what_decodes_whatever_the_header_claims(testsrc_clip: Path) -> None:
+    info = lying(probe(testsrc_clip))
+    needs = VideoNeeds(flashes=True, cuts=True, loop=True, sharpness=True, stillness=((0.1, 0.001),))
+    tracemalloc.start()
+    try:
+        measures = measure_video(info, needs)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert measures is not None and measures.frames == FPS
+    assert peak < 40 * 2**20  # 25 frames of reduced planes: a few MB; 900000 frames or 10 h would be GB
+
+
+def test_the_deep_pass_stops_at_max_frames(
+    testsrc_clip: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Timestamps alone do not bound the pass (a stream may stamp every frame 0): a frame count does."""
+    monkeypatch.setattr(video_module, "MAX_FRAMES", 10)
+    measures = measure_video(probe(testsrc_clip), VideoNeeds(loop=True))
+    assert measures is not None and measures.frames == 10
+    assert "deep checks read the first 10 frames only" in caplog.text
+
+
+def test_the_loop_measure_reads_every_frame_deblocked(media: Path, testsrc_clip: Path) -> None:
+    """Skipped deblocking drifts along a chain of predicted frames, and the seam compares the chain's end
+    with its start: the loop measure decodes exactly, and a ping-pong's mirror frames decode alike."""
+    out = media / "pingpong_bframes.mp4"
+    graph = (
+        "[0:v]split[fwd][back];"
+        "[back]reverse,trim=start_frame=1:end_frame=24,setpts=PTS-STARTPTS[rev];"
+        "[fwd][rev]concat=n=2:v=1:a=0[out]"
+    )
+    ffmpeg("-i", str(testsrc_clip), "-filter_complex", graph, "-map", "[out]", *X264, "-bf", "3", str(out))
+    info = probe(out)
+    exact = list(decode_reduced(info, exact=True))
+    assert all(f.deblocked for f in exact)
+    assert not all(f.deblocked for f in decode_reduced(info))  # B-frames skip it by default
+    measures = measure_video(info, VideoNeeds(loop=True))
+    assert measures is not None and measures.loop is not None
+    assert measures.loop.ok()

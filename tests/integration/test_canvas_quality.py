@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from mediakit.analysis.loop import measure_loop
+from mediakit.analysis.loop import SEAM_LIMIT, measure_loop
 from mediakit.analysis.motion import estimate_windows, jitter
 from mediakit.render.canvas import CanvasOptions, render_canvas
 from tests.frames import gray_frames
@@ -74,8 +74,7 @@ def test_still_motions_loop_without_seam_or_stall(motion, still, push_in, tmp_pa
         out = tmp_path / f"{motion}.mp4"
         render_canvas(still, out, CanvasOptions(motion=motion, **QUALITY))
     report = measure_loop(gray_frames(out, width=270))
-    assert report.seam <= 1.25, report
-    assert report.stalls == (), report
+    assert report.ok(), report  # the loop-seam rule's definitions (README, "Deep checks")
 
 
 @pytest.fixture(scope="module")
@@ -90,8 +89,7 @@ def test_footage_loops_without_seam_or_stall(loop, moving_footage, tmp_path):
         moving_footage, out, CanvasOptions(loop=loop, duration=4, size="720x1280", x264_preset="veryfast")
     )
     report = measure_loop(gray_frames(out, width=270))
-    assert report.seam <= 1.25, report
-    assert report.stalls == (), report
+    assert report.ok(), report  # the loop-seam rule's definitions (README, "Deep checks")
 
 
 def test_hard_cut_loop_shows_its_seam(moving_footage, tmp_path):
@@ -100,7 +98,7 @@ def test_hard_cut_loop_shows_its_seam(moving_footage, tmp_path):
     render_canvas(
         moving_footage, out, CanvasOptions(loop="cut", duration=3, size="720x1280", x264_preset="veryfast")
     )
-    assert measure_loop(gray_frames(out, width=270)).seam > 1.25
+    assert measure_loop(gray_frames(out, width=270)).seam > SEAM_LIMIT
 
 
 def test_pingpong_turnarounds_do_not_repeat_frames(moving_footage, tmp_path):

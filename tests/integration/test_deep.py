@@ -219,7 +219,60 @@ def test_a_jump_at_the_wrap_warns_with_a_loop_hint(media: MediaFactory) -> None:
 def test_a_repeated_turnaround_frame_is_a_stall(media: MediaFactory) -> None:
     (f,) = findings(ping_pong(media, "pingpong-naive.mp4", ""), "canvas")["loop-seam"]
     assert f.severity == "warning"
-    assert f.message == "the motion stalls (a repeated frame) at the wrap, 2.00 s"
+    assert f.message.startswith("the motion stalls (a repeated frame) at the wrap, 2.00 s;")
+    assert "--loop pingpong never repeats the turnaround frame" in f.hint
+
+
+def test_a_duplicated_frame_in_moving_footage_is_a_stall(media: MediaFactory) -> None:
+    path = source(media, "one-repeat.mp4", "split[a][b];[a][b]freezeframes=first=45:last=45:replace=44")
+    seam, f = findings(path, "canvas")["loop-seam"]  # testsrc2 is no loop: it also has a seam
+    assert seam.observed.startswith("seam ")
+    assert f.observed == "1 stall(s)" and "at 1.50 s" in f.message
+
+
+def test_25_fps_footage_raised_to_30_by_repeats_judders_in_a_cadence(media: MediaFactory) -> None:
+    path = lavfi(
+        media, "25-to-30.mp4", "-f", "lavfi", "-i", "testsrc2=s=180x320:r=25:d=4", "-vf", "fps=30", *X264
+    )
+    _seam, f = findings(path, "canvas")["loop-seam"]
+    assert f.message.startswith("a frame repeats every 6 frames (at ")
+    assert "footage of about 25 fps was raised to 30 fps by repeating frames" in f.message
+    assert "--fps 25" in f.hint
+
+
+def test_a_still_video_with_noise_and_a_keyframe_refresh_has_no_seam(media: MediaFactory) -> None:
+    """Mostly static: faint noise on a still, and the wrap lands on a fresh keyframe. Its ordinary step is
+    noise (median 0.005 levels), which the old 0.05 floor turned into a 2.03x seam; against STEP_FLOOR the
+    wrap's 0.1-level refresh reads 0.41."""
+    path = lavfi(
+        media,
+        "still-noise-3.mp4",
+        "-f",
+        "lavfi",
+        "-i",
+        f"smptebars={SMALL}:d=4",
+        "-vf",
+        "noise=alls=3:allf=t",
+        *X264,
+        "-g",
+        "60",
+    )
+    assert "loop-seam" not in findings(path, "canvas")
+
+
+def test_a_jump_in_a_still_video_is_a_seam_told_in_levels(media: MediaFactory) -> None:
+    path = source(
+        media,
+        "still-then-jump.mp4",
+        # one testsrc2 frame held for 3 s, with a white box from 2 s on: still but for one change
+        "trim=end_frame=1,loop=loop=89:size=1,setpts=N/30/TB,"
+        "drawbox=x=20:y=40:w=120:h=200:c=white:t=fill:enable='gte(n,60)'",
+    )
+    (f,) = findings(path, "canvas")["loop-seam"]
+    assert f.message.startswith(
+        "the picture barely moves (frame steps under 0.25 of 255 levels), but the loop"
+    )
+    assert "from the last frame (2.97 s) back to the first (0.00 s): a change of" in f.message
 
 
 # --- blur ---------------------------------------------------------------------------------------------------

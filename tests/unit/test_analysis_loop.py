@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mediakit.analysis.loop import LoopReport, measure_loop
+from mediakit.analysis.loop import STALL_RATIO, STEP_FLOOR, LoopReport, measure_loop, stall_cadence
 
 H, W = 64, 96
 PERIOD = 48.0  # horizontal period of the grating, px; shifting by PERIOD reproduces the frame exactly
@@ -109,8 +109,24 @@ def test_static_sequence() -> None:
     frame = grating(0.0)
     report = measure_loop([frame.copy() for _ in range(10)])
     assert report == LoopReport(
-        seam=1.0, stalls=(), step_median=0.0, local_median=0.0, seam_diff=0.0, steps=(0.0,) * 10
+        seam=0.0, stalls=(), step_median=0.0, local_median=0.0, seam_diff=0.0, steps=(0.0,) * 10
     )
+    assert report.ok()
+
+
+def test_noise_level_steps_on_a_still_are_no_seam_and_no_stall() -> None:
+    """A still with encoder-like noise: steps of a few hundredths of a level, and a keyframe's refresh of a
+    tenth of a level at the wrap. The old 0.05 floor read that wrap as 2x a step (and any real change in
+    such a video as over 100x); against STEP_FLOOR it is well under one step."""
+    rng = np.random.default_rng(3)
+    base = grating(0.0)
+    frames = [base + rng.normal(0.0, 0.02, base.shape).astype(np.float32) for _ in range(60)]
+    frames[0] = frames[0] + np.float32(0.1)  # the wrap's refresh: 0.1 level everywhere
+    report = measure_loop(frames, blur_sigma=0)
+    assert report.step_median < 0.05 and report.seam_diff > 0.09
+    assert report.seam == pytest.approx(report.seam_diff / STEP_FLOOR)
+    assert report.seam < 0.5
+    assert report.stalls == ()
     assert report.ok()
 
 
@@ -118,8 +134,36 @@ def test_jump_in_a_still_is_large() -> None:
     frames = [grating(0.0) for _ in range(9)] + [grating(5.0)]
     report = measure_loop(frames)
     assert report.step_median == 0.0  # one real step (8 -> 9) among zeros leaves the median at 0 ...
-    assert report.seam > 100  # ... so the floor is the denominator and the jump back reads as huge
+    # ... so the floor is the denominator: the jump back is counted in units of the smallest visible motion
+    assert report.seam == pytest.approx(report.seam_diff / STEP_FLOOR)
+    assert report.seam > 20
     assert not report.ok()
+
+
+def test_a_slow_step_of_real_motion_is_no_stall() -> None:
+    """Footage slows for a frame without repeating it (measured 0.18 of its neighbours on real footage)."""
+    positions = np.cumsum([1.0] * 10 + [0.18] + [1.0] * 10)
+    report = measure_loop([grating(float(p)) for p in positions])
+    around = min(report.steps[9], report.steps[11])
+    assert STALL_RATIO * around < report.steps[10] < 0.2 * around  # a stall by the old 0.2 ratio
+    assert report.stalls == ()
+
+
+def test_a_frame_rate_conversion_by_repeats_stalls_in_a_cadence() -> None:
+    """25 fps motion shown at 30 fps by repeating every 5th source frame: a repeat every 6 output frames."""
+    source = linear(40, 1.2)
+    shown = [source[int(k * 25 / 30)] for k in range(48)]
+    report = measure_loop(shown)
+    assert len(report.stalls) >= 6
+    assert stall_cadence(report.stalls) == 6
+
+
+def test_scattered_stalls_have_no_cadence() -> None:
+    assert stall_cadence((11,)) is None
+    assert stall_cadence((3, 40)) is None
+    assert stall_cadence((3, 17, 40, 41)) is None
+    assert stall_cadence((5, 11, 17, 29, 35)) == 6  # a repeat too slow to see leaves a double gap
+    assert stall_cadence((4, 9, 13, 18, 23)) == 5  # 23.976 -> 30 fps drifts by a frame
 
 
 def test_uint8_does_not_wrap_around() -> None:
@@ -174,7 +218,48 @@ def test_pingpong_of_footage_faster_at_its_start_is_still_seamless() -> None:
     assert report.stalls == ()
 
 
+def test_pingpong_of_footage_with_one_fast_first_step_is_seamless() -> None:
+    """The wrap of a ping-pong is the source's first step played back: ordinary however it compares with
+    the median (this read 12.9 against the medians alone)."""
+    source = [grating(p) for p in [0.0, *(4 + 0.3 * np.arange(25))]]
+    report = measure_loop(source + source[-2:0:-1])
+    assert report.seam_diff / max(report.step_median, report.local_median) > 10
+    assert report.seam <= 1.0 + 1e-6
+    assert report.ok()
+
+
 def test_cut_in_fast_footage_is_still_a_seam() -> None:
     """Local motion does not excuse a real jump: a cut back to the start of moving footage reads high."""
     source = [grating(2.0 * i) for i in range(30)]
     assert measure_loop(source).seam > 1.25
+
+
+def lit(offsets: list[float]) -> list[np.ndarray]:
+    """Frames whose steps are known exactly: one picture lifted by a uniform offset per frame (a uniform
+    offset survives the blur unchanged, so step k is |offsets[k] - offsets[k-1]|)."""
+    base = grating(0.0) * 0.5 + 64.0
+    return [base + np.float32(o) for o in offsets]
+
+
+def test_an_eased_turnaround_with_encoder_noise_is_no_stall() -> None:
+    """A push-in on a flat photo: steps of ~0.1 level, easing to zero at the turnaround, where a keyframe
+    lifts two frames by 0.08 (noise, like the encoder's refresh). The old rule (neighbours over 0.05 and
+    half the median) called the flat step between them a stall; neighbours of noise are no motion."""
+    n = 210
+    offsets = [12.0 * (1 - np.cos(2 * np.pi * k / n)) / 2 for k in range(n)]
+    offsets[104] += 0.08
+    offsets[105] += 0.08
+    report = measure_loop(lit(offsets))
+    steps = report.steps
+    assert 0.5 * report.step_median < min(steps[104], steps[106]) < STEP_FLOOR
+    assert steps[105] < 0.2 * min(steps[104], steps[106])  # what the old rule flagged
+    assert report.stalls == ()
+
+
+def test_a_repeat_inside_slow_but_visible_motion_is_still_a_stall() -> None:
+    """Steps of 0.4 level (over the floor): a repeat there is a hitch, and is found."""
+    forward = list(np.arange(40) * 0.4)
+    offsets = forward + forward[-2:0:-1]  # a clean ping-pong ...
+    offsets.insert(20, offsets[19])  # ... with one frame shown twice
+    report = measure_loop(lit(offsets))
+    assert report.stalls == (20,)
