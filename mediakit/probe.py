@@ -55,6 +55,17 @@ _RANGES = {1: "tv", 2: "pc"}
 _HDR_TRANSFERS = {"smpte2084": "PQ", "arib-std-b67": "HLG"}
 
 Kind = Literal["video", "audio", "image"]
+# What the caller wants the file for, so a refusal's hint names formats that fit.
+Expect = Literal["media", "audio"]
+_HINTS: dict[str, str] = {
+    "media": "expected MP4, MOV, MKV, WebM, or an image",
+    "audio": "expected audio: WAV, MP3, AAC/M4A, FLAC or Ogg (or a video with sound)",
+}
+# Tracker modules are note data plus samples, not recorded audio: FFmpeg plays them only when built with
+# libopenmpt, and mediakit reads recorded audio only.
+_TRACKER_SUFFIXES = (".mod", ".xm", ".it", ".s3m", ".mptm", ".669", ".mtm", ".stm", ".med", ".okt")
+# Still formats the probe gives a first-frame still of; animated images of the other formats are refused.
+_PAGED_FORMATS = ("TIFF", "MPO")
 
 
 @dataclass(frozen=True)
@@ -146,12 +157,20 @@ class MediaInfo:
         return (v.display_width, v.display_height) if v else None
 
 
-def probe(path: str | bytes | os.PathLike[str], *, decode: bool = True) -> MediaInfo:
+def probe(
+    path: str | bytes | os.PathLike[str], *, decode: bool = True, expect: Expect = "media"
+) -> MediaInfo:
     """Probe one local file. Raises InputError for anything that is not readable media.
 
     A still's pixels are decoded, so a truncated or damaged image is refused here, unless `decode` is
     False: renders pass that, because they decode the still themselves (`still.load_rgb`, which refuses a
     damaged one with the same error), and one decode of a 3000x3000 PNG is 0.2 s the encoder waits for.
+    `expect` is what the file is for ("audio" for a --audio track): it chooses the hint of a refusal.
+
+    What it returns always has a picture of at least 1x1 (or no picture): a file that declares a 0-pixel
+    picture, an animated GIF/WebP/PNG (which a still would silently freeze) and an image variant no decoder
+    here reads are refused with one line. Its cost is bounded by the file's bytes, never by what a header
+    declares (durations, frame counts and picture sizes are read, not allocated for).
     """
     p = local_file(path)
     try:
@@ -165,7 +184,7 @@ def probe(path: str | bytes | os.PathLike[str], *, decode: bool = True) -> Media
         raise InputError(f"{display(p)}: cannot be read ({exc.strerror or exc})") from None
     if still is not None:
         return still
-    return _probe_av(p, size, head)
+    return _probe_av(p, size, head, expect)
 
 
 def _video_container(head: bytes) -> bool:
@@ -210,6 +229,13 @@ def _probe_still(
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             im = Image.open(fh, formats=STILL_FORMATS)
     except UnidentifiedImageError:
+        named = _image_signature(head)
+        if named:
+            # Left to FFmpeg's image demuxers, such a file probed as a 0x0 "video" (a float TIFF, say).
+            raise ProbeError(
+                f"{display(p)}: a {named} image in a variant mediakit cannot decode (or damaged)",
+                "save it again as an 8-bit or 16-bit PNG, JPEG or TIFF",
+            ) from None
         return None
     except Image.DecompressionBombError:
         raise InputError(*bomb) from None
@@ -217,6 +243,8 @@ def _probe_still(
         raise ProbeError(f"{display(p)}: damaged image ({exc})") from None
     with im:
         width, height = im.size
+        if width < 1 or height < 1:
+            raise ProbeError(f"{display(p)}: declares a {width}x{height} picture", "export it again")
         if width * height > MAX_STILL_PIXELS:
             raise InputError(
                 f"{display(p)}: image is {width}x{height} ({width * height / 1e6:.0f} MP); "
@@ -230,7 +258,14 @@ def _probe_still(
         if fmt == "PNG":
             bit_depth = _png_bit_depth(head) or bit_depth
         try:
+            # n_frames walks the file's frame headers (bounded by its size; nothing is decoded).
             frames = int(getattr(im, "n_frames", 1))
+            if frames > 1 and fmt not in _PAGED_FORMATS:
+                raise InputError(
+                    f"{display(p)}: an animated {fmt} ({frames} frames); a still would freeze it on its "
+                    "first frame",
+                    "for motion, export it as an MP4 video; for a still, save one frame as PNG or JPEG",
+                )
             if decode:
                 if fmt == "JPEG":
                     # Decoding at 1/8 scale still reads every byte, so truncation is caught, at a fraction of
@@ -262,6 +297,21 @@ def _probe_still(
 # --- audio and video ----------------------------------------------------------------------------------
 
 
+def _image_signature(head: bytes) -> str | None:
+    """The image format a file's first bytes announce (formats Pillow reads; None for anything else)."""
+    if head[:4] in (b"II*\0", b"MM\0*", b"II+\0", b"MM\0+"):
+        return "TIFF"
+    if head[:8] == b"\x89PNG\r\n\x1a\n":
+        return "PNG"
+    if head[:3] == b"\xff\xd8\xff":
+        return "JPEG"
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return "GIF"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WebP"
+    return None
+
+
 def container_name(demuxer: str, head: bytes) -> str:
     """A short container name from the demuxer name and the file's first bytes (ftyp brand, EBML doctype)."""
     if demuxer.startswith("mov,"):
@@ -279,7 +329,7 @@ def container_name(demuxer: str, head: bytes) -> str:
 
 
 @contextmanager
-def open_container(p: Path) -> Iterator[Any]:
+def open_container(p: Path, expect: Expect = "media") -> Iterator[Any]:
     """Open a local file with PyAV, limited to the file protocol and real media demuxers."""
     import av
 
@@ -299,7 +349,11 @@ def open_container(p: Path) -> Iterator[Any]:
             reason = "not a media format mediakit reads"
         else:
             reason = exc.strerror or "cannot be opened as media"
-        raise InputError(f"{display(p)}: {reason}", "expected MP4, MOV, MKV, WebM, or an image") from None
+        hint = _HINTS[expect]
+        if p.suffix.lower() in _TRACKER_SUFFIXES:
+            reason = f"a tracker module ({p.suffix.lower()}), not recorded audio mediakit reads"
+            hint = "render it to WAV first (any tracker can export it), then pass the WAV"
+        raise InputError(f"{display(p)}: {reason}", hint) from None
     try:
         yield container
     finally:
@@ -337,11 +391,11 @@ def _rotation(degrees: float) -> int:
     return round(degrees / 90.0) % 4 * 90
 
 
-def _probe_av(p: Path, size: int, head: bytes) -> MediaInfo:
+def _probe_av(p: Path, size: int, head: bytes, expect: Expect = "media") -> MediaInfo:
     import av
 
     damage: list[str] = []
-    with open_container(p) as c:
+    with open_container(p, expect) as c:
         demuxer = c.format.name
         vstreams = [s for s in c.streams.video if s.codec_context is not None]
         astreams = [s for s in c.streams.audio if s.codec_context is not None]
@@ -427,6 +481,12 @@ def _video_info(p: Path, c: Any, s: Any, count: int, pts: list[int], damage: lis
 
     cc = s.codec_context
     width, height = int(cc.width or 0), int(cc.height or 0)
+    if width < 1 or height < 1:
+        # Every check after this divides by the picture's size; a stream without one cannot be shown either.
+        raise ProbeError(
+            f"{display(p)}: the video stream declares no picture size ({width}x{height})",
+            "the file is damaged, or its video is in a format mediakit cannot decode",
+        )
     if width * height > MAX_VIDEO_PIXELS:
         raise InputError(f"{display(p)}: declares a {width}x{height} video, larger than mediakit decodes")
     declared = int(s.frames) if s.frames else None
@@ -449,7 +509,8 @@ def _video_info(p: Path, c: Any, s: Any, count: int, pts: list[int], damage: lis
     chroma = _chroma(fmt) if fmt is not None else None
     sar = _fraction(s.sample_aspect_ratio or cc.sample_aspect_ratio) or Fraction(1)
     # As players do (and ffprobe's DAR): the stored height is kept and the width stretched by the SAR.
-    shown_w, shown_h = round(width * sar), height
+    # At least 1 px: an absurd SAR (1:10000) must not make a 0-wide picture.
+    shown_w, shown_h = max(1, round(width * sar)), height
     if rotation in (90, 270):
         shown_w, shown_h = shown_h, shown_w
     source = frame if frame is not None else cc
