@@ -134,6 +134,7 @@ def render_preview(
         Path(output) if output is not None else info.path.with_name(info.path.stem + SUFFIX),
         info.path,
         overwrite=True,
+        fmt="png",
     )
     if out.exists() and not _is_png(out):
         # Replacing an older preview is the point of re-running; replacing some other file never is.

@@ -254,7 +254,7 @@ def render_clip(
         raise InputError(f"{display(info.path)}: {info.damage[0]}", "export or download it again")
     if info.kind == "audio":
         raise InputError(f"{display(info.path)}: has no video stream", "use footage, or a still with --audio")
-    track = probe(opts.audio) if opts.audio else None
+    track = probe(opts.audio, expect="audio") if opts.audio else None
     if track is not None and not track.audio:
         raise InputError(f"{display(track.path)}: has no audio stream", "--audio takes a song or sound file")
     if not info.audio and track is None:
@@ -263,7 +263,7 @@ def render_clip(
             f"add a track: mediakit clip {display(info.path.name)} --audio song.wav",
         )
     target = check_output(
-        Path(output) if output else default_output(info.path, ".clip.mp4"), info.path, overwrite
+        Path(output) if output else default_output(info.path, ".clip.mp4"), info.path, overwrite, "mp4"
     )
     lo, hi, _, _ = profile.duration_limits()
     frames = _frames(_duration(info, track, opts), fps, lo, hi)
