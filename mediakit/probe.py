@@ -178,7 +178,11 @@ def probe(
         with _open_binary(p) as fh:
             head = fh.read(64)
             fh.seek(0)
-            still = None if _video_container(head) else _probe_still(p, fh, size, head, decode)
+            # Pillow warns (on stderr, in Python's format) of each oddity it skips in a damaged file: the
+            # probe reports what matters in its own words instead.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                still = None if _video_container(head) else _probe_still(p, fh, size, head, decode)
     except OSError as exc:
         # e.g. the file vanished or lost its permissions after the type check in local_file.
         raise InputError(f"{display(p)}: cannot be read ({exc.strerror or exc})") from None
@@ -204,8 +208,19 @@ def _open_binary(p: Path) -> Iterator[IO[bytes]]:
 # --- stills -----------------------------------------------------------------------------------------
 
 _EXIF_SWAPS = {5, 6, 7, 8}
-# What a damaged still can raise while Pillow decodes it (zlib/struct from PNG chunks, EOF from short reads).
-PIL_DAMAGE = (OSError, ValueError, SyntaxError, EOFError, IndexError, struct.error, zlib.error)
+# What a damaged still can raise while Pillow decodes it (zlib/struct from PNG chunks, EOF from short reads,
+# KeyError/TypeError from a TIFF whose later page lost a tag it needs: found by fuzzing truncated TIFFs).
+PIL_DAMAGE = (
+    OSError,
+    ValueError,
+    SyntaxError,
+    EOFError,
+    IndexError,
+    KeyError,
+    TypeError,
+    struct.error,
+    zlib.error,
+)
 
 
 def _png_bit_depth(head: bytes) -> int | None:
@@ -266,6 +281,10 @@ def _probe_still(
                     "first frame",
                     "for motion, export it as an MP4 video; for a still, save one frame as PNG or JPEG",
                 )
+            # Pillow's TIFF reader turns the picture itself: its size is already as shown, and loading drops
+            # the tag. Read it first, and compare with the stored size rather than turn it twice.
+            stored = _tiff_stored_size(im) if fmt == "TIFF" else None
+            tiff_orientation = int(im.getexif().get(0x0112, 1) or 1) if stored else None
             if decode:
                 if fmt == "JPEG":
                     # Decoding at 1/8 scale still reads every byte, so truncation is caught, at a fraction of
@@ -275,12 +294,16 @@ def _probe_still(
             # PNG's getexif() decodes the whole image itself when no eXIf chunk came before the pixels; such
             # a late chunk is only seen by a decode (load_rgb still applies it to the pixels).
             late_exif = fmt == "PNG" and not decode and "exif" not in im.info
-            orientation = 1 if late_exif else int(im.getexif().get(0x0112, 1) or 1)
+            if tiff_orientation is not None:
+                orientation = tiff_orientation
+            else:
+                orientation = 1 if late_exif else int(im.getexif().get(0x0112, 1) or 1)
         except Image.DecompressionBombError:
             raise InputError(*bomb) from None
         except PIL_DAMAGE as exc:
             raise ProbeError(f"{display(p)}: damaged or truncated image ({exc})") from None
-        if orientation in _EXIF_SWAPS:
+        turned_by_pillow = stored is not None and stored != (width, height)
+        if orientation in _EXIF_SWAPS and not turned_by_pillow:
             width, height = height, width
     info = StillInfo(fmt, width, height, orientation, mode, bit_depth, has_alpha, frames)
     return MediaInfo(
@@ -310,6 +333,13 @@ def _image_signature(head: bytes) -> str | None:
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "WebP"
     return None
+
+
+def _tiff_stored_size(im: Any) -> tuple[int, int] | None:
+    """A TIFF page's stored width and height (ImageWidth, ImageLength), before any orientation."""
+    tags = getattr(im, "tag_v2", None)
+    width, height = (tags.get(256), tags.get(257)) if tags is not None else (None, None)
+    return (width, height) if isinstance(width, int) and isinstance(height, int) else None
 
 
 def container_name(demuxer: str, head: bytes) -> str:
