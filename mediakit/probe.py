@@ -438,9 +438,10 @@ def _probe_av(p: Path, size: int, head: bytes, expect: Expect = "media") -> Medi
             videos.append(_video_info(p, c, s, counts[s.index], pts_by_stream[s.index], damage))
         audios = [_audio_info(s) for s in astreams]
         duration = _fraction(Fraction(c.duration, av.time_base)) if c.duration else None
+        stream_ends = [e for e in last_end.values() if e]
+        measured = max(stream_ends) if stream_ends else None
         if duration is None:
-            stream_ends = [e for e in last_end.values() if e]
-            duration = max(stream_ends) if stream_ends else None
+            duration = measured
         for s in vstreams:
             end = last_end.get(s.index)
             if end is None or damage:
@@ -457,6 +458,12 @@ def _probe_av(p: Path, size: int, head: bytes, expect: Expect = "media") -> Medi
                 damage.append(f"video data ends at {float(end):.2f} s of {float(length):.2f} s (truncated?)")
         if cut and not damage:  # the other checks say more (how much is missing) when they see it
             damage.extend(cut)
+        if measured and duration and not damage and duration > measured + max(1, measured / 10):
+            # A header claiming hours over seconds of intact packets (the streams' own lengths agree with
+            # the packets, or truncation would have been found above): what plays, and what a render or a
+            # deep check decodes, is the packets, so the length is theirs; nothing is sized by the claim.
+            log.info("%s: declares %.2f s, its data ends at %.2f s", display(p), duration, measured)
+            duration = measured
     kind: Kind = "video" if videos else "audio"
     return MediaInfo(
         path=p,
