@@ -416,12 +416,13 @@ def test_a_header_claiming_hours_costs_what_its_packets_cost(media: MediaFactory
     data[at + 3 : at + 11] = struct.pack(">d", 10 * 3600 * 1000.0)
     liar = tmp_path / "ten-hours.mkv"
     liar.write_bytes(bytes(data))
+    # VmHWM, the process's own peak: ru_maxrss would include the forking pytest's size (kept across exec).
     script = (
-        "import resource, sys\n"
+        "import re, sys\n"
         "from mediakit.probe import probe\n"
         "info = probe(sys.argv[1])\n"
-        "print(float(info.duration), info.primary_video.frames,"
-        " resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n"
+        "peak = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read())[1]\n"
+        "print(float(info.duration), info.primary_video.frames, int(peak) // 1024)\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", script, str(liar)], capture_output=True, text=True, timeout=120, check=True
