@@ -458,7 +458,7 @@ def _probe_av(p: Path, size: int, head: bytes, expect: Expect = "media") -> Medi
                 damage.append(f"video data ends at {float(end):.2f} s of {float(length):.2f} s (truncated?)")
         if cut and not damage:  # the other checks say more (how much is missing) when they see it
             damage.extend(cut)
-        if measured and duration and not damage and duration > measured + max(1, measured / 10):
+        if measured and duration and not damage and duration > measured + max(Fraction(1), measured / 10):
             # A header claiming hours over seconds of intact packets (the streams' own lengths agree with
             # the packets, or truncation would have been found above): what plays, and what a render or a
             # deep check decodes, is the packets, so the length is theirs; nothing is sized by the claim.

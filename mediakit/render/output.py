@@ -44,9 +44,6 @@ def check_output(output: Path, source: Path, overwrite: bool, fmt: str | None = 
     """The absolute output path, refused if it is the input, exists without `overwrite`, or (given the
     format written, "mp4", "jpg" or "png") has another format's extension."""
     out = Path(os.path.abspath(output))
-    problem = suffix_problem(out, fmt) if fmt is not None else None
-    if fmt is not None and problem:
-        raise UsageError(problem[0], f"name it {SUFFIXES[fmt][0]}: -o {problem[1]}")
     if out == source or (out.exists() and source.exists() and os.path.samefile(out, source)):
         raise OutputError(f"{display(out)}: the output would replace the input", "choose another -o path")
     if out.exists() and not overwrite:
@@ -57,7 +54,16 @@ def check_output(output: Path, source: Path, overwrite: bool, fmt: str | None = 
         raise OutputError(f"{display(out.parent)}: no such folder", "create it first")
     if not os.access(out.parent, os.W_OK):
         raise OutputError(f"{display(out.parent)}: not writable")
+    if fmt is not None:  # after the refusals that protect files: "would replace the input" says more
+        check_suffix(out, fmt)
     return out
+
+
+def check_suffix(output: Path, fmt: str) -> None:
+    """Raise a UsageError naming the fitting name when `output` is a wrong name for a `fmt` file."""
+    problem = suffix_problem(output, fmt)
+    if problem:
+        raise UsageError(problem[0], f"name it {SUFFIXES[fmt][0]}: -o {problem[1]}")
 
 
 @contextlib.contextmanager
