@@ -773,3 +773,19 @@ def test_a_tracker_module_as_audio_gets_an_audio_hint(
     noise.write_bytes(bytes(range(256)) * 8)
     code, _, err = exit_code(["clip", str(still), "--audio", str(noise), "--dry-run"], capsys)
     assert code == ExitCode.FAILED and "expected audio: WAV, MP3" in err
+
+
+def test_a_batch_manifest_output_must_fit_its_format(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    Image.new("RGB", (1080, 1920), "red").save(tmp_path / "cover.png")
+    manifest = tmp_path / "jobs.toml"
+    manifest.write_text(
+        'out = "renders"\n[[job]]\ninput = "cover.png"\noutput = "renders/cover.gif"\n'
+        '[[job]]\ninput = "cover.png"\nformat = "jpg"\noutput = "renders/still.jpg"\n'
+    )
+    code, _, err = exit_code(["batch", str(manifest)], capsys)
+    assert code == ExitCode.USAGE
+    assert "cover.gif ends in .gif, but the file written is an MP4 video (name it cover.mp4)" in err
+    assert "still.jpg" not in err  # a JPEG canvas named .jpg is right
+    assert not (tmp_path / "renders").exists() or not any((tmp_path / "renders").iterdir())
