@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -82,11 +83,24 @@ def utf8_safe(path: Path) -> bool:
     return True
 
 
+# Characters that would break a one-line message or change how a terminal shows it: C0/C1 controls
+# (newline, carriage return, escape sequences), DEL, the Unicode line and paragraph separators, and
+# bidirectional overrides (which can make "gpj.exe" read as "exe.jpg").
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: str) -> str:
+    """`text` with every control character shown as an escape (\\n, \\x1b, \\u202e), so it stays one line."""
+    return _UNPRINTABLE.sub(lambda m: _NAMED.get(m[0]) or m[0].encode("unicode_escape").decode("ascii"), text)
+
+
 def display(path: str | bytes | os.PathLike[str]) -> str:
-    """A printable form of a path: undecodable bytes shown as escapes, never as a crash."""
+    """A printable form of a path: undecodable bytes and control characters as escapes, never a crash."""
     text = os.fsdecode(path)
     try:
         # The name's real bytes, so b"caf\xe9.mp4" shows as caf\xe9.mp4 (not as its surrogate escape).
-        return os.fsencode(text).decode("utf-8", "backslashreplace")
+        shown = os.fsencode(text).decode("utf-8", "backslashreplace")
     except UnicodeEncodeError:
-        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+        shown = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return printable(shown)

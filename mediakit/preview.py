@@ -16,7 +16,7 @@ from mediakit.errors import InputError, OutputError
 from mediakit.inputs import display
 from mediakit.preset import Preset, SafeZone, resolve
 from mediakit.probe import MediaInfo, open_container, probe
-from mediakit.render.output import atomic_output, check_output
+from mediakit.render.output import atomic_output, check_output, check_suffix
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +138,7 @@ def render_preview(
     if out.exists() and not _is_png(out):
         # Replacing an older preview is the point of re-running; replacing some other file never is.
         raise OutputError(f"{display(out)} already exists and is not a PNG", "choose another -o path")
+    check_suffix(out, "png")
     sheet = _compose(info, chosen)
     with atomic_output(out) as tmp:
         sheet.save(tmp, format="PNG", optimize=False)

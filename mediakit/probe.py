@@ -55,6 +55,26 @@ _RANGES = {1: "tv", 2: "pc"}
 _HDR_TRANSFERS = {"smpte2084": "PQ", "arib-std-b67": "HLG"}
 
 Kind = Literal["video", "audio", "image"]
+# What the caller wants the file for, so a refusal's hint names formats that fit.
+Expect = Literal["media", "audio"]
+AUDIO_FORMATS = "WAV, FLAC, MP3, AAC/M4A, Ogg (Vorbis, Opus) or AIFF"
+_HINTS: dict[str, str] = {
+    "media": "expected MP4, MOV, MKV, WebM, or an image",
+    "audio": f"--audio takes {AUDIO_FORMATS} (or a video with sound)",
+}
+# Tracker modules are note data plus samples, not recorded audio: FFmpeg plays them only when built with
+# libopenmpt, and mediakit reads recorded audio only. Told by signature, else by name (but camcorders
+# also name MPEG program streams .MOD).
+_TRACKER_SUFFIXES = frozenset({".mod", ".xm", ".it", ".s3m", ".mptm", ".669", ".mtm", ".stm", ".med", ".okt"})
+_TRACKER_MAGIC = (
+    (0, b"Extended Module:"),
+    (0, b"IMPM"),
+    (44, b"SCRM"),
+    *((1080, tag) for tag in (b"M.K.", b"M!K!", b"FLT4", b"FLT8", b"4CHN", b"6CHN", b"8CHN")),
+)
+_MPEG_PS_PACK = b"\x00\x00\x01\xba"
+# Still formats the probe gives a first-frame still of; animated images of the other formats are refused.
+_PAGED_FORMATS = ("TIFF", "MPO")
 
 
 @dataclass(frozen=True)
@@ -146,12 +166,20 @@ class MediaInfo:
         return (v.display_width, v.display_height) if v else None
 
 
-def probe(path: str | bytes | os.PathLike[str], *, decode: bool = True) -> MediaInfo:
+def probe(
+    path: str | bytes | os.PathLike[str], *, decode: bool = True, expect: Expect = "media"
+) -> MediaInfo:
     """Probe one local file. Raises InputError for anything that is not readable media.
 
     A still's pixels are decoded, so a truncated or damaged image is refused here, unless `decode` is
     False: renders pass that, because they decode the still themselves (`still.load_rgb`, which refuses a
     damaged one with the same error), and one decode of a 3000x3000 PNG is 0.2 s the encoder waits for.
+    `expect` is what the file is for ("audio" for a --audio track): it chooses the hint of a refusal.
+
+    What it returns always has a picture of at least 1x1 (or no picture): a file that declares a 0-pixel
+    picture, an animated GIF/WebP/PNG (which a still would silently freeze) and an image variant no decoder
+    here reads are refused with one line. Its cost is bounded by the file's bytes, never by what a header
+    declares (durations, frame counts and picture sizes are read, not allocated for).
     """
     p = local_file(path)
     try:
@@ -159,13 +187,17 @@ def probe(path: str | bytes | os.PathLike[str], *, decode: bool = True) -> Media
         with _open_binary(p) as fh:
             head = fh.read(64)
             fh.seek(0)
-            still = None if _video_container(head) else _probe_still(p, fh, size, head, decode)
+            # Pillow warns (on stderr, in Python's format) of each oddity it skips in a damaged file: the
+            # probe reports what matters in its own words instead.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                still = None if _video_container(head) else _probe_still(p, fh, size, head, decode)
     except OSError as exc:
         # e.g. the file vanished or lost its permissions after the type check in local_file.
         raise InputError(f"{display(p)}: cannot be read ({exc.strerror or exc})") from None
     if still is not None:
         return still
-    return _probe_av(p, size, head)
+    return _probe_av(p, size, head, expect)
 
 
 def _video_container(head: bytes) -> bool:
@@ -185,8 +217,19 @@ def _open_binary(p: Path) -> Iterator[IO[bytes]]:
 # --- stills -----------------------------------------------------------------------------------------
 
 _EXIF_SWAPS = {5, 6, 7, 8}
-# What a damaged still can raise while Pillow decodes it (zlib/struct from PNG chunks, EOF from short reads).
-PIL_DAMAGE = (OSError, ValueError, SyntaxError, EOFError, IndexError, struct.error, zlib.error)
+# What a damaged still can raise while Pillow decodes it (zlib/struct from PNG chunks, EOF from short reads,
+# KeyError/TypeError from a TIFF whose later page lost a tag it needs: found by fuzzing truncated TIFFs).
+PIL_DAMAGE = (
+    OSError,
+    ValueError,
+    SyntaxError,
+    EOFError,
+    IndexError,
+    KeyError,
+    TypeError,
+    struct.error,
+    zlib.error,
+)
 
 
 def _png_bit_depth(head: bytes) -> int | None:
@@ -210,6 +253,13 @@ def _probe_still(
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             im = Image.open(fh, formats=STILL_FORMATS)
     except UnidentifiedImageError:
+        named = _image_signature(head)
+        if named:
+            # Left to FFmpeg's image demuxers, such a file probed as a 0x0 "video" (a float TIFF, say).
+            raise ProbeError(
+                f"{display(p)}: a {named} image in a variant mediakit cannot decode (or damaged)",
+                "save it again as an 8-bit or 16-bit PNG, JPEG or TIFF",
+            ) from None
         return None
     except Image.DecompressionBombError:
         raise InputError(*bomb) from None
@@ -217,6 +267,8 @@ def _probe_still(
         raise ProbeError(f"{display(p)}: damaged image ({exc})") from None
     with im:
         width, height = im.size
+        if width < 1 or height < 1:
+            raise ProbeError(f"{display(p)}: declares a {width}x{height} picture", "export it again")
         if width * height > MAX_STILL_PIXELS:
             raise InputError(
                 f"{display(p)}: image is {width}x{height} ({width * height / 1e6:.0f} MP); "
@@ -230,7 +282,18 @@ def _probe_still(
         if fmt == "PNG":
             bit_depth = _png_bit_depth(head) or bit_depth
         try:
+            # n_frames walks the file's frame headers (bounded by its size; nothing is decoded).
             frames = int(getattr(im, "n_frames", 1))
+            if frames > 1 and fmt not in _PAGED_FORMATS:
+                raise InputError(
+                    f"{display(p)}: an animated {fmt} ({frames} frames); a still would freeze it on its "
+                    "first frame",
+                    "for motion, export it as an MP4 video; for a still, save one frame as PNG or JPEG",
+                )
+            # Pillow's TIFF reader turns the picture itself: its size is already as shown, and loading drops
+            # the tag. Read it first, and compare with the stored size rather than turn it twice.
+            stored = _tiff_stored_size(im) if fmt == "TIFF" else None
+            tiff_orientation = int(im.getexif().get(0x0112, 1) or 1) if stored else None
             if decode:
                 if fmt == "JPEG":
                     # Decoding at 1/8 scale still reads every byte, so truncation is caught, at a fraction of
@@ -240,12 +303,16 @@ def _probe_still(
             # PNG's getexif() decodes the whole image itself when no eXIf chunk came before the pixels; such
             # a late chunk is only seen by a decode (load_rgb still applies it to the pixels).
             late_exif = fmt == "PNG" and not decode and "exif" not in im.info
-            orientation = 1 if late_exif else int(im.getexif().get(0x0112, 1) or 1)
+            if tiff_orientation is not None:
+                orientation = tiff_orientation
+            else:
+                orientation = 1 if late_exif else int(im.getexif().get(0x0112, 1) or 1)
         except Image.DecompressionBombError:
             raise InputError(*bomb) from None
         except PIL_DAMAGE as exc:
             raise ProbeError(f"{display(p)}: damaged or truncated image ({exc})") from None
-        if orientation in _EXIF_SWAPS:
+        turned_by_pillow = stored is not None and stored != (width, height)
+        if orientation in _EXIF_SWAPS and not turned_by_pillow:
             width, height = height, width
     info = StillInfo(fmt, width, height, orientation, mode, bit_depth, has_alpha, frames)
     return MediaInfo(
@@ -260,6 +327,28 @@ def _probe_still(
 
 
 # --- audio and video ----------------------------------------------------------------------------------
+
+
+def _image_signature(head: bytes) -> str | None:
+    """The image format a file's first bytes announce (formats Pillow reads; None for anything else)."""
+    if head[:4] in (b"II*\0", b"MM\0*", b"II+\0", b"MM\0+"):
+        return "TIFF"
+    if head[:8] == b"\x89PNG\r\n\x1a\n":
+        return "PNG"
+    if head[:3] == b"\xff\xd8\xff":
+        return "JPEG"
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return "GIF"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WebP"
+    return None
+
+
+def _tiff_stored_size(im: Any) -> tuple[int, int] | None:
+    """A TIFF page's stored width and height (ImageWidth, ImageLength), before any orientation."""
+    tags = getattr(im, "tag_v2", None)
+    width, height = (tags.get(256), tags.get(257)) if tags is not None else (None, None)
+    return (width, height) if isinstance(width, int) and isinstance(height, int) else None
 
 
 def container_name(demuxer: str, head: bytes) -> str:
@@ -279,7 +368,7 @@ def container_name(demuxer: str, head: bytes) -> str:
 
 
 @contextmanager
-def open_container(p: Path) -> Iterator[Any]:
+def open_container(p: Path, expect: Expect = "media") -> Iterator[Any]:
     """Open a local file with PyAV, limited to the file protocol and real media demuxers."""
     import av
 
@@ -299,11 +388,30 @@ def open_container(p: Path) -> Iterator[Any]:
             reason = "not a media format mediakit reads"
         else:
             reason = exc.strerror or "cannot be opened as media"
-        raise InputError(f"{display(p)}: {reason}", "expected MP4, MOV, MKV, WebM, or an image") from None
+        hint = _HINTS[expect]
+        if _is_tracker_module(p):
+            suffix = p.suffix.lower()
+            named = f" ({suffix})" if suffix in _TRACKER_SUFFIXES else ""
+            reason = (
+                f"a tracker module{named}, not a recording: mediakit reads recorded sound ({AUDIO_FORMATS})"
+            )
+            hint = "render it to WAV first (any tracker can export it), then pass the WAV"
+        raise InputError(f"{display(p)}: {reason}", hint) from None
     try:
         yield container
     finally:
         container.close()
+
+
+def _is_tracker_module(p: Path) -> bool:
+    try:
+        with _open_binary(p) as fh:
+            head = fh.read(1084)
+    except OSError:
+        return False
+    if any(head[at : at + len(magic)] == magic for at, magic in _TRACKER_MAGIC):
+        return True
+    return p.suffix.lower() in _TRACKER_SUFFIXES and not head.startswith(_MPEG_PS_PACK)
 
 
 def _looks_like_iso_bmff(p: Path) -> bool:
@@ -337,11 +445,11 @@ def _rotation(degrees: float) -> int:
     return round(degrees / 90.0) % 4 * 90
 
 
-def _probe_av(p: Path, size: int, head: bytes) -> MediaInfo:
+def _probe_av(p: Path, size: int, head: bytes, expect: Expect = "media") -> MediaInfo:
     import av
 
     damage: list[str] = []
-    with open_container(p) as c:
+    with open_container(p, expect) as c:
         demuxer = c.format.name
         vstreams = [s for s in c.streams.video if s.codec_context is not None]
         astreams = [s for s in c.streams.audio if s.codec_context is not None]
@@ -354,9 +462,10 @@ def _probe_av(p: Path, size: int, head: bytes) -> MediaInfo:
             videos.append(_video_info(p, c, s, counts[s.index], pts_by_stream[s.index], damage))
         audios = [_audio_info(s) for s in astreams]
         duration = _fraction(Fraction(c.duration, av.time_base)) if c.duration else None
+        stream_ends = [e for e in last_end.values() if e]
+        measured = max(stream_ends) if stream_ends else None
         if duration is None:
-            stream_ends = [e for e in last_end.values() if e]
-            duration = max(stream_ends) if stream_ends else None
+            duration = measured
         for s in vstreams:
             end = last_end.get(s.index)
             if end is None or damage:
@@ -373,6 +482,12 @@ def _probe_av(p: Path, size: int, head: bytes) -> MediaInfo:
                 damage.append(f"video data ends at {float(end):.2f} s of {float(length):.2f} s (truncated?)")
         if cut and not damage:  # the other checks say more (how much is missing) when they see it
             damage.extend(cut)
+        if measured and duration and not damage and duration > measured + max(Fraction(1), measured / 10):
+            # A header claiming hours over seconds of intact packets (the streams' own lengths agree with
+            # the packets, or truncation would have been found above): what plays, and what a render or a
+            # deep check decodes, is the packets, so the length is theirs; nothing is sized by the claim.
+            log.info("%s: declares %.2f s, its data ends at %.2f s", display(p), duration, measured)
+            duration = measured
     kind: Kind = "video" if videos else "audio"
     return MediaInfo(
         path=p,
@@ -427,6 +542,12 @@ def _video_info(p: Path, c: Any, s: Any, count: int, pts: list[int], damage: lis
 
     cc = s.codec_context
     width, height = int(cc.width or 0), int(cc.height or 0)
+    if width < 1 or height < 1:
+        # Every check after this divides by the picture's size; a stream without one cannot be shown either.
+        raise ProbeError(
+            f"{display(p)}: the video stream declares no picture size ({width}x{height})",
+            "the file is damaged, or its video is in a format mediakit cannot decode",
+        )
     if width * height > MAX_VIDEO_PIXELS:
         raise InputError(f"{display(p)}: declares a {width}x{height} video, larger than mediakit decodes")
     declared = int(s.frames) if s.frames else None
@@ -449,7 +570,8 @@ def _video_info(p: Path, c: Any, s: Any, count: int, pts: list[int], damage: lis
     chroma = _chroma(fmt) if fmt is not None else None
     sar = _fraction(s.sample_aspect_ratio or cc.sample_aspect_ratio) or Fraction(1)
     # As players do (and ffprobe's DAR): the stored height is kept and the width stretched by the SAR.
-    shown_w, shown_h = round(width * sar), height
+    # At least 1 px: an absurd SAR (1:10000) must not make a 0-wide picture.
+    shown_w, shown_h = max(1, round(width * sar)), height
     if rotation in (90, 270):
         shown_w, shown_h = shown_h, shown_w
     source = frame if frame is not None else cc

@@ -10,7 +10,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Literal
 
-from mediakit.errors import InputError
+from mediakit.errors import FFmpegNotFound, MediakitError, UsageError
 from mediakit.inputs import display
 from mediakit.preset import Preset, Rule, resolve
 from mediakit.probe import MediaInfo, probe
@@ -199,10 +199,12 @@ def _aspect(rule: Rule, info: MediaInfo, preset: Preset) -> Finding | None:
     size = info.display_size
     if not size:
         return None
+    if min(size) < 1:  # the probe never gives one; a rule must not divide by it all the same
+        return None
     want = _ratio(rule.params["ratio"])
     got = Fraction(size[0], size[1])
     off = abs(float(got / want) - 1.0)
-    if off <= rule.params["tolerance"]:
+    if off <= rule.params["tolerance"] or _whole_pixels_of(size, want):
         return None
     return _finding(
         rule,
@@ -211,6 +213,12 @@ def _aspect(rule: Rule, info: MediaInfo, preset: Preset) -> Finding | None:
         f"the picture is {size[0]}x{size[1]}, {off * 100:.1f} % off {rule.params['ratio']}",
         "re-render it: mediakit crops or pads to 1080x1920 (--fit crop|blur|pad)",
     )
+
+
+def _whole_pixels_of(size: tuple[int, int], ratio: Fraction) -> bool:
+    """Whether `size` is `ratio` to the nearest whole pixel (563x1000 is 9:16; 1080x1918 is not)."""
+    w, h = size
+    return abs(w - h * ratio) <= Fraction(1, 2) or abs(h - w / ratio) <= Fraction(1, 2)
 
 
 @_check("height")
@@ -426,29 +434,42 @@ def validate_path(
     """Probe one file and check it against `profile` (a preset name, alias or .toml path; None = choose).
 
     With `deep`, frames and audio are decoded too: flashing, cuts, loop seam, blur, loudness, black/frozen.
+    Never raises for the file's sake: whatever one file does (a bug included) becomes that file's finding,
+    so a folder's other files are still checked and reported.
     """
     shown = display(path)
     try:
-        info = probe(path)
-    except InputError as exc:
+        return _validate_path(path, shown, profile, deep, ffmpeg_bin)
+    except (UsageError, FFmpegNotFound):  # a bad --as, or no ffmpeg: the command's fault, not this file's
+        raise
+    except Exception as exc:
+        # As documented: a file that could not be read was checked against no profile (even with --as).
+        return FileReport(shown, None, "", (_failure(exc, path, "readable"),))
+
+
+def _failure(exc: Exception, path: str | bytes | os.PathLike[str], rule: str) -> Finding:
+    """What stopped a file's check, as that file's error finding (a bug becomes an `internal` one)."""
+    if isinstance(exc, MediakitError):
         # The report names the file already; the message need not repeat it.
         message = exc.message.removeprefix(display(os.path.abspath(os.fsdecode(path))) + ": ")
-        # As documented: a file that cannot be read was checked against no profile (even with --as).
-        return FileReport(
-            shown,
-            None,
-            "",
-            (
-                Finding(
-                    "readable",
-                    "error",
-                    message,
-                    "readable media",
-                    message,
-                    exc.hint or "check that the file is a video or image",
-                ),
-            ),
+        return Finding(
+            rule,
+            "error",
+            message,
+            "readable media",
+            message,
+            exc.hint or "check that the file is a video or image",
         )
+    log.debug("validating %s raised", display(path), exc_info=True)  # the traceback, with --debug
+    message = f"internal error: {type(exc).__name__}: {exc}"
+    hint = "please report this as a bug (`mediakit --debug validate FILE` shows the details)"
+    return Finding("internal", "error", message, "no internal error", message, hint)
+
+
+def _validate_path(
+    path: str | bytes | os.PathLike[str], shown: str, profile: str | None, deep: bool, ffmpeg_bin: str | None
+) -> FileReport:
+    info = probe(path)
     if profile is None:
         name, reason = choose_profile(info)
         preset = resolve(name)
@@ -459,7 +480,12 @@ def validate_path(
     if deep and not info.damage:
         from mediakit.deep import deep_check  # deep imports Finding from here
 
-        findings = (*findings, *deep_check(info, preset, ffmpeg_bin))
+        try:
+            findings = (*findings, *deep_check(info, preset, ffmpeg_bin))
+        except (UsageError, FFmpegNotFound):
+            raise
+        except Exception as exc:  # the metadata findings stand; the decode's failure is added to them
+            findings = (*findings, _failure(exc, path, "deep"))
     return FileReport(shown, preset.name, reason, findings, media=info)
 
 

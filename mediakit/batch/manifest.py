@@ -23,6 +23,7 @@ from mediakit.batch.jobs import (
 )
 from mediakit.errors import UsageError
 from mediakit.inputs import display
+from mediakit.render.output import suffix_problem
 
 log = logging.getLogger(__name__)
 
@@ -186,6 +187,11 @@ def _job(
         return None
     if isinstance(raw.get("output"), str):
         output = Path(os.path.abspath(base / Path(raw["output"]).expanduser()))
+        # Checked here too, so a manifest with a wrong name is refused before any job renders.
+        wrong = suffix_problem(output, getattr(options, "format", "mp4"))
+        if wrong:
+            problems.add(where, "output", f"{wrong[0]} (name it {wrong[1]})")
+            return None
     else:
         output = out / (source.stem + output_suffix(kind, options))
     return Job(index, name, kind, source, output, options)

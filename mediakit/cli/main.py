@@ -87,6 +87,26 @@ def _on_sigterm(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
+def _say_error(message: str, hint: str | None) -> None:
+    """The one format every error is printed in: `mediakit: error: …` and `  hint: …`, each one line."""
+    from mediakit.inputs import printable
+
+    click.echo(f"mediakit: error: {printable(message)}", err=True)
+    if hint:
+        click.echo(f"  hint: {printable(hint)}", err=True)
+
+
+def _click_error(exc: click.ClickException) -> tuple[str, str]:
+    """click's own errors (unknown option, missing argument, bad choice) in mediakit's words and format."""
+    # click may wrap a long message; it is one sentence, so its lines are joined.
+    text = " ".join(line.strip() for line in exc.format_message().splitlines() if line.strip())
+    if text[:1].isupper() and text[1:2].islower():
+        text = text[0].lower() + text[1:]
+    ctx = getattr(exc, "ctx", None)
+    command = ctx.command_path if ctx is not None else "mediakit"
+    return text.removesuffix("."), f"see '{command} --help'"
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: runs the CLI and maps every outcome to a documented exit code."""
     signal.signal(signal.SIGTERM, _on_sigterm)
@@ -95,8 +115,11 @@ def main(argv: list[str] | None = None) -> None:
         code = cli.main(args=argv, prog_name="mediakit", standalone_mode=False)
     except click.exceptions.Exit as exc:
         code = exc.exit_code
+    except click.exceptions.NoArgsIsHelpError as exc:
+        exc.show()  # a bare `mediakit` (or `mediakit batch`) asks for the help, not for an error
+        code = ExitCode.USAGE
     except click.ClickException as exc:
-        exc.show()
+        _say_error(*_click_error(exc))
         code = ExitCode.USAGE
     except click.exceptions.Abort:
         click.echo("mediakit: interrupted", err=True)
@@ -107,15 +130,11 @@ def main(argv: list[str] | None = None) -> None:
     except MediakitError as exc:
         if debug:
             raise
-        click.echo(f"mediakit: error: {exc.message}", err=True)
-        if exc.hint:
-            click.echo(f"  hint: {exc.hint}", err=True)
+        _say_error(exc.message, exc.hint)
         code = exc.exit_code
     except Exception as exc:  # a bug: still one line unless --debug
         if debug:
             raise
-        click.echo(
-            f"mediakit: internal error: {type(exc).__name__}: {exc} (run with --debug for details)", err=True
-        )
+        _say_error(f"internal error: {type(exc).__name__}: {exc}", "run with --debug for details")
         code = ExitCode.FAILED
     sys.exit(int(code or 0))

@@ -19,6 +19,10 @@ def emit_json(document: Any) -> None:
 
 
 def escape(text: str) -> str:
+    """User text for a rich console: markup escaped, and control characters shown as escapes (one line stays
+    one line, and a file name cannot send terminal escape sequences)."""
     from rich.markup import escape as _escape
 
-    return _escape(text)
+    from mediakit.inputs import printable
+
+    return _escape(printable(text))

@@ -412,7 +412,9 @@ def render_canvas(
     if info.kind == "audio":
         raise InputError(f"{display(info.path)}: has no video stream", "use a still image or video footage")
     suffix = ".canvas.jpg" if opts.format == "jpg" else ".canvas.mp4"
-    target = check_output(Path(output) if output else default_output(info.path, suffix), info.path, overwrite)
+    target = check_output(
+        Path(output) if output else default_output(info.path, suffix), info.path, overwrite, opts.format
+    )
     binary = ffmpeg_path(ffmpeg_bin)
     plan, warnings = plan_canvas(info, target, opts, profile, binary)
     if dry_run:

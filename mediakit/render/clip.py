@@ -19,7 +19,7 @@ import ffmpeg
 from mediakit.errors import InputError, UsageError
 from mediakit.ffmpeg.binary import ffmpeg_path
 from mediakit.ffmpeg.runner import Progress, run
-from mediakit.inputs import SAFE_INPUT_OPTIONS, display, file_url, local_file
+from mediakit.inputs import SAFE_INPUT_OPTIONS, display, file_url
 from mediakit.preset import Preset, SafeZone, resolve
 from mediakit.probe import MediaInfo, probe
 from mediakit.render import audio, footage, framing
@@ -258,44 +258,6 @@ def _user_font(path: Path, workdir: Path, ffmpeg_bin: str | None = None) -> tupl
     return copy, str(family), fonts
 
 
-AUDIO_FORMATS = "WAV, FLAC, MP3, AAC/M4A, Ogg (Vorbis, Opus) or AIFF"
-# Tracker modules hold notes and instruments, not sound: they must be played (rendered) to a file first.
-TRACKER_SUFFIXES = frozenset({".mod", ".xm", ".it", ".s3m", ".mptm", ".669", ".mtm", ".med", ".okt", ".stm"})
-TRACKER_MAGIC = (
-    (0, b"Extended Module:"),
-    (0, b"IMPM"),
-    (44, b"SCRM"),
-    *((1080, tag) for tag in (b"M.K.", b"M!K!", b"FLT4", b"FLT8", b"4CHN", b"6CHN", b"8CHN")),
-)
-MPEG_PS_PACK = b"\x00\x00\x01\xba"  # camcorders also name MPEG program streams .MOD
-
-
-def _is_tracker_module(path: Path) -> bool:
-    try:
-        with path.open("rb") as f:
-            head = f.read(1084)
-    except OSError:
-        return False
-    if any(head[at : at + len(magic)] == magic for at, magic in TRACKER_MAGIC):
-        return True
-    return path.suffix.lower() in TRACKER_SUFFIXES and not head.startswith(MPEG_PS_PACK)
-
-
-def _probe_track(name: str) -> MediaInfo:
-    """The --audio file, refused with an audio hint (the generic probe's hint names video formats)."""
-    path = local_file(name)  # a missing or special file keeps its own message
-    try:
-        return probe(path)
-    except InputError as exc:
-        if _is_tracker_module(path):
-            raise InputError(
-                f"{display(path)}: a tracker module, not a recording: --audio takes {AUDIO_FORMATS}",
-                f"render it to WAV first (export it from the tracker, or ffmpeg -i {display(path.name)} "
-                "song.wav)",
-            ) from None
-        raise type(exc)(exc.message, f"--audio takes {AUDIO_FORMATS}") from None
-
-
 def render_clip(
     source: str | os.PathLike[str],
     output: str | os.PathLike[str] | None = None,
@@ -317,7 +279,7 @@ def render_clip(
         raise InputError(f"{display(info.path)}: {info.damage[0]}", "export or download it again")
     if info.kind == "audio":
         raise InputError(f"{display(info.path)}: has no video stream", "use footage, or a still with --audio")
-    track = _probe_track(opts.audio) if opts.audio else None
+    track = probe(opts.audio, expect="audio") if opts.audio else None
     if track is not None and not track.audio:
         raise InputError(f"{display(track.path)}: has no audio stream", "--audio takes a song or sound file")
     if track is not None and track.duration and opts.audio_start >= float(track.duration):
@@ -332,7 +294,7 @@ def render_clip(
             f"add a track: mediakit clip {display(info.path.name)} --audio song.wav",
         )
     target = check_output(
-        Path(output) if output else default_output(info.path, ".clip.mp4"), info.path, overwrite
+        Path(output) if output else default_output(info.path, ".clip.mp4"), info.path, overwrite, "mp4"
     )
     lo, hi, _, _ = profile.duration_limits()
     frames = _frames(_duration(info, track, opts), fps, lo, hi)

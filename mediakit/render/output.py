@@ -8,7 +8,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from mediakit.errors import OutputError
+from mediakit.errors import OutputError, UsageError
 from mediakit.inputs import display
 
 
@@ -17,8 +17,32 @@ def default_output(source: Path, suffix: str) -> Path:
     return source.with_name(source.stem + suffix)
 
 
-def check_output(output: Path, source: Path, overwrite: bool) -> Path:
-    """The absolute output path, refused if it is the input or exists without `overwrite`."""
+# The names each written format may have: a player or uploader goes by the name, so an MP4 named out.gif is
+# a broken file to them.
+SUFFIXES = {"mp4": (".mp4", ".m4v"), "jpg": (".jpg", ".jpeg"), "png": (".png",)}
+_WRITTEN = {"mp4": "an MP4 video", "jpg": "a JPEG still", "png": "a PNG image"}
+# Extensions a corrected name replaces; any other ending (cover.canvas) keeps its part and gets one added.
+_MEDIA_SUFFIXES = {".gif", ".webp", ".webm", ".mov", ".mkv", ".avi", ".apng", ".tif", ".tiff", ".bmp"}
+
+
+def suffix_problem(output: Path, fmt: str) -> tuple[str, str] | None:
+    """(message, a fitting name) when `output` is a wrong name for a `fmt` file ("mp4", "jpg", "png")."""
+    allowed = SUFFIXES[fmt]
+    suffix = output.suffix.lower()
+    if suffix in allowed:
+        return None
+    known = suffix in _MEDIA_SUFFIXES or any(suffix in names for names in SUFFIXES.values())
+    fixed = output.with_suffix(allowed[0]) if known else output.with_name(output.name + allowed[0])
+    what = f"ends in {output.suffix}" if output.suffix else "has no extension"
+    return (
+        f"{display(output)} {what}, but the file written is {_WRITTEN[fmt]}",
+        display(fixed.name),
+    )
+
+
+def check_output(output: Path, source: Path, overwrite: bool, fmt: str | None = None) -> Path:
+    """The absolute output path, refused if it is the input, exists without `overwrite`, or (given the
+    format written, "mp4", "jpg" or "png") has another format's extension."""
     out = Path(os.path.abspath(output))
     if out == source or (out.exists() and source.exists() and os.path.samefile(out, source)):
         raise OutputError(f"{display(out)}: the output would replace the input", "choose another -o path")
@@ -30,7 +54,16 @@ def check_output(output: Path, source: Path, overwrite: bool) -> Path:
         raise OutputError(f"{display(out.parent)}: no such folder", "create it first")
     if not os.access(out.parent, os.W_OK):
         raise OutputError(f"{display(out.parent)}: not writable")
+    if fmt is not None:  # after the refusals that protect files: "would replace the input" says more
+        check_suffix(out, fmt)
     return out
+
+
+def check_suffix(output: Path, fmt: str) -> None:
+    """Raise a UsageError naming the fitting name when `output` is a wrong name for a `fmt` file."""
+    problem = suffix_problem(output, fmt)
+    if problem:
+        raise UsageError(problem[0], f"name it {SUFFIXES[fmt][0]}: -o {problem[1]}")
 
 
 @contextlib.contextmanager

@@ -44,9 +44,12 @@ def load_rgb(path: Path, min_size: tuple[int, int]) -> np.ndarray:
     from PIL import Image, ImageOps
 
     try:
-        with warnings.catch_warnings():
+        # From an open file, not a path: given a path, Pillow 13 maps an uncompressed TIFF's pixels into the
+        # already-turned size of an EXIF-rotated page (L, P and CMYK modes), scrambling them; the probe reads
+        # from a file too, so both see the same picture.
+        with warnings.catch_warnings(), open(path, "rb") as fh:
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            im: Image.Image = Image.open(path, formats=STILL_FORMATS)
+            im: Image.Image = Image.open(fh, formats=STILL_FORMATS)
             if im.size[0] * im.size[1] > MAX_STILL_PIXELS:
                 raise InputError(
                     f"{display(path)}: image is {im.size[0]}x{im.size[1]}, over the "

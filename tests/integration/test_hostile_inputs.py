@@ -22,15 +22,21 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from mediakit.cli.main import cli
+from mediakit.errors import MediakitError
+from mediakit.probe import probe
+from mediakit.render.still import load_rgb
 from mediakit.validate import validate_path
 from tests.media import MediaFactory, ffmpeg
 
 pytestmark = pytest.mark.integration
 
 TIMEOUT = 20.0  # seconds; each of these returns in well under one
+REALWORLD_IMAGES = Path(__file__).resolve().parents[1] / "realworld" / "images"
 
 
 @pytest.fixture(autouse=True)
@@ -536,3 +542,138 @@ def test_validate_never_writes_next_to_its_input(tmp_path: Path, media: MediaFac
     before = {p.name: fingerprint(p) for p in tmp_path.iterdir()}
     run_cli(tmp_path)
     assert {p.name: fingerprint(p) for p in tmp_path.iterdir()} == before
+
+
+# --- odd images and mangled files: the probe either describes a picture or refuses in one line -------------
+
+
+def odd_image_bytes(
+    fmt: str, mode: str, size: tuple[int, int], frames: int, orientation: int, icc: bool
+) -> bytes:
+    """An image as an odd camera, scanner or editor might write it, made with Pillow."""
+    import io
+
+    from PIL import ImageCms
+
+    colours = [(255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 0)]
+    pictures = [Image.new("RGB", size, colours[i % 4]).convert(mode) for i in range(frames)]
+    options: dict[str, Any] = {}
+    if frames > 1:
+        options.update(save_all=True, append_images=pictures[1:], duration=100)
+    if orientation != 1:
+        exif = Image.Exif()
+        exif[0x0112] = orientation
+        options["exif"] = exif.tobytes()
+    if icc:
+        options["icc_profile"] = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    buffer = io.BytesIO()
+    pictures[0].save(buffer, format=fmt, **options)
+    return buffer.getvalue()
+
+
+# Modes each format writes, and whether a second frame makes it an animation (refused) or pages (a still).
+ODD_FORMATS: dict[str, tuple[tuple[str, ...], bool]] = {
+    "PNG": (("1", "L", "LA", "P", "RGB", "RGBA", "I;16", "I"), True),
+    "GIF": (("L", "P", "RGB"), True),
+    "WEBP": (("RGB", "RGBA"), True),
+    "TIFF": (("1", "L", "LA", "P", "RGB", "RGBA", "CMYK", "I;16", "F"), False),
+    "JPEG": (("L", "RGB", "CMYK"), False),
+    "BMP": (("1", "L", "P", "RGB"), False),
+}
+
+
+@st.composite
+def odd_images(draw: st.DrawFn) -> tuple[str, str, tuple[int, int], int, int, bool]:
+    fmt = draw(st.sampled_from(sorted(ODD_FORMATS)))
+    mode = draw(st.sampled_from(ODD_FORMATS[fmt][0]))
+    size = (draw(st.integers(1, 40)), draw(st.integers(1, 40)))
+    frames = 1 if fmt in ("JPEG", "BMP") else draw(st.integers(1, 3))
+    orientation = draw(st.integers(1, 8)) if fmt in ("JPEG", "PNG", "TIFF", "WEBP") else 1
+    icc = fmt in ("JPEG", "PNG", "TIFF") and draw(st.booleans())
+    return fmt, mode, size, frames, orientation, icc
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(odd_images())
+def test_the_probe_describes_odd_images_as_their_writer_made_them(
+    case: tuple[str, str, tuple[int, int], int, int, bool],
+) -> None:
+    import tempfile
+
+    fmt, _, size, _, orientation, _ = case
+    try:
+        data = odd_image_bytes(*case)
+    except (OSError, ValueError, KeyError):
+        assume(False)  # a combination Pillow itself cannot write (e.g. an I;16 WebP)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"odd.{fmt.lower()}"
+        path.write_bytes(data)
+        with Image.open(path) as written:  # what the file holds, as Pillow reads it back
+            held_frames = getattr(written, "n_frames", 1)
+        animated = ODD_FORMATS[fmt][1] and held_frames > 1
+        try:
+            info = probe(path)
+        except MediakitError as exc:
+            assert animated, f"{case}: refused: {exc}"
+            assert "animated" in exc.message and "\n" not in exc.message
+        else:
+            assert not animated, f"{case}: an animation probed as a still"
+            assert info.still is not None
+            turned = size[::-1] if info.still.orientation in (5, 6, 7, 8) else size
+            assert (info.still.width, info.still.height) == turned
+            assert info.still.orientation in (1, orientation)
+            assert info.still.frames == held_frames
+            # A render probes without decoding, then draws what load_rgb decodes: all three must agree.
+            assert probe(path, decode=False).display_size == info.display_size
+            assert load_rgb(path, info.display_size).shape[1::-1] == info.display_size
+        report = validate_path(path)
+        assert report.findings and not any(f.rule == "internal" for f in report.findings)
+
+
+def mangled(data: bytes, cut: float, flips: list[tuple[float, int]]) -> bytes:
+    """`data` cut to a fraction of its length, with bytes at fractional positions XORed."""
+    out = bytearray(data[: max(1, int(len(data) * cut))])
+    for where, mask in flips:
+        out[min(len(out) - 1, int(len(out) * where))] ^= mask
+    return bytes(out)
+
+
+def seeds(m: MediaFactory) -> list[Path]:
+    """Real files of every kind the probe reads: a phone-style MP4, an MKV, stills, audio."""
+    video = small_video(m)
+    return [
+        video,
+        m.remux("ho-seed.mkv", video),
+        m.still("ho-seed.png", size=(64, 48), fmt="PNG"),
+        m.still("ho-seed.jpg", size=(64, 48), fmt="JPEG"),
+        REALWORLD_IMAGES / "multipage.tiff",
+        REALWORLD_IMAGES / "dispose_bgnd.gif",
+        audio_only(m, "ho-seed.m4a"),
+    ]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.integers(0, 6),
+    st.floats(0.0, 1.0),
+    st.lists(st.tuples(st.floats(0.0, 1.0), st.integers(1, 255)), max_size=4),
+)
+def test_mangled_files_are_described_or_refused_never_crash(
+    media: MediaFactory, seed: int, cut: float, flips: list[tuple[float, int]]
+) -> None:
+    import tempfile
+
+    source = seeds(media)[seed]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"mangled{source.suffix}"
+        path.write_bytes(mangled(source.read_bytes(), cut, flips))
+        try:
+            info = probe(path)
+        except MediakitError as exc:
+            assert exc.message and "\n" not in exc.message
+        else:
+            size = info.display_size
+            assert size is None or min(size) >= 1, f"{info}"
+        report = validate_path(path)
+        assert report.findings or report.verdict() == "pass"
+        assert not any(f.rule == "internal" for f in report.findings), report.findings

@@ -357,3 +357,76 @@ def test_non_media_raises_input_error(media: MediaFactory) -> None:
     with pytest.raises(InputError) as exc:
         probe(media.raw("pr-text.png", b"not a picture\n" * 20))
     assert "pr-text.png" in exc.value.message
+
+
+# --- odd files the probe met in the world (regressions; see also test_hostile_inputs' fuzzing) ------------
+
+
+def test_an_exif_rotated_tiff_probes_as_it_renders(tmp_path: Path) -> None:
+    """Pillow turns a TIFF's size when it opens it (the probe swapped it back), and loading an L/P/CMYK page
+    from a path scrambled it; the probe, the render's probe and load_rgb must all show it upright."""
+    from mediakit.render.still import load_rgb
+
+    for mode in ("L", "P", "CMYK", "RGB"):
+        picture = Image.new("L", (30, 20), 0)
+        picture.putpixel((0, 0), 255)  # the stored top-left corner
+        exif = Image.Exif()
+        exif[0x0112] = 6  # shown turned 90 degrees clockwise: 20 wide, 30 tall, that corner top right
+        path = tmp_path / f"rotated-{mode}.tif"
+        picture.convert(mode).save(path, exif=exif.tobytes())
+        for decode in (True, False):
+            info = probe(path, decode=decode)
+            assert info.display_size == (20, 30) and info.still is not None and info.still.orientation == 6
+        rgb = load_rgb(path, (20, 30))
+        assert rgb.shape == (30, 20, 3), mode
+        bright = [(int(x), int(y)) for y, x in zip(*(rgb[:, :, 0] > 128).nonzero(), strict=True)]
+        assert bright == [(19, 0)], mode
+
+
+def test_a_truncated_multipage_tiff_is_refused_as_damaged(tmp_path: Path) -> None:
+    # Found by fuzzing: Pillow raised KeyError/TypeError counting the pages of a cut TIFF.
+    source = Path(__file__).resolve().parents[1] / "realworld" / "images" / "multipage.tiff"
+    cut = tmp_path / "cut.tiff"
+    cut.write_bytes(source.read_bytes()[: source.stat().st_size // 2])
+    with pytest.raises(InputError, match="damaged"):
+        probe(cut)
+
+
+def test_an_image_pillow_cannot_decode_is_refused_not_probed_as_0x0(tmp_path: Path) -> None:
+    # A TIFF signature over data no decoder here reads (as scikit-image's float64 multipage_rgb.tif, which
+    # FFmpeg's tiff demuxer used to "probe" as a 0x0 video, and validate then divided by zero).
+    odd = tmp_path / "odd.tif"
+    odd.write_bytes(b"II*\x00" + bytes(range(256)) * 4)
+    with pytest.raises(InputError) as caught:
+        probe(odd)
+    assert "TIFF image in a variant mediakit cannot decode" in caught.value.message
+
+
+def test_a_header_claiming_hours_costs_what_its_packets_cost(media: MediaFactory, tmp_path: Path) -> None:
+    """Issue #11 point 9: 180 frames whose header claims 10 hours. The probe reads the packets (6 s) and
+    stays under 150 MB of memory (measured: 39 MB, the same as for the honest file)."""
+    import struct
+    import subprocess
+    import sys
+
+    honest = media.remux("pr-6s.mkv", media.video("pr-6s.mp4", size="160x284", seconds=6, source="color"))
+    data = bytearray(honest.read_bytes())
+    at = data.index(b"\x44\x89\x88")  # Segment Info Duration, an 8-byte float in milliseconds
+    assert struct.unpack(">d", data[at + 3 : at + 11]) == (6000.0,)
+    data[at + 3 : at + 11] = struct.pack(">d", 10 * 3600 * 1000.0)
+    liar = tmp_path / "ten-hours.mkv"
+    liar.write_bytes(bytes(data))
+    # VmHWM, the process's own peak: ru_maxrss would include the forking pytest's size (kept across exec).
+    script = (
+        "import re, sys\n"
+        "from mediakit.probe import probe\n"
+        "info = probe(sys.argv[1])\n"
+        "peak = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read())[1]\n"
+        "print(float(info.duration), info.primary_video.frames, int(peak) // 1024)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(liar)], capture_output=True, text=True, timeout=120, check=True
+    )
+    seconds, frames, peak_mb = done.stdout.split()
+    assert (float(seconds), int(frames)) == (6.0, 180)
+    assert int(peak_mb) < 150

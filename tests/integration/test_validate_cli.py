@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from PIL import Image
 
 from mediakit.cli.main import cli, main
 from mediakit.errors import ExitCode
@@ -636,3 +637,155 @@ def test_two_frame_rates_concatenated_are_flagged_variable(media: MediaFactory) 
     (finding,) = doc["files"][0]["findings"]
     assert finding["rule"] == "frame-rate" and finding["observed"].startswith("variable")
     assert doc["files"][0]["media"]["constant_rate"] is False
+
+
+# --- one file never hides the others; messages in one format ---------------------------------------------
+
+
+def test_an_unexpected_error_in_one_file_is_that_files_finding(
+    tmp_path: Path, media: MediaFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever a file makes the probe do (a multi-page TIFF once raised ZeroDivisionError in a rule), the
+    folder's other files are still checked and reported. The failure is forced here (error path only)."""
+    import mediakit.validate as validate_module
+
+    good = tmp_path / "good.mp4"
+    good.write_bytes(canvas_base(media).read_bytes())
+    odd = tmp_path / "odd.tif"
+    Image.new("RGB", (10, 15)).save(odd)
+    real_probe = validate_module.probe
+
+    def probe_with_a_bug(path: object, **kwargs: object) -> object:
+        if str(path).endswith("odd.tif"):
+            raise ZeroDivisionError("Fraction(0, 0)")
+        return real_probe(path, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(validate_module, "probe", probe_with_a_bug)
+    code, doc = run_json(tmp_path)
+    assert code == ExitCode.FAILED
+    reports = {Path(r["path"]).name: r for r in doc["files"]}
+    assert set(reports) == {"good.mp4", "odd.tif"}
+    (finding,) = reports["odd.tif"]["findings"]
+    assert finding["rule"] == "internal" and "ZeroDivisionError" in finding["message"]
+    assert "report this as a bug" in finding["hint"]
+    assert reports["good.mp4"]["profile"] == "spotify-canvas" and "media" in reports["good.mp4"]
+
+
+def test_a_multipage_tiff_and_an_animated_gif_do_not_cost_a_folder_its_report(tmp_path: Path) -> None:
+    Image.new("RGB", (1080, 1920), "red").save(tmp_path / "a.png")
+    pages = [Image.new("RGB", (1080, 1920), c) for c in ("red", "blue")]
+    pages[0].save(tmp_path / "b.tif", save_all=True, append_images=pages[1:])
+    frames = [Image.new("RGB", (14, 25), c) for c in ("red", "green", "blue")]
+    frames[0].save(tmp_path / "c.gif", save_all=True, append_images=frames[1:], duration=100)
+    code, doc = run_json(tmp_path)
+    assert code == ExitCode.FAILED
+    reports = {Path(r["path"]).name: r for r in doc["files"]}
+    assert reports["a.png"]["media"]["width"] == 1080
+    assert reports["b.tif"]["media"]["width"] == 1080  # its first page
+    (gif,) = reports["c.gif"]["findings"]
+    assert gif["rule"] == "readable" and "animated GIF (3 frames)" in gif["message"]
+
+
+def test_1080x1918_is_not_exactly_9_16(tmp_path: Path) -> None:
+    # SPECS.md: "error if off by > 1 %, warning if not exact"; 1080x1918 is 0.1 % off.
+    still = tmp_path / "almost.jpg"
+    Image.new("RGB", (1080, 1918), "gray").save(still)
+    code, doc = run_json(still)
+    (report,) = doc["files"]
+    assert {f["rule"] for f in report["findings"]} == {"aspect-exact"}
+    assert report["verdict"] == "warn" and code == ExitCode.OK
+
+
+@pytest.mark.parametrize(
+    ("argv", "says", "hint"),
+    [
+        (["--bogus"], "mediakit: error: no such option '--bogus'", "see 'mediakit --help'"),
+        (["validate"], "mediakit: error: missing argument 'PATHS...'", "see 'mediakit validate --help'"),
+        (
+            ["canvas", "x.png", "--fit", "weird"],
+            "mediakit: error: invalid value for '--fit'",
+            "canvas --help",
+        ),
+        (["nosuch"], "mediakit: error: no such command 'nosuch'", "see 'mediakit --help'"),
+    ],
+)
+def test_usage_errors_print_in_the_one_format(
+    argv: list[str], says: str, hint: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = exit_code(argv, capsys)
+    assert code == ExitCode.USAGE and out == ""
+    first, second = err.splitlines()
+    assert first.startswith(says) and second.startswith("  hint: ") and hint in second
+    assert "Usage:" not in err and "Error:" not in err
+
+
+def test_help_still_works(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = exit_code(["validate", "--help"], capsys)
+    assert code == ExitCode.OK and "Usage: mediakit validate" in out
+
+
+def test_a_file_name_with_a_newline_stays_on_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    name = tmp_path / "two\nlines\x1b[31m.jpg"
+    code, _, err = exit_code(["canvas", str(name), "--dry-run"], capsys)
+    assert code == ExitCode.FAILED
+    first, second = err.splitlines()
+    assert first.endswith("two\\nlines\\x1b[31m.jpg: no such file") and second.startswith("  hint:")
+    Image.new("RGB", (1080, 1920)).save(name)
+    code, out, _ = exit_code(["validate", str(name)], capsys)
+    assert code == ExitCode.OK and "two\\nlines\\x1b[31m.jpg" in out and "\x1b" not in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "fitting"),
+    [
+        (["canvas", "{still}", "-o", "{out}/cover.gif", "--dry-run"], "-o cover.mp4"),
+        (["canvas", "{still}", "--format", "jpg", "-o", "{out}/cover.mp4", "--dry-run"], "-o cover.jpg"),
+        (["clip", "{still}", "--audio", "{audio}", "-o", "{out}/clip.mov", "--dry-run"], "-o clip.mp4"),
+        (["preview", "{still}", "-o", "{out}/sheet.jpg"], "-o sheet.png"),
+    ],
+)
+def test_the_output_extension_must_match_the_format_written(
+    argv: list[str], fitting: str, tmp_path: Path, media: MediaFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    still = tmp_path / "cover.png"
+    Image.new("RGB", (1080, 1920), "red").save(still)
+    args = [a.format(still=still, out=tmp_path, audio=clip_base(media)) for a in argv]
+    code, _, err = exit_code(args, capsys)
+    assert code == ExitCode.USAGE, err
+    first, second = err.splitlines()
+    assert "but the file written is" in first and fitting in second
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cover.png"]  # nothing written
+
+
+def test_a_tracker_module_as_audio_gets_an_audio_hint(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    still = tmp_path / "cover.png"
+    Image.new("RGB", (1080, 1920), "red").save(still)
+    module = tmp_path / "song.xm"
+    module.write_bytes(b"Extended Module: song" + bytes(400))  # an XM header: FastTracker 2's format
+    code, _, err = exit_code(["clip", str(still), "--audio", str(module), "--dry-run"], capsys)
+    assert code == ExitCode.FAILED
+    assert "tracker module (.xm)" in err and "WAV" in err and "MP4, MOV" not in err
+    noise = tmp_path / "noise.bin"
+    noise.write_bytes(bytes(range(256)) * 8)
+    code, _, err = exit_code(["clip", str(still), "--audio", str(noise), "--dry-run"], capsys)
+    assert code == ExitCode.FAILED and "--audio takes WAV, FLAC" in err
+
+
+def test_a_batch_manifest_output_must_fit_its_format(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    Image.new("RGB", (1080, 1920), "red").save(tmp_path / "cover.png")
+    manifest = tmp_path / "jobs.toml"
+    manifest.write_text(
+        'out = "renders"\n[[job]]\ninput = "cover.png"\noutput = "renders/cover.gif"\n'
+        '[[job]]\ninput = "cover.png"\nformat = "jpg"\noutput = "renders/still.jpg"\n'
+    )
+    code, _, err = exit_code(["batch", str(manifest)], capsys)
+    assert code == ExitCode.USAGE
+    assert "cover.gif ends in .gif, but the file written is an MP4 video (name it cover.mp4)" in err
+    assert "still.jpg" not in err  # a JPEG canvas named .jpg is right
+    assert not (tmp_path / "renders").exists() or not any((tmp_path / "renders").iterdir())
