@@ -23,6 +23,80 @@ from mediakit.render.framing import crop_box
 
 BT709 = {"color_primaries": "bt709", "color_trc": "bt709", "colorspace": "bt709", "range": "tv"}
 
+# Output rates a render keeps from its footage: the canvas rule's 24-30 fps and the NTSC rates cameras and
+# phones record (24000/1001 and 30000/1001 are 0.1 % under 24 and 30).
+KEPT_RATES = (Fraction(24000, 1001), Fraction(24), Fraction(25), Fraction(30000, 1001), Fraction(30))
+# How close a source's rate must be to one of those (or to a whole multiple) to count as it: 0.05 %, under
+# half the 0.1 % between 30 and 29.97, and far over the rounding of a container's average rate.
+_RATE_MATCH = Fraction(1, 2000)
+_MAX_STEP = 5  # 120, 100 and 119.88 fps keep every 4th frame; above 5x the source is blended down
+
+
+@dataclass(frozen=True)
+class Rate:
+    """How footage becomes the output rate: `fps`, keeping every `step`-th frame, or blending (step 0)."""
+
+    fps: Fraction
+    step: int
+
+    def describe(self) -> str:
+        if self.step == 1:
+            return f"{_show(self.fps)} fps, every frame kept"
+        if self.step > 1:
+            return (
+                f"{_show(self.fps)} fps, every {self.step}th frame kept"
+                if self.step > 2
+                else (f"{_show(self.fps)} fps, every other frame kept")
+            )
+        return f"{_show(self.fps)} fps, frames blended"
+
+
+def _show(fps: Fraction) -> str:
+    return f"{float(fps):.3f}".rstrip("0").rstrip(".")
+
+
+def cadence(video: VideoInfo) -> Fraction | None:
+    """The rate the frames actually follow. For variable-rate footage the average says little (one frame
+    lasting hours makes it 0.005 fps): ffmpeg's guess of the cadence most timestamps follow is used."""
+    if video.constant_rate is False and video.real_rate:
+        return video.real_rate
+    return video.avg_rate or video.real_rate
+
+
+def _near(a: Fraction, b: Fraction) -> bool:
+    return abs(a - b) <= b * _RATE_MATCH
+
+
+def choose_rate(video: VideoInfo | None, explicit: int | None, default: int) -> Rate:
+    """The output rate and how it is reached (see Rate).
+
+    Footage at a kept rate keeps it; at a whole multiple of one (50/60/59.94, 100/120) it keeps every n-th
+    frame, so nothing is repeated or blended. An explicit --fps wins; any conversion that is not a whole
+    step blends neighbouring frames (ffmpeg's framerate filter) rather than repeating one every few frames,
+    which is what the fps filter does (25 -> 30 repeats every 5th source frame: a visible stall). Variable
+    rate footage is always blended: its uneven steps would otherwise become repeats and drops.
+    """
+    c = cadence(video) if video is not None else None
+    wanted = [Fraction(explicit)] if explicit else list(KEPT_RATES)
+    if c is not None and c > 0:
+        for n in range(1, _MAX_STEP + 1):
+            for rate in wanted:
+                if _near(c, rate * n):
+                    if video is not None and video.constant_rate is False:
+                        return Rate(rate, 0)
+                    return Rate(rate, n)
+    return Rate(Fraction(explicit or default), 0 if c else 1)
+
+
+def present_seconds(info: MediaInfo, video: VideoInfo) -> float:
+    """Seconds of footage that are really there: the frames the probe counted at their cadence, never more
+    than the container says. A header or one frame's duration can claim hours; the packets cannot."""
+    declared = float(info.duration or 0)
+    c = cadence(video)
+    if c and video.frames:
+        return min(declared, float(video.frames / c)) if declared else float(video.frames / c)
+    return declared
+
 
 @dataclass(frozen=True)
 class LoopShape:
@@ -34,7 +108,7 @@ class LoopShape:
     crossfade_frames: int = 0
 
 
-def loop_shape(loop: str, out_frames: int, fps: int, crossfade: float) -> LoopShape:
+def loop_shape(loop: str, out_frames: int, fps: Fraction | int, crossfade: float) -> LoopShape:
     if loop == "pingpong":
         # Forwards 0..F-1, then backwards F-2..1: neither turnaround frame repeats, so 2F-2 frames.
         forward = out_frames // 2 + 1
@@ -59,22 +133,41 @@ def source_stream(info: MediaInfo, start: float, seconds: float) -> Any:
 
 
 def fit_video(
-    v: Any, video: VideoInfo, out: tuple[int, int], fit: str, focus: tuple[float, float], color: str, fps: int
+    v: Any,
+    video: VideoInfo,
+    out: tuple[int, int],
+    fit: str,
+    focus: tuple[float, float],
+    color: str,
+    rate: Rate,
+    frames: int,
 ) -> Any:
-    """Constant frame rate, then crop/blur/pad to `out`, ending at the output size with square pixels.
+    """`frames` frames at the output rate, then crop/blur/pad to `out`, at the output size with square pixels.
+
+    The trim right after the rate conversion is what bounds the cost: ffmpeg's rate filters extend the last
+    frame they get through its declared duration (a frame "lasting" 10 hours became 1M copies, 23 GB of
+    queued frames before -frames:v stopped anything); once the trim has its frames it closes, and the filter
+    before it stops.
 
     ffmpeg applies the rotation matrix itself (autorotate), so the display size is what arrives here.
     `scale` keeps the display aspect by changing the SAR when the aspect changes even slightly (a 404x720
     crop scaled to 90x160 became SAR 0.9975, shown 718 px wide), so the result is forced square.
     """
-    return _fit(v, video, out, fit, focus, color, fps).setsar(sar="1")
+    return _fit(retime(v, rate, frames), video, out, fit, focus, color).setsar(sar="1")
+
+
+def retime(v: Any, rate: Rate, frames: int) -> Any:
+    """The source at `rate` (see choose_rate), cut to `frames` frames."""
+    if rate.step > 1:
+        v = v.select(expr=f"not(mod(n,{rate.step}))").video(0)
+    v = v.fps(fps=str(rate.fps)) if rate.step else v.framerate(fps=str(rate.fps))
+    return v.trim(end_frame=frames).setpts(expr="PTS-STARTPTS")
 
 
 def _fit(
-    v: Any, video: VideoInfo, out: tuple[int, int], fit: str, focus: tuple[float, float], color: str, fps: int
+    v: Any, video: VideoInfo, out: tuple[int, int], fit: str, focus: tuple[float, float], color: str
 ) -> Any:
     w, h = out
-    v = v.fps(fps=fps)
     dw, dh = video.display_width, video.display_height
     if video.sar != 1:
         v = v.scale(w=dw, h=dh).setsar(sar="1")
@@ -146,7 +239,7 @@ def tonemap_sdr(v: Any) -> Any:
     )
 
 
-def build_loop(v: Any, shape: LoopShape, fps: int) -> Any:
+def build_loop(v: Any, shape: LoopShape, fps: Fraction | int) -> Any:
     """Turn `shape.source_frames` fitted frames into one seamless crossfade or cut loop."""
     n = shape.source_frames
     v = v.trim(end_frame=n).setpts(expr="PTS-STARTPTS")
