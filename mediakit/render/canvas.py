@@ -214,7 +214,10 @@ def _loop_for(
 ) -> footage.LoopShape:
     """The loop the footage after --start can give: the one asked for, or with the default duration, the
     longest down to the preset's minimum (said in a warning). Refused when even that is too long."""
+    least = math.ceil(lo * fps)
     shape = footage.loop_shape(opts.loop, frames, fps, opts.crossfade)
+    if shape.out_frames < least:  # a ping-pong has an even length: 3 s at 25 fps is 76 frames, not 74
+        shape = footage.loop_shape(opts.loop, frames + 1, fps, opts.crossfade)
     present = footage.present_seconds(info, video)
     available = present - opts.start
     if opts.start > 0 and available <= 0:
@@ -223,7 +226,6 @@ def _loop_for(
     have = int(available * fps + Fraction(1, 10**6))
     if shape.source_frames <= have:
         return shape
-    least = math.ceil(lo * fps)
     if opts.duration is None:
         for n in range(frames - 1, least - 1, -1):
             fitted = footage.loop_shape(opts.loop, n, fps, opts.crossfade)

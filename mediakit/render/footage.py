@@ -94,7 +94,10 @@ def present_seconds(info: MediaInfo, video: VideoInfo) -> float:
     declared = float(info.duration or 0)
     c = cadence(video)
     if c and video.frames:
-        return min(declared, float(video.frames / c)) if declared else float(video.frames / c)
+        # In variable-rate footage the last frame's time is not to be trusted (it may come hours later):
+        # it is not counted.
+        held = float((video.frames - (video.constant_rate is False)) / c)
+        return min(declared, held) if declared else held
     return declared
 
 
@@ -160,7 +163,11 @@ def retime(v: Any, rate: Rate, frames: int) -> Any:
     """The source at `rate` (see choose_rate), cut to `frames` frames."""
     if rate.step > 1:
         v = v.select(expr=f"not(mod(n,{rate.step}))").video(0)
-    v = v.fps(fps=str(rate.fps)) if rate.step else v.framerate(fps=str(rate.fps))
+    if not rate.step:
+        # framerate's frames carry a finer time base (1/60 for 30 fps), which made the encoder's constant
+        # rate mode show the first frame twice; the fps filter after it only restates the timestamps.
+        v = v.framerate(fps=str(rate.fps))
+    v = v.fps(fps=str(rate.fps))
     return v.trim(end_frame=frames).setpts(expr="PTS-STARTPTS")
 
 
