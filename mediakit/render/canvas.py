@@ -233,7 +233,7 @@ def _loop_for(
                 ctx.warnings.append(
                     f"the footage after --start {opts.start:g} holds {available:.2f} s: the {opts.loop} "
                     f"loop is {float(fitted.out_frames / fps):.2f} s instead of the default "
-                    f"{float(frames / fps):g} s"
+                    f"{round(float(frames / fps), 1):g} s"  # 210 frames at 29.97 fps: "7 s"
                 )
                 return fitted
         shape = footage.loop_shape(opts.loop, least, fps, opts.crossfade)
