@@ -491,6 +491,7 @@ def render_canvas(
         raise InputError(f"{display(info.path)}: {info.damage[0]}", "export or download it again")
     if info.kind == "audio":
         raise InputError(f"{display(info.path)}: has no video stream", "use a still image or video footage")
+    info = footage.bound_duration(info)
     suffix = ".canvas.jpg" if opts.format == "jpg" else ".canvas.mp4"
     target = check_output(Path(output) if output else default_output(info.path, suffix), info.path, overwrite)
     binary = ffmpeg_path(ffmpeg_bin)

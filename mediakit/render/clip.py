@@ -261,6 +261,7 @@ def render_clip(
         raise InputError(f"{display(info.path)}: {info.damage[0]}", "export or download it again")
     if info.kind == "audio":
         raise InputError(f"{display(info.path)}: has no video stream", "use footage, or a still with --audio")
+    info = footage.bound_duration(info)
     track = probe(opts.audio) if opts.audio else None
     if track is not None and not track.audio:
         raise InputError(f"{display(track.path)}: has no audio stream", "--audio takes a song or sound file")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import os
 import subprocess
 import tempfile
@@ -89,16 +91,46 @@ def choose_rate(video: VideoInfo | None, explicit: int | None, default: int) -> 
 
 
 def present_seconds(info: MediaInfo, video: VideoInfo) -> float:
-    """Seconds of footage that are really there: the frames the probe counted at their cadence, never more
-    than the container says. A header or one frame's duration can claim hours; the packets cannot."""
+    """Seconds of footage that are really there. Constant-rate footage: the frames the probe counted at
+    their rate, never more than the container says (a header can claim hours; the packets cannot).
+    Variable-rate footage: the container's length, which `bound_duration` has already checked."""
     declared = float(info.duration or 0)
     c = cadence(video)
-    if c and video.frames:
-        # In variable-rate footage the last frame's time is not to be trusted (it may come hours later):
-        # it is not counted.
-        held = float((video.frames - (video.constant_rate is False)) / c)
+    if video.constant_rate is not False and c and video.frames:
+        held = float(video.frames / c)
         return min(declared, held) if declared else held
     return declared
+
+
+# In variable-rate footage one frame may not stand for more than this many typical frame steps: a phone
+# drops to a third of its rate in the dark; a frame "lasting" 10 hours is a lie of the file's timestamps.
+_MAX_HOLD_STEPS = 8
+
+
+def bound_duration(info: MediaInfo) -> MediaInfo:
+    """`info` with the length of variable-rate footage cut to what its frames hold: the sum of its frame
+    steps, each at most _MAX_HOLD_STEPS typical steps (read from the packets, nothing decoded)."""
+    video = info.primary_video
+    if info.kind == "image" or video is None or video.constant_rate is not False:
+        return info
+    from mediakit.probe import open_container
+
+    with open_container(info.path) as c:
+        stream = next(s for s in c.streams.video if s.index == video.index)
+        pts = sorted(p.pts for p in c.demux(stream) if p.pts is not None and p.size)
+        time_base = stream.time_base
+    steps = [b - a for a, b in itertools.pairwise(pts) if b > a]
+    if not steps or time_base is None:
+        return info
+    typical = sorted(steps)[len(steps) // 2]
+    cap = typical * _MAX_HOLD_STEPS
+    if steps[-1] > cap:  # a last frame "hours" after the others: nothing after it to hold it for
+        steps.pop()
+    held = sum(min(step, cap) for step in steps) + typical  # + the last frame's own step
+    seconds = Fraction(held) * time_base
+    if info.duration is not None and seconds >= info.duration:
+        return info
+    return dataclasses.replace(info, duration=seconds)
 
 
 @dataclass(frozen=True)
