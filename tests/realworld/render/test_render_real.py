@@ -6,6 +6,7 @@ size: see README.md here), never from mediakit's output.
 
 from __future__ import annotations
 
+import itertools
 from fractions import Fraction
 
 import cv2
@@ -33,7 +34,7 @@ def _steps_9_16(path) -> np.ndarray:
         out.append(
             cv2.resize(part, (90, round(90 * part.shape[0] / part.shape[1])), interpolation=cv2.INTER_AREA)
         )
-    return np.array([float(np.abs(b - a).mean()) for a, b in zip(out, out[1:], strict=False)])
+    return np.array([float(np.abs(b - a).mean()) for a, b in itertools.pairwise(out)])
 
 
 def introduced_repeats(rendered, source) -> list[int]:
