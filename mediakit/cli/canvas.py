@@ -11,14 +11,16 @@ from mediakit.errors import EXIT_CODE_HELP
 
 HELP = f"""Render an upload-ready Spotify Canvas from a still (PNG, JPEG, WebP, TIFF) or footage.
 
-The result is 1080x1920 H.264 at 30 fps, 7 s by default, written next to the input as <stem>.canvas.mp4
-and validated against the canvas profile before the command reports success.
+The result is 1080x1920 H.264, 7 s by default (shorter when the footage is), written next to the input
+as <stem>.canvas.mp4 and validated against the canvas profile before the command reports success.
+Footage keeps its frame rate (24, 25, 30, 23.976, 29.97; 50/60 fps keep every other frame); stills are 30 fps.
+A still far from 9:16 is shown whole over a blurred fill; a crop that cuts off over 10 % is warned about.
 
 \b
 Examples:
   mediakit canvas cover.png                          # push-in (zoom in, ease back out)
   mediakit canvas cover.png --motion drift --zoom 1.2
-  mediakit canvas cover.png --fit blur               # whole square cover over a blurred fill
+  mediakit canvas cover.png --fit crop --focus 0.5,0.4  # fill the frame with part of the cover
   mediakit canvas live.mov --start 12 --loop pingpong
   mediakit canvas live.mov --loop crossfade --duration 6 --focus 0.3,0.5
   mediakit canvas cover.jpg --format jpg             # static JPEG canvas
@@ -57,10 +59,11 @@ def _focus(ctx: click.Context, param: click.Parameter, value: str) -> tuple[floa
 @click.option("--zoom", type=float, default=1.12, show_default=True, help="Strength of the move (1.0-1.5).")
 @click.option(
     "--fit",
-    type=click.Choice(["crop", "blur", "pad"]),
-    default="crop",
+    type=click.Choice(["auto", "crop", "blur", "pad"]),
+    default="auto",
     show_default=True,
-    help="How a source that is not 9:16 fills the frame.",
+    help="How a source that is not 9:16 fills the frame (auto: blur for a still a crop would cut by over "
+    "10 %, else crop).",
 )
 @click.option(
     "--focus",
@@ -86,7 +89,12 @@ def _focus(ctx: click.Context, param: click.Parameter, value: str) -> tuple[floa
 )
 @click.option("--start", type=float, default=0.0, show_default=True, help="Where the footage starts (s).")
 @click.option("--duration", type=float, default=None, help="Canvas length, 3-8 s  [default: 7]")
-@click.option("--fps", type=click.Choice(["24", "25", "30"]), default="30", show_default=True)
+@click.option(
+    "--fps",
+    type=click.Choice(["24", "25", "30"]),
+    default=None,
+    help="Frame rate  [default: the footage's own (24/25/30 or NTSC, half of 50/60), else 30]",
+)
 @click.option("--size", type=click.Choice(["1080x1920", "720x1280"]), default="1080x1920", show_default=True)
 @click.option("--crf", type=int, default=None, help="x264 quality (lower is better)  [default: 20]")
 @click.option("--x264-preset", default=None, help="x264 speed/size trade-off  [default: slow]")
@@ -109,7 +117,7 @@ def canvas(
     crossfade: float,
     start: float,
     duration: float | None,
-    fps: str,
+    fps: str | None,
     size: str,
     crf: int | None,
     x264_preset: str | None,
@@ -132,7 +140,7 @@ def canvas(
         crossfade=crossfade,
         start=start,
         duration=duration,
-        fps=int(fps),
+        fps=int(fps) if fps else None,
         size=size,
         crf=crf,
         x264_preset=x264_preset,

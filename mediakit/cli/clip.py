@@ -72,7 +72,13 @@ def _at(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[
     show_default=True,
     help="Level (0-1) of the footage's own sound kept under --audio.",
 )
-@click.option("--fit", type=click.Choice(["crop", "blur", "pad"]), default="crop", show_default=True)
+@click.option(
+    "--fit",
+    type=click.Choice(["auto", "crop", "blur", "pad"]),
+    default="auto",
+    show_default=True,
+    help="auto: a still a crop would cut by over 10 % is shown whole (blur), anything else is cropped.",
+)
 @click.option(
     "--focus",
     default="0.5,0.5",

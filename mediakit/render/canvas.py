@@ -5,11 +5,13 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
+import math
 import os
 import shlex
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +44,7 @@ class CanvasOptions:
 
     motion: str = "push-in"
     zoom: float = 1.12
-    fit: str = "crop"
+    fit: str = "auto"
     focus: tuple[float, float] = (0.5, 0.5)
     color: str = "black"
     loop: str = "pingpong"
@@ -91,8 +93,8 @@ class _Context:
     warnings: list[str] = field(default_factory=list)
 
 
-def check_options(opts: CanvasOptions, preset: Preset) -> tuple[int, int, float, int]:
-    """Validate options against the preset; returns (fps, frames, duration, crf)."""
+def check_options(opts: CanvasOptions, preset: Preset) -> tuple[int, int]:
+    """Validate options against the preset; returns (the rate for stills and odd footage, crf)."""
     lo, hi, _, _ = preset.duration_limits()
     fps = opts.fps or preset.render.fps
     if fps not in FPS_CHOICES:
@@ -103,9 +105,6 @@ def check_options(opts: CanvasOptions, preset: Preset) -> tuple[int, int, float,
             f"--duration {duration:g} s is outside the canvas range {lo:g}-{hi:g} s",
             f"choose a duration from {lo:g} to {hi:g} seconds",
         )
-    frames = round(duration * fps)
-    while frames / fps > hi:  # a whole number of frames, never over the limit (even by 1 ms)
-        frames -= 1
     if opts.motion not in framing.MOTIONS:
         raise UsageError(f"unknown motion {opts.motion!r}", f"choose one of {', '.join(framing.MOTIONS)}")
     if opts.fit not in framing.FITS:
@@ -133,10 +132,18 @@ def check_options(opts: CanvasOptions, preset: Preset) -> tuple[int, int, float,
         raise UsageError(f"unknown --format {opts.format}", "choose mp4 or jpg")
     if opts.start < 0 or opts.crossfade <= 0:
         raise UsageError("--start and --crossfade must be positive")
-    return fps, frames, frames / fps, crf
+    return fps, crf
 
 
-def _encoding(opts: CanvasOptions, preset: Preset, fps: int, crf: int, seconds: float) -> Encoding:
+def whole_frames(seconds: float, fps: Fraction, hi: float) -> int:
+    """A whole number of frames, never over the limit (even by 1 ms)."""
+    frames = round(seconds * fps)
+    while frames / fps > hi:
+        frames -= 1
+    return frames
+
+
+def _encoding(opts: CanvasOptions, preset: Preset, fps: Fraction, crf: int, seconds: float) -> Encoding:
     size_rule = next((r for r in preset.rules if r.check == "file-size"), None)
     cap = size_cap_kbps(size_rule.params["max_bytes"] if size_rule else None, seconds)
     return Encoding(
@@ -179,7 +186,7 @@ def _still_plan(
         argv=argv,
         output=target,
         frames=frames,
-        seconds=frames / enc.fps,
+        seconds=float(frames / enc.fps),
         note=f"frames: {frames} {motion} frames drawn by mediakit (subpixel warp) piped to ffmpeg",
         feed=functools.partial(
             still.feed_motion,
@@ -196,12 +203,59 @@ def _still_plan(
     )
 
 
+def _loop_for(
+    info: MediaInfo,
+    video: VideoInfo,
+    opts: CanvasOptions,
+    frames: int,
+    fps: Fraction,
+    lo: float,
+    ctx: _Context,
+) -> footage.LoopShape:
+    """The loop the footage after --start can give: the one asked for, or with the default duration, the
+    longest down to the preset's minimum (said in a warning). Refused when even that is too long."""
+    least = math.ceil(lo * fps)
+    shape = footage.loop_shape(opts.loop, frames, fps, opts.crossfade)
+    if shape.out_frames < least:  # a ping-pong has an even length: 3 s at 25 fps is 76 frames, not 74
+        shape = footage.loop_shape(opts.loop, frames + 1, fps, opts.crossfade)
+    present = footage.present_seconds(info, video)
+    available = present - opts.start
+    if opts.start > 0 and available <= 0:
+        raise UsageError(f"--start {opts.start:g} is past the end of the footage ({present:.2f} s)")
+    # Frames at the output rate that the footage really holds (a 1 us margin for float rounding).
+    have = int(available * fps + Fraction(1, 10**6))
+    if shape.source_frames <= have:
+        return shape
+    if opts.duration is None:
+        for n in range(frames - 1, least - 1, -1):
+            fitted = footage.loop_shape(opts.loop, n, fps, opts.crossfade)
+            if fitted.source_frames <= have and fitted.out_frames >= least:
+                ctx.warnings.append(
+                    f"the footage after --start {opts.start:g} holds {available:.2f} s: the {opts.loop} "
+                    f"loop is {float(fitted.out_frames / fps):.2f} s instead of the default "
+                    f"{round(float(frames / fps), 1):g} s"  # 210 frames at 29.97 fps: "7 s"
+                )
+                return fitted
+        shape = footage.loop_shape(opts.loop, least, fps, opts.crossfade)
+        hint = "use an earlier --start, longer footage, or another --loop"
+    else:
+        hint = "use an earlier --start or a shorter --duration"
+    needed = float(shape.source_frames / fps)
+    raise InputError(
+        f"{display(info.path)}: {max(available, 0):.2f} s of footage after --start {opts.start:g}; "
+        f"a {float(shape.out_frames / fps):g} s {opts.loop} loop needs {needed:.2f} s",
+        hint,
+    )
+
+
 def _footage_plan(
     info: MediaInfo,
     opts: CanvasOptions,
     out: tuple[int, int],
     frames: int,
     enc: Encoding,
+    rate: footage.Rate,
+    lo: float,
     target: Path,
     ffmpeg_bin: str,
     ctx: _Context,
@@ -209,23 +263,12 @@ def _footage_plan(
     video = info.primary_video
     if video is None:
         raise InputError(f"{display(info.path)}: has no video stream", "use a video or a still image")
-    shape = footage.loop_shape(opts.loop, frames, enc.fps, opts.crossfade)
+    shape = _loop_for(info, video, opts, frames, rate.fps, lo, ctx)
     needed = shape.source_frames / enc.fps
-    available = float(info.duration or 0) - opts.start
-    if opts.start > 0 and available <= 0:
-        raise UsageError(
-            f"--start {opts.start:g} is past the end of the footage ({float(info.duration or 0):.2f} s)"
-        )
-    if available + 0.5 / enc.fps < needed:
-        raise InputError(
-            f"{display(info.path)}: {available:.2f} s of footage after --start {opts.start:g}; "
-            f"a {shape.out_frames / enc.fps:g} s {opts.loop} loop needs {needed:.2f} s",
-            "use an earlier --start or a shorter --duration",
-        )
     _warn_upscale(video.display_width, video.display_height, out, opts.fit, ctx)
     ctx.warnings += footage.conversion_notes(video)
-    src = footage.source_stream(info, opts.start, needed + 2 / enc.fps)
-    v = footage.fit_video(src.video, video, out, opts.fit, opts.focus, opts.color, enc.fps)
+    src = footage.source_stream(info, opts.start, float(needed + 2 / enc.fps))
+    v = footage.fit_video(src.video, video, out, opts.fit, opts.focus, opts.color, rate, shape.source_frames)
     v = footage.to_sdr_420(v, video.hdr is not None)
     if shape.loop == "pingpong":
         return _pingpong_plan(v, video, shape, out, enc, target, ffmpeg_bin)
@@ -248,8 +291,8 @@ def _footage_plan(
         argv=argv,
         output=target,
         frames=shape.out_frames,
-        seconds=shape.out_frames / enc.fps,
-        note=f"{opts.loop} loop of {shape.source_frames} source frames",
+        seconds=float(shape.out_frames / enc.fps),
+        note=f"{opts.loop} loop of {shape.source_frames} source frames ({rate.describe()})",
     )
 
 
@@ -276,7 +319,7 @@ def _pingpong_plan(
         argv=_raw_encoder_argv(out, enc, shape.out_frames, target, ffmpeg_bin),
         output=target,
         frames=shape.out_frames,
-        seconds=shape.out_frames / enc.fps,
+        seconds=float(shape.out_frames / enc.fps),
         note=(
             f"pingpong loop: the first command fits {n} frames and writes them raw to a temp file (its "
             f"fd 0); mediakit sends the second frames 0..{n - 1} "
@@ -317,7 +360,9 @@ def _jpeg_plan(
     if video is None:
         raise InputError(f"{display(info.path)}: has no video stream")
     src = footage.source_stream(info, opts.start, 1.0)
-    v = footage.fit_video(src.video, video, out, opts.fit, opts.focus, opts.color, 30)
+    v = footage.fit_video(
+        src.video, video, out, opts.fit, opts.focus, opts.color, footage.Rate(Fraction(30), 1), 1
+    )
     v = footage.to_sdr_420(v, video.hdr is not None).scale(out_range="pc").format(pix_fmts="yuvj420p")
     argv = compile_argv(
         v.output(
@@ -355,13 +400,22 @@ def plan_canvas(
 ) -> tuple[Plan, list[str]]:
     """The plan for one canvas (pure: reads nothing but `info`); also returns warnings for the user."""
     ctx = _Context()
-    fps, frames, seconds, crf = check_options(options, preset)
+    default_fps, crf = check_options(options, preset)
     if options.fit == "pad" or options.color != "black":
         parse_color(options.color)
     out = SIZES[options.size]
+    options = resolve_fit(options, info, out)
+    warning = framing.crop_warning(options.fit, _source_size(info), out[0] / out[1])
+    if warning:
+        ctx.warnings.append(warning)
     if options.format == "jpg":
         return _jpeg_plan(info, options, out, target, ffmpeg_bin, ctx), ctx.warnings
-    enc = _encoding(options, preset, fps, crf, seconds)
+    lo, hi, _, _ = preset.duration_limits()
+    video = info.primary_video if info.kind != "image" else None
+    rate = footage.choose_rate(video, options.fps, default_fps)
+    duration = preset.render.duration if options.duration is None else options.duration
+    frames = whole_frames(duration, rate.fps, hi)
+    enc = _encoding(options, preset, rate.fps, crf, float(frames / rate.fps))
     if info.kind == "image":
         # Slow subpixel motion needs an encoder that does not "breathe": without fast P-skip x264 stops
         # freezing near-still blocks for a frame and then jumping, and without the macroblock tree the
@@ -371,8 +425,21 @@ def plan_canvas(
         enc = dataclasses.replace(enc, x264_params="fast-pskip=0:mbtree=0")
         plan = _still_plan(info, options, out, frames, enc, target, ffmpeg_bin, ctx)
     else:
-        plan = _footage_plan(info, options, out, frames, enc, target, ffmpeg_bin, ctx)
+        plan = _footage_plan(info, options, out, frames, enc, rate, lo, target, ffmpeg_bin, ctx)
     return plan, ctx.warnings
+
+
+def _source_size(info: MediaInfo) -> tuple[int, int]:
+    if info.still is not None:
+        return info.still.width, info.still.height
+    video = info.primary_video
+    return (video.display_width, video.display_height) if video else (0, 0)
+
+
+def resolve_fit(options: CanvasOptions, info: MediaInfo, out: tuple[int, int]) -> CanvasOptions:
+    """The options with --fit auto replaced by the fit used (see framing.resolve_fit)."""
+    fit = framing.resolve_fit(options.fit, _source_size(info), out[0] / out[1], info.kind == "image")
+    return options if fit == options.fit else dataclasses.replace(options, fit=fit)
 
 
 def execute(plan: Plan, on_progress: Callable[[Progress], None] | None = None) -> None:
@@ -384,6 +451,19 @@ def execute(plan: Plan, on_progress: Callable[[Progress], None] | None = None) -
         return
     frames = plan.frame_source() if plan.frame_source else None
     run(plan.argv, frames=frames, feed=plan.feed, on_progress=on_progress)
+
+
+def _check_frames(report: FileReport, plan: Plan) -> None:
+    """Refuse a render with fewer frames than planned (footage shorter than its header said): its loop
+    would not be the one planned. The ping-pong feeder refuses that itself, before encoding."""
+    media = report.media
+    video = media.primary_video if media else None
+    if plan.frames > 1 and video is not None and video.frames < plan.frames:
+        raise InputError(
+            f"the footage gave {video.frames} frames where the canvas needs {plan.frames}; "
+            "it holds less than its header says",
+            "use an earlier --start or a shorter --duration",
+        )
 
 
 def render_canvas(
@@ -411,11 +491,13 @@ def render_canvas(
         raise InputError(f"{display(info.path)}: {info.damage[0]}", "export or download it again")
     if info.kind == "audio":
         raise InputError(f"{display(info.path)}: has no video stream", "use a still image or video footage")
+    info = footage.bound_duration(info)
     suffix = ".canvas.jpg" if opts.format == "jpg" else ".canvas.mp4"
     target = check_output(
         Path(output) if output else default_output(info.path, suffix), info.path, overwrite, opts.format
     )
     binary = ffmpeg_path(ffmpeg_bin)
+    opts = resolve_fit(opts, info, SIZES[opts.size])
     plan, warnings = plan_canvas(info, target, opts, profile, binary)
     if dry_run:
         return CanvasResult(
@@ -437,6 +519,7 @@ def render_canvas(
             tmp_plan = _jpeg_plan(info, opts, SIZES[opts.size], tmp, binary, _Context())
         execute(tmp_plan, on_progress)
         report = self_check(tmp, target, profile, "canvas")
+        _check_frames(report, plan)
     return CanvasResult(
         target,
         str(info.path),

@@ -11,6 +11,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,7 @@ class ClipOptions:
 
     start: float = 0.0
     duration: float | None = None
-    fit: str = "crop"
+    fit: str = "auto"
     focus: tuple[float, float] = (0.5, 0.5)
     color: str = "black"
     motion: str = "push-in"
@@ -90,7 +91,7 @@ class ClipResult:
         }
 
 
-def _frames(seconds: float, fps: int, lo: float, hi: float) -> int:
+def _frames(seconds: float, fps: Fraction, lo: float, hi: float) -> int:
     """Whole frames strictly inside (lo, hi) seconds, as the clip rule's open interval demands."""
     frames = round(seconds * fps)
     while frames / fps >= hi:
@@ -143,9 +144,9 @@ def _duration(info: MediaInfo, track: MediaInfo | None, opts: ClipOptions) -> fl
         remaining = float(track.duration or 0) - opts.audio_start if track else DEFAULT_STILL_SECONDS
         wanted = min(DEFAULT_STILL_SECONDS, remaining)
     else:
-        wanted = min(DEFAULT_FOOTAGE_SECONDS, float(info.duration or 0) - opts.start)
+        wanted = min(DEFAULT_FOOTAGE_SECONDS, _footage_seconds(info) - opts.start)
     if info.kind != "image":
-        available = float(info.duration or 0) - opts.start
+        available = _footage_seconds(info) - opts.start
         if available + 0.02 < wanted or available <= 3.0:
             needed = (
                 f"a {wanted:g} s clip needs {wanted:g} s" if opts.duration else "a clip needs more than 3 s"
@@ -156,6 +157,12 @@ def _duration(info: MediaInfo, track: MediaInfo | None, opts: ClipOptions) -> fl
                 "use an earlier --start or a shorter --duration",
             )
     return wanted
+
+
+def _footage_seconds(info: MediaInfo) -> float:
+    """What the frames hold, not what the header claims (see footage.present_seconds)."""
+    video = info.primary_video
+    return footage.present_seconds(info, video) if video else float(info.duration or 0)
 
 
 @dataclass
@@ -279,6 +286,7 @@ def render_clip(
         raise InputError(f"{display(info.path)}: {info.damage[0]}", "export or download it again")
     if info.kind == "audio":
         raise InputError(f"{display(info.path)}: has no video stream", "use footage, or a still with --audio")
+    info = footage.bound_duration(info)
     track = probe(opts.audio, expect="audio") if opts.audio else None
     if track is not None and not track.audio:
         raise InputError(f"{display(track.path)}: has no audio stream", "--audio takes a song or sound file")
@@ -297,21 +305,30 @@ def render_clip(
         Path(output) if output else default_output(info.path, ".clip.mp4"), info.path, overwrite, "mp4"
     )
     lo, hi, _, _ = profile.duration_limits()
-    frames = _frames(_duration(info, track, opts), fps, lo, hi)
-    seconds = frames / fps
+    rate = footage.choose_rate(info.primary_video if info.kind != "image" else None, opts.fps, fps)
+    frames = _frames(_duration(info, track, opts), rate.fps, lo, hi)
+    seconds = float(frames / rate.fps)
     binary = ffmpeg_path(ffmpeg_bin)
     size = (profile.render.width, profile.render.height)
     warnings: list[str] = []
+    src = (info.still.width, info.still.height) if info.still else _display_size(info)
+    opts = dataclasses.replace(
+        opts, fit=framing.resolve_fit(opts.fit, src, size[0] / size[1], info.kind == "image")
+    )
+    crop_note = framing.crop_warning(opts.fit, src, size[0] / size[1])
+    if crop_note:
+        warnings.append(crop_note)
     with tempfile.TemporaryDirectory(prefix="mediakit-clip-") as work:
         caps = _prepare_captions(opts, profile, size, seconds, Path(work), binary)
         warnings += caps.warnings
         enc = Encoding(
             crf=profile.render.crf if opts.crf is None else opts.crf,
             preset=opts.x264_preset or profile.render.x264_preset,
-            fps=fps,
+            fps=rate.fps,
             threads=opts.threads,
         )
         graph = _Graph(info, track, opts, size, frames, seconds, enc, caps, warnings)
+        graph.rate = rate
         graph.target_lufs = profile.render.loudness if profile.render.loudness is not None else -14.0
         graph.true_peak = profile.render.true_peak if profile.render.true_peak is not None else -1.0
         final_argv = graph.argv(target, binary, loudness=None)
@@ -369,6 +386,11 @@ def render_clip(
     )
 
 
+def _display_size(info: MediaInfo) -> tuple[int, int]:
+    video = info.primary_video
+    return (video.display_width, video.display_height) if video else (0, 0)
+
+
 class _Graph:
     """Builds the measuring argv (audio only) and the rendering argv from the same inputs and chains."""
 
@@ -388,6 +410,7 @@ class _Graph:
         self.frames, self.seconds, self.enc, self.caps = frames, seconds, enc, caps
         self.still_feed: Callable[..., None] | None = None  # called with (spool_dir, stdin)
         self.target_lufs, self.true_peak = -14.0, -1.0
+        self.rate = footage.Rate(Fraction(enc.fps), 1)  # how footage reaches the output rate
         if info.kind == "image":
             from mediakit.render import still  # numpy and OpenCV: only for stills
 
@@ -474,7 +497,7 @@ class _Graph:
             video = self.info.primary_video
             assert video is not None
             v = footage.fit_video(
-                v, video, self.size, self.opts.fit, self.opts.focus, self.opts.color, self.enc.fps
+                v, video, self.size, self.opts.fit, self.opts.focus, self.opts.color, self.rate, self.frames
             )
             v = footage.to_sdr_420(v, video.hdr is not None)
         if self.caps.ass_path is not None:

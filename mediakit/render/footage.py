@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import os
 import subprocess
 import tempfile
@@ -23,6 +25,113 @@ from mediakit.render.framing import crop_box
 
 BT709 = {"color_primaries": "bt709", "color_trc": "bt709", "colorspace": "bt709", "range": "tv"}
 
+# Output rates a render keeps from its footage: the canvas rule's 24-30 fps and the NTSC rates cameras and
+# phones record (24000/1001 and 30000/1001 are 0.1 % under 24 and 30).
+KEPT_RATES = (Fraction(24000, 1001), Fraction(24), Fraction(25), Fraction(30000, 1001), Fraction(30))
+# How close a source's rate must be to one of those (or to a whole multiple) to count as it: 0.05 %, under
+# half the 0.1 % between 30 and 29.97, and far over the rounding of a container's average rate.
+_RATE_MATCH = Fraction(1, 2000)
+_MAX_STEP = 5  # 120, 100 and 119.88 fps keep every 4th frame; above 5x the source is blended down
+
+
+@dataclass(frozen=True)
+class Rate:
+    """How footage becomes the output rate: `fps`, keeping every `step`-th frame, or blending (step 0)."""
+
+    fps: Fraction
+    step: int
+
+    def describe(self) -> str:
+        if self.step == 1:
+            return f"{_show(self.fps)} fps, every frame kept"
+        if self.step > 1:
+            return (
+                f"{_show(self.fps)} fps, every {self.step}th frame kept"
+                if self.step > 2
+                else (f"{_show(self.fps)} fps, every other frame kept")
+            )
+        return f"{_show(self.fps)} fps, frames blended"
+
+
+def _show(fps: Fraction) -> str:
+    return f"{float(fps):.3f}".rstrip("0").rstrip(".")
+
+
+def cadence(video: VideoInfo) -> Fraction | None:
+    """The rate the frames actually follow. For variable-rate footage the average says little (one frame
+    lasting hours makes it 0.005 fps): ffmpeg's guess of the cadence most timestamps follow is used."""
+    if video.constant_rate is False and video.real_rate:
+        return video.real_rate
+    return video.avg_rate or video.real_rate
+
+
+def _near(a: Fraction, b: Fraction) -> bool:
+    return abs(a - b) <= b * _RATE_MATCH
+
+
+def choose_rate(video: VideoInfo | None, explicit: int | None, default: int) -> Rate:
+    """The output rate and how it is reached (see Rate).
+
+    Footage at a kept rate keeps it; at a whole multiple of one (50/60/59.94, 100/120) it keeps every n-th
+    frame, so nothing is repeated or blended. An explicit --fps wins; any conversion that is not a whole
+    step blends neighbouring frames (ffmpeg's framerate filter) rather than repeating one every few frames,
+    which is what the fps filter does (25 -> 30 repeats every 5th source frame: a visible stall). Variable
+    rate footage is always blended: its uneven steps would otherwise become repeats and drops.
+    """
+    c = cadence(video) if video is not None else None
+    wanted = [Fraction(explicit)] if explicit else list(KEPT_RATES)
+    if c is not None and c > 0:
+        for n in range(1, _MAX_STEP + 1):
+            for rate in wanted:
+                if _near(c, rate * n):
+                    if video is not None and video.constant_rate is False:
+                        return Rate(rate, 0)
+                    return Rate(rate, n)
+    return Rate(Fraction(explicit or default), 0 if c else 1)
+
+
+def present_seconds(info: MediaInfo, video: VideoInfo) -> float:
+    """Seconds of footage that are really there. Constant-rate footage: the frames the probe counted at
+    their rate, never more than the container says (a header can claim hours; the packets cannot).
+    Variable-rate footage: the container's length, which `bound_duration` has already checked."""
+    declared = float(info.duration or 0)
+    c = cadence(video)
+    if video.constant_rate is not False and c and video.frames:
+        held = float(video.frames / c)
+        return min(declared, held) if declared else held
+    return declared
+
+
+# In variable-rate footage one frame may not stand for more than this many typical frame steps: a phone
+# drops to a third of its rate in the dark; a frame "lasting" 10 hours is a lie of the file's timestamps.
+_MAX_HOLD_STEPS = 8
+
+
+def bound_duration(info: MediaInfo) -> MediaInfo:
+    """`info` with the length of variable-rate footage cut to what its frames hold: the sum of its frame
+    steps, each at most _MAX_HOLD_STEPS typical steps (read from the packets, nothing decoded)."""
+    video = info.primary_video
+    if info.kind == "image" or video is None or video.constant_rate is not False:
+        return info
+    from mediakit.probe import open_container
+
+    with open_container(info.path) as c:
+        stream = next(s for s in c.streams.video if s.index == video.index)
+        pts = sorted(p.pts for p in c.demux(stream) if p.pts is not None and p.size)
+        time_base = stream.time_base
+    steps = [b - a for a, b in itertools.pairwise(pts) if b > a]
+    if not steps or time_base is None:
+        return info
+    typical = sorted(steps)[len(steps) // 2]
+    cap = typical * _MAX_HOLD_STEPS
+    if steps[-1] > cap:  # a last frame "hours" after the others: nothing after it to hold it for
+        steps.pop()
+    held = sum(min(step, cap) for step in steps) + typical  # + the last frame's own step
+    seconds = Fraction(held) * time_base
+    if info.duration is not None and seconds >= info.duration:
+        return info
+    return dataclasses.replace(info, duration=seconds)
+
 
 @dataclass(frozen=True)
 class LoopShape:
@@ -34,7 +143,7 @@ class LoopShape:
     crossfade_frames: int = 0
 
 
-def loop_shape(loop: str, out_frames: int, fps: int, crossfade: float) -> LoopShape:
+def loop_shape(loop: str, out_frames: int, fps: Fraction | int, crossfade: float) -> LoopShape:
     if loop == "pingpong":
         # Forwards 0..F-1, then backwards F-2..1: neither turnaround frame repeats, so 2F-2 frames.
         forward = out_frames // 2 + 1
@@ -59,22 +168,45 @@ def source_stream(info: MediaInfo, start: float, seconds: float) -> Any:
 
 
 def fit_video(
-    v: Any, video: VideoInfo, out: tuple[int, int], fit: str, focus: tuple[float, float], color: str, fps: int
+    v: Any,
+    video: VideoInfo,
+    out: tuple[int, int],
+    fit: str,
+    focus: tuple[float, float],
+    color: str,
+    rate: Rate,
+    frames: int,
 ) -> Any:
-    """Constant frame rate, then crop/blur/pad to `out`, ending at the output size with square pixels.
+    """`frames` frames at the output rate, then crop/blur/pad to `out`, at the output size with square pixels.
+
+    The trim right after the rate conversion is what bounds the cost: ffmpeg's rate filters extend the last
+    frame they get through its declared duration (a frame "lasting" 10 hours became 1M copies, 23 GB of
+    queued frames before -frames:v stopped anything); once the trim has its frames it closes, and the filter
+    before it stops.
 
     ffmpeg applies the rotation matrix itself (autorotate), so the display size is what arrives here.
     `scale` keeps the display aspect by changing the SAR when the aspect changes even slightly (a 404x720
     crop scaled to 90x160 became SAR 0.9975, shown 718 px wide), so the result is forced square.
     """
-    return _fit(v, video, out, fit, focus, color, fps).setsar(sar="1")
+    return _fit(retime(v, rate, frames), video, out, fit, focus, color).setsar(sar="1")
+
+
+def retime(v: Any, rate: Rate, frames: int) -> Any:
+    """The source at `rate` (see choose_rate), cut to `frames` frames."""
+    if rate.step > 1:
+        v = v.select(expr=f"not(mod(n,{rate.step}))").video(0)
+    if not rate.step:
+        # framerate's frames carry a finer time base (1/60 for 30 fps), which made the encoder's constant
+        # rate mode show the first frame twice; the fps filter after it only restates the timestamps.
+        v = v.framerate(fps=str(rate.fps))
+    v = v.fps(fps=str(rate.fps))
+    return v.trim(end_frame=frames).setpts(expr="PTS-STARTPTS")
 
 
 def _fit(
-    v: Any, video: VideoInfo, out: tuple[int, int], fit: str, focus: tuple[float, float], color: str, fps: int
+    v: Any, video: VideoInfo, out: tuple[int, int], fit: str, focus: tuple[float, float], color: str
 ) -> Any:
     w, h = out
-    v = v.fps(fps=fps)
     dw, dh = video.display_width, video.display_height
     if video.sar != 1:
         v = v.scale(w=dw, h=dh).setsar(sar="1")
@@ -146,7 +278,7 @@ def tonemap_sdr(v: Any) -> Any:
     )
 
 
-def build_loop(v: Any, shape: LoopShape, fps: int) -> Any:
+def build_loop(v: Any, shape: LoopShape, fps: Fraction | int) -> Any:
     """Turn `shape.source_frames` fitted frames into one seamless crossfade or cut loop."""
     n = shape.source_frames
     v = v.trim(end_frame=n).setpts(expr="PTS-STARTPTS")

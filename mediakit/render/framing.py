@@ -4,7 +4,9 @@ ffmpeg bindings, so `mediakit batch --help` can offer the choices without loadin
 from __future__ import annotations
 
 MOTIONS: tuple[str, ...] = ("push-in", "pull-out", "drift", "static")
-FITS: tuple[str, ...] = ("crop", "blur", "pad")
+# "auto": the whole picture (blur) for a still far from 9:16, else crop. Until framing can see what
+# matters in a picture, cropping a square cover to 9:16 cuts its band name and title off.
+FITS: tuple[str, ...] = ("auto", "crop", "blur", "pad")
 LOOPS: tuple[str, ...] = ("pingpong", "crossfade", "cut")  # footage
 
 
@@ -20,3 +22,40 @@ def crop_box(
     x = (sw - w) * min(max(focus[0], 0.0), 1.0)
     y = (sh - h) * min(max(focus[1], 0.0), 1.0)
     return x, y, w, h
+
+
+# A crop that removes more than this share of the source's width or height is reported, and a still that
+# would lose more than this is shown whole by --fit auto. 10 % is a 4:5 frame's safe margin: titles and
+# logos placed by eye sit further in than that; a 9:16 phone photo (0 %) or a 3:5 one (6 %) keeps crop.
+CROP_LOSS_LIMIT = 0.10
+
+
+def crop_loss(src: tuple[int, int], aspect: float) -> tuple[float, str]:
+    """The share of the source a crop to `aspect` removes, and which side it cuts ("width"/"height")."""
+    sw, sh = src
+    if sw <= 0 or sh <= 0:
+        return 0.0, "width"
+    if sw / sh > aspect:
+        return 1.0 - sh * aspect / sw, "width"
+    return 1.0 - sw / aspect / sh, "height"
+
+
+def resolve_fit(fit: str, src: tuple[int, int], aspect: float, still: bool) -> str:
+    """The fit to use: "auto" shows a still that a crop would cut by over CROP_LOSS_LIMIT whole (blur);
+    footage and near-9:16 stills are cropped."""
+    if fit != "auto":
+        return fit
+    return "blur" if still and crop_loss(src, aspect)[0] > CROP_LOSS_LIMIT else "crop"
+
+
+def crop_warning(fit: str, src: tuple[int, int], aspect: float) -> str | None:
+    """A warning when a crop cuts off more than CROP_LOSS_LIMIT of the picture (any source, any reason)."""
+    if fit != "crop":
+        return None
+    loss, side = crop_loss(src, aspect)
+    if loss <= CROP_LOSS_LIMIT:
+        return None
+    return (
+        f"the crop to 9:16 cuts off {loss:.0%} of the source's {side} ({src[0]}x{src[1]}): "
+        "use --fit blur to show the whole picture, or --focus to choose the part kept"
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ class Encoding:
 
     crf: int
     preset: str
-    fps: int
+    fps: Fraction | int  # 30000/1001 for NTSC footage kept at its rate
     max_kbps: int | None = None
     threads: int | None = None
     # x264's lookahead holds ~7 MB per frame at 1080x1920: 50 frames (preset slow) made x264 alone
@@ -47,7 +48,7 @@ class Encoding:
             "crf": self.crf,
             "pix_fmt": "yuv420p",
             "movflags": "+faststart",
-            "r": self.fps,
+            "r": str(self.fps),
             "fps_mode": "cfr",
             "map_metadata": -1,
             "map_chapters": -1,
@@ -92,7 +93,7 @@ def compile_argv(out: Any, ffmpeg_bin: str) -> tuple[str, ...]:
     return tuple(argv)
 
 
-def raw_frames_input(size: tuple[int, int], fps: int) -> Any:
+def raw_frames_input(size: tuple[int, int], fps: Fraction | int) -> Any:
     """stdin as raw yuv420p frames (what mediakit draws for stills), for typed-ffmpeg graphs."""
     import ffmpeg
 
@@ -102,6 +103,6 @@ def raw_frames_input(size: tuple[int, int], fps: int) -> Any:
             "f": "rawvideo",
             "pix_fmt": "yuv420p",
             "video_size": f"{size[0]}x{size[1]}",
-            "framerate": fps,
+            "framerate": str(fps),
         },
     )

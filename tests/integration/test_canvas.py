@@ -193,9 +193,10 @@ def test_small_still_warns_about_upscaling(media, tmp_path):
     result = render_canvas(
         media.still("tiny.png", (400, 400)),
         tmp_path / "t.mp4",
-        CanvasOptions(motion="static", duration=3, **FAST),
+        CanvasOptions(motion="static", duration=3, fit="crop", **FAST),
     )
-    assert any("upscaled 3.2x" in w for w in result.warnings), result.warnings
+    assert any("upscaled 3.2x" in w for w in result.warnings), result.warnings  # 1280 / 400
+    assert any("cuts off 44% of the source's width" in w for w in result.warnings), result.warnings
 
 
 def test_huge_jpeg_is_decoded_reduced(media):

@@ -21,7 +21,14 @@ OUT = Path("/out/x.canvas.mp4")
 
 
 def video_info(
-    w: int = 1920, h: int = 1080, seconds: int = 10, rotation: int = 0, hdr: bool = False
+    w: int = 1920,
+    h: int = 1080,
+    seconds: float = 10,
+    rotation: int = 0,
+    hdr: bool = False,
+    fps: Fraction = Fraction(30),
+    constant: bool = True,
+    declared: float | None = None,
 ) -> MediaInfo:
     dw, dh = (h, w) if rotation in (90, 270) else (w, h)
     v = VideoInfo(
@@ -37,11 +44,11 @@ def video_info(
         rotation=rotation,
         display_width=dw,
         display_height=dh,
-        avg_rate=Fraction(30),
-        real_rate=Fraction(30),
-        constant_rate=True,
-        frames=seconds * 30,
-        declared_frames=seconds * 30,
+        avg_rate=fps,
+        real_rate=fps,
+        constant_rate=constant,
+        frames=round(seconds * fps),
+        declared_frames=round(seconds * fps),
         duration=Fraction(seconds),
         color_primaries="bt2020" if hdr else "bt709",
         color_transfer="smpte2084" if hdr else "bt709",
@@ -55,7 +62,7 @@ def video_info(
         kind="video",
         container="mp4",
         demuxer="mov,mp4,m4a,3gp,3g2,mj2",
-        duration=Fraction(seconds),
+        duration=Fraction(declared if declared is not None else seconds),
         video=(v,),
     )
 
@@ -142,11 +149,118 @@ def test_crossfade_graph_dissolves_the_end_into_the_start():
     assert "xfade=transition=fade:duration=1.0:offset=5.0" in graph and plan.frames == 180
 
 
-def test_too_short_footage_is_an_input_error_naming_what_is_needed():
+def test_short_footage_shortens_the_default_loop_and_says_so():
+    """3.0 s of footage: the default 7 s ping-pong (needs 3.53 s) becomes the longest the footage gives:
+    90 forward frames, 178 in all (5.93 s), with a warning."""
+    plan, warnings = plan_canvas(video_info(seconds=3), OUT, CanvasOptions(), PRESET, "ffmpeg")
+    assert plan.frames == 178 and plan.seconds == pytest.approx(178 / 30)
+    assert shlex.split(shlex.join(plan.feeder_argv))[plan.feeder_argv.index("-frames:v") + 1] == "90"
+    assert any("instead of the default 7 s" in w for w in warnings)
+    # A cut loop takes every frame there is; the preset's 3 s minimum still holds.
+    plan, warnings = plan_canvas(video_info(seconds=3.5), OUT, CanvasOptions(loop="cut"), PRESET, "ffmpeg")
+    assert plan.frames == 105 and any("3.50 s" in w for w in warnings)
+
+
+def test_footage_too_short_for_the_minimum_or_an_explicit_duration_is_refused():
     from mediakit.errors import InputError
 
-    with pytest.raises(InputError, match=r"needs 3\.53 s"):
-        plan_canvas(video_info(seconds=3), OUT, CanvasOptions(start=1.0), PRESET, "ffmpeg")
+    # 1.2 s after --start: even a 3 s ping-pong needs 46 frames (1.53 s).
+    with pytest.raises(InputError, match=r"a 3 s pingpong loop needs 1\.53 s"):
+        plan_canvas(video_info(seconds=2.2), OUT, CanvasOptions(start=1.0), PRESET, "ffmpeg")
+    with pytest.raises(InputError, match=r"needs 3\.53 s") as caught:
+        plan_canvas(video_info(seconds=3), OUT, CanvasOptions(start=1.0, duration=7), PRESET, "ffmpeg")
+    assert "shorter --duration" in (caught.value.hint or "")
+
+
+def test_footage_length_is_what_its_frames_hold_not_what_the_header_claims():
+    """180 frames in a file whose header claims 10 hours: 6 s of footage (a cut loop of 7 s is refused,
+    the default shrinks to 6 s)."""
+    from mediakit.errors import InputError
+
+    lying = video_info(seconds=6, declared=36000)
+    with pytest.raises(InputError, match=r"6\.00 s of footage"):
+        plan_canvas(lying, OUT, CanvasOptions(loop="cut", duration=7), PRESET, "ffmpeg")
+    plan, _ = plan_canvas(lying, OUT, CanvasOptions(loop="cut"), PRESET, "ffmpeg")
+    assert plan.frames == 180
+    argv = list(plan.argv)
+    assert float(argv[argv.index("-t") + 1]) < 6.1  # the input is read for the frames it holds only
+
+
+def _rate_filter(plan) -> str:
+    graph = plan.command_line() + " " + shlex.join(plan.feeder_argv)
+    return " ".join(part for part in graph.replace(";", " ").split() if "fps=" in part or "select=" in part)
+
+
+@pytest.mark.parametrize(
+    ("fps", "constant", "r", "graph"),
+    [
+        (Fraction(25), True, "25", "fps=fps=25"),
+        (Fraction(24), True, "24", "fps=fps=24"),
+        (Fraction(24000, 1001), True, "24000/1001", "fps=fps=24000/1001"),
+        (Fraction(30000, 1001), True, "30000/1001", "fps=fps=30000/1001"),
+        (Fraction(30), True, "30", "fps=fps=30"),
+        (Fraction(50), True, "25", "every 2nd"),
+        (Fraction(60), True, "30", "every 2nd"),
+        (Fraction(60000, 1001), True, "30000/1001", "every 2nd"),
+        (Fraction(120), True, "30", "every 4nd"),
+        (Fraction(15), True, "30", "framerate=fps=30"),
+        (Fraction(20), True, "30", "framerate=fps=30"),
+        (Fraction(30), False, "30", "framerate=fps=30"),  # variable rate: blended, never repeated
+    ],
+)
+def test_footage_keeps_its_rate_halves_50_60_and_blends_the_rest(fps, constant, r, graph):
+    for loop in ("pingpong", "cut"):
+        plan, _ = plan_canvas(
+            video_info(fps=fps, constant=constant), OUT, CanvasOptions(loop=loop), PRESET, "ffmpeg"
+        )
+        argv = list(plan.argv)
+        assert argv[argv.index("-r") + 1] == r
+        text = plan.command_line() + " " + shlex.join(plan.feeder_argv)
+        if graph.startswith("every"):  # exactly every n-th source frame, then a rate that repeats none
+            graph = f"select=expr=not(mod(n\\,{graph.split()[1][0]}))"
+            text = plan.command_line() + " " + " ".join(plan.feeder_argv)
+            assert f"fps=fps={r}" in text
+        assert graph in text, _rate_filter(plan)
+        assert plan.seconds == pytest.approx(7.0, abs=0.05)
+
+
+def test_explicit_fps_wins_and_blends_what_is_not_a_whole_step():
+    plan, _ = plan_canvas(video_info(fps=Fraction(25)), OUT, CanvasOptions(fps=30), PRESET, "ffmpeg")
+    assert "framerate=fps=30" in shlex.join(plan.feeder_argv)
+    plan, _ = plan_canvas(video_info(fps=Fraction(50)), OUT, CanvasOptions(fps=25), PRESET, "ffmpeg")
+    assert "select=" in shlex.join(plan.feeder_argv) and "fps=fps=25" in shlex.join(plan.feeder_argv)
+    plan, _ = plan_canvas(still_info(), OUT, CanvasOptions(fps=24), PRESET, "ffmpeg")
+    assert plan.frames == 168
+
+
+@pytest.mark.parametrize(
+    ("size", "fit"),
+    [
+        ((3000, 3000), "blur"),
+        ((1600, 1200), "blur"),
+        ((1200, 1600), "blur"),
+        ((1080, 1920), "crop"),
+        ((1080, 1800), "crop"),
+        ((1080, 2340), "blur"),
+    ],
+)
+def test_auto_fit_shows_a_still_far_from_9_16_whole(size, fit):
+    """1080x1800 (3:5) loses 6.25 % of its height to a crop: kept cropped. 1080x2340 loses 18 %: blur."""
+    from mediakit.render.canvas import resolve_fit
+
+    opts = resolve_fit(CanvasOptions(), still_info(*size), (1080, 1920))
+    assert opts.fit == fit
+    _, warnings = plan_canvas(still_info(*size), OUT, CanvasOptions(), PRESET, "ffmpeg")
+    assert not any("cuts off" in w for w in warnings)
+
+
+def test_a_crop_that_cuts_more_than_ten_percent_says_so():
+    _, warnings = plan_canvas(still_info(), OUT, CanvasOptions(fit="crop"), PRESET, "ffmpeg")
+    assert any("cuts off 44% of the source's width (3000x3000)" in w for w in warnings)
+    _, warnings = plan_canvas(video_info(), OUT, CanvasOptions(), PRESET, "ffmpeg")  # footage: crop
+    assert any("cuts off 68% of the source's width" in w for w in warnings)
+    _, warnings = plan_canvas(video_info(1080, 1920), OUT, CanvasOptions(), PRESET, "ffmpeg")
+    assert not any("cuts off" in w for w in warnings)
 
 
 @pytest.mark.parametrize(
