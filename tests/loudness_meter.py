@@ -46,3 +46,15 @@ def true_peak(path: Path) -> float:
     x, _, _ = samples(path)
     peak = float(np.max(np.abs(resample_poly(x, 4, 1, axis=0))))
     return 20 * np.log10(max(peak, 1e-12))
+
+
+# The Spotify Clip target (SPECS.md) and the tolerance issue #11 asks of every source.
+TARGET, TOLERANCE, CEILING = -14.0, 0.5, -1.0
+
+
+def assert_on_target(path: Path) -> float:
+    """The file reads -14 +- 0.5 LUFS with its true peak at or under -1 dBTP; returns its loudness."""
+    lufs, peak = integrated(path), true_peak(path)
+    assert abs(lufs - TARGET) <= TOLERANCE, f"{path.name}: {lufs:.2f} LUFS"
+    assert peak <= CEILING, f"{path.name}: true peak {peak:.2f} dBTP"
+    return lufs

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from itertools import pairwise
 from pathlib import Path
 
@@ -74,13 +75,18 @@ def pillow_mask(text: str, size: int) -> np.ndarray:
 def likeness(a: np.ndarray, b: np.ndarray) -> float:
     """Intersection over union of two ink masks laid on each other, the best within 2 px of their corners
     (libass and Pillow place glyphs on the pixel grid a little differently)."""
+    return _best_offset(a, b, lambda pa, pb: (pa & pb).sum() / (pa | pb).sum())
+
+
+def _best_offset(a: np.ndarray, b: np.ndarray, score: Callable[[np.ndarray, np.ndarray], float]) -> float:
+    """The best score of two masks laid on each other with `a` moved up to 2 px either way."""
     h, w = max(a.shape[0], b.shape[0]) + 4, max(a.shape[1], b.shape[1]) + 4
     best = 0.0
     for dy in range(5):
         for dx in range(5):
             pa, pb = np.zeros((h, w), bool), np.zeros((h, w), bool)
             pa[dy : dy + a.shape[0], dx : dx + a.shape[1]], pb[2 : 2 + b.shape[0], 2 : 2 + b.shape[1]] = a, b
-            best = max(best, float((pa & pb).sum() / (pa | pb).sum()))
+            best = max(best, float(score(pa, pb)))
     return best
 
 
@@ -182,15 +188,9 @@ def same_letters(a: np.ndarray, b: np.ndarray) -> float:
     """How much of each ink mask lies within a pixel of the other's, the worse of the two, at the best
     offset within 2 px: thin strokes (a Thin or ExtraLight cut) fail intersection over union on a one-pixel
     difference in rasterising, but a different font leaves whole strokes far from the other's."""
-    h, w = max(a.shape[0], b.shape[0]) + 4, max(a.shape[1], b.shape[1]) + 4
-    best = 0.0
-    for dy in range(5):
-        for dx in range(5):
-            pa, pb = np.zeros((h, w), bool), np.zeros((h, w), bool)
-            pa[dy : dy + a.shape[0], dx : dx + a.shape[1]], pb[2 : 2 + b.shape[0], 2 : 2 + b.shape[1]] = a, b
-            score = min((pa & _grow(pb)).sum() / pa.sum(), (pb & _grow(pa)).sum() / pb.sum())
-            best = max(best, float(score))
-    return best
+    return _best_offset(
+        a, b, lambda pa, pb: min((pa & _grow(pb)).sum() / pa.sum(), (pb & _grow(pa)).sum() / pb.sum())
+    )
 
 
 def burn_in(work: Path, font: Path | None, font_name: str | None = None) -> tuple[np.ndarray, int]:

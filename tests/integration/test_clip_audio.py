@@ -19,7 +19,6 @@ from tests.media import ffmpeg
 
 pytestmark = pytest.mark.integration
 FAST = {"x264_preset": "ultrafast"}
-TARGET, TOLERANCE, CEILING = -14.0, 0.5, -1.0
 
 
 def sine(dbfs: float | None) -> str:
@@ -49,12 +48,6 @@ def still(media) -> Path:
     return media.still("audio-still.png", size=(720, 1280))
 
 
-def assert_on_target(path: Path) -> None:
-    lufs, peak = meter.integrated(path), meter.true_peak(path)
-    assert abs(lufs - TARGET) <= TOLERANCE, f"{path.name}: {lufs:.2f} LUFS"
-    assert peak <= CEILING, f"{path.name}: true peak {peak:.2f} dBTP"
-
-
 @pytest.mark.parametrize("name", SIGNALS)
 def test_tech_3341_signals_land_on_target_whatever_the_layout(media, still, tmp_path, name):
     exprs, layout, documented = SIGNALS[name]
@@ -62,7 +55,7 @@ def test_tech_3341_signals_land_on_target_whatever_the_layout(media, still, tmp_
     assert abs(meter.integrated(track) - documented) <= 0.1  # the meter reads the definition's value
     out = tmp_path / f"{name}.mp4"
     result = render_clip(still, out, ClipOptions(audio=str(track), duration=5, **FAST))
-    assert_on_target(out)
+    meter.assert_on_target(out)
     assert result.loudness is not None and abs(result.loudness.integrated - meter.integrated(out)) <= 0.2
 
 
@@ -79,10 +72,10 @@ def peaky_track(media, layout: str, channels: int) -> Path:
 def test_quiet_peaky_audio_is_limited_onto_target(media, still, tmp_path, layout, channels):
     # A plain gain would push these peaks about 5 dB over the ceiling; loudnorm's fallback landed ~1 LU low.
     track = peaky_track(media, layout, channels)
-    assert meter.true_peak(track) - meter.integrated(track) > TARGET - CEILING + 3
+    assert meter.true_peak(track) - meter.integrated(track) > meter.TARGET - meter.CEILING + 3
     out = tmp_path / f"peaky-{layout}.mp4"
     render_clip(still, out, ClipOptions(audio=str(track), duration=5, **FAST))
-    assert_on_target(out)
+    meter.assert_on_target(out)
 
 
 def onsets(path: Path) -> np.ndarray:
