@@ -62,9 +62,9 @@ SEAM_LIMIT = 1.25
 SEAM_NEIGHBOURHOOD = 3
 # Content "holds" its frames (flashing, a slideshow, a still with a few changes) when at least this fraction
 # of its steps are holds: steps under STEP_FLOOR next to another such step, i.e. a picture shown three or
-# more times in a row. Its zero steps are the content, not stalls: the IRIS flash test videos hold 0.25
-# (2Hz_5s) to 0.78 (gray) of their steps, while a conversion by repeated frames never repeats twice in a row
-# (30 -> 60 fps repeats every other frame: 0) and moving footage holds none.
+# more times in a row. Its zero steps are the content, not stalls: the IRIS flash test videos hold 0.21
+# (2Hz_5s) to 0.94 (intermitentEF) of their steps, while a conversion by repeated frames never repeats
+# twice in a row (30 -> 60 fps repeats every other frame: 0) and moving footage holds none.
 HELD_FRACTION = 0.2
 # ... and held content with at least this many change steps (steps of STEP_FLOOR or more, wrap excluded)
 # changes in a rhythm: its wrap is measured against those changes (90th percentile), so a wrap that is one
