@@ -11,7 +11,7 @@ import numpy as np
 
 from mediakit.analysis import flash
 from mediakit.analysis.cuts import cuts_per_window
-from mediakit.analysis.loop import STEP_FLOOR, stall_cadence
+from mediakit.analysis.loop import STEP_FLOOR, LoopReport, stall_cadence
 from mediakit.analysis.video import VideoMeasures, VideoNeeds, measure_video
 from mediakit.errors import FFmpegFailed
 from mediakit.inputs import display
@@ -25,6 +25,12 @@ log = logging.getLogger(__name__)
 
 _VIDEO_CHECKS = {"flashing", "extended-flash", "cut-rate", "loop-seam", "blur", "black-frozen"}
 _AUDIO_CHECKS = {"audio-level", "loudness"}
+# Frame rates footage is shot or delivered at: a repeat cadence is a frame-rate conversion only when it
+# turns one of these into another (24 -> 25 repeats every 25 frames, 25 -> 30 every 6, 24 -> 30 every 5,
+# 30 -> 60 every 2); any other period is a pattern of the content, not a conversion.
+_COMMON_RATES = (23.976, 24.0, 25.0, 29.97, 30.0, 48.0, 50.0, 59.94, 60.0)
+# How near a rate counts as that rate (23.976 -> 30 fps with a 5-frame period computes as 24.0).
+_RATE_TOLERANCE = 0.01
 
 
 @dataclass(frozen=True)
@@ -249,11 +255,14 @@ def _loop_seam(rule: Rule, m: Measures) -> list[Finding]:
     if m.video is None or m.video.loop is None:
         return []
     report, times = m.video.loop, m.video.loop_times
-    name, limit = display(m.info.path.name), rule.params["max_seam"]
+    limit = rule.params["max_seam"]
     found = []
     if report.seam > limit:
         wrap = f"from the last frame ({times[-1]:.2f} s) back to the first (0.00 s)"
-        if max(report.step_median, report.local_median) < STEP_FLOOR:
+        # "Barely moves" only when even its larger steps are noise: a picture held between swaps has a
+        # median step of 0 but changes at every swap.
+        larger = float(np.percentile(report.steps[1:], 95))
+        if max(report.step_median, report.local_median, larger) < STEP_FLOOR:
             # The ratio is against the floor, not the clip's own (noise-level) steps: say it in levels.
             message = (
                 f"the picture barely moves (frame steps under {STEP_FLOOR:g} of 255 levels), but the loop "
@@ -271,27 +280,35 @@ def _loop_seam(rule: Rule, m: Measures) -> list[Finding]:
                 f"seam {report.seam:.1f}x a frame step",
                 f"≤ {limit:g}x",
                 message,
-                f"re-render it so the end meets the start: mediakit canvas {name} --loop pingpong "
-                "(or --loop crossfade)",
+                "re-render it from the footage so the end meets the start: mediakit canvas SOURCE "
+                "--loop pingpong (or --loop crossfade)",
             )
         )
     if report.stalls:
-        found.append(_stall_finding(rule, m, report.stalls, times, name))
+        found.append(_stall_finding(rule, m, report, times))
     return found
 
 
-def _stall_finding(
-    rule: Rule, m: Measures, stalls: tuple[int, ...], times: list[float], name: str
-) -> Finding:
+def conversion_rate(fps: float, period: int | None) -> float | None:
+    """The source rate a repeat every ``period`` frames at ``fps`` raised, when both are common rates."""
+    if period is None or period < 2:
+        return None
+    # One repeat every `period` frames: (period - 1) source frames stretched over `period` shown ones.
+    source = fps * (period - 1) / period
+    common = all(any(abs(r - c) <= _RATE_TOLERANCE * c for c in _COMMON_RATES) for r in (fps, source))
+    return source if common else None
+
+
+def _stall_finding(rule: Rule, m: Measures, report: LoopReport, times: list[float]) -> Finding:
+    stalls = report.stalls
     at = [("the wrap" if i == 0 else f"{times[i]:.2f} s") for i in stalls]
     shown = ", ".join(at[:5]) + (f" and {len(at) - 5} more" if len(at) > 5 else "")
     observed, expected = f"{len(at)} stall(s)", "no repeated frame inside motion"
-    period = stall_cadence(stalls)
+    period = stall_cadence(stalls, report.steps)
     video = m.info.primary_video
     fps = float(video.avg_rate) if video is not None and video.avg_rate else 0.0
-    if period is not None and fps:
-        # One repeat every `period` frames: (period - 1) source frames stretched over `period` shown ones.
-        source_fps = fps * (period - 1) / period
+    source_fps = conversion_rate(fps, period)
+    if source_fps is not None:
         own = round(source_fps)
         hint = (
             f"render the footage at its own rate, not by repeating frames: mediakit canvas SOURCE --fps {own}"
@@ -311,10 +328,10 @@ def _stall_finding(
         rule,
         observed,
         expected,
-        f"the motion stalls (a repeated frame) at {shown}; where the source footage itself repeats a "
-        "frame, the stall is the source's",
-        f"re-render it from footage without repeated frames: mediakit canvas {name} --loop pingpong never "
-        "repeats the turnaround frame",
+        f"the motion stalls on a repeated frame at {shown}, which may be the footage's own repeat (the "
+        "file cannot show whether)",
+        "if the footage does not repeat a frame there, re-render from it: mediakit canvas SOURCE "
+        "--loop pingpong (its turnaround never shows a frame twice); if it does, replace that frame",
         severity="warning",
     )
 

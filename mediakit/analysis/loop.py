@@ -17,6 +17,8 @@ import numpy as np
 
 __all__ = [
     "BLUR_FRACTION",
+    "HELD_CHANGES",
+    "HELD_FRACTION",
     "SEAM_LIMIT",
     "SEAM_NEIGHBOURHOOD",
     "STALL_NEIGHBOUR_FRACTION",
@@ -58,6 +60,17 @@ STALL_NEIGHBOUR_FRACTION = 0.5
 SEAM_LIMIT = 1.25
 # Steps on each side of the wrap that define "the motion at the seam" (see measure_loop).
 SEAM_NEIGHBOURHOOD = 3
+# Content "holds" its frames (flashing, a slideshow, a still with a few changes) when at least this fraction
+# of its steps are holds: steps under STEP_FLOOR next to another such step, i.e. a picture shown three or
+# more times in a row. Its zero steps are the content, not stalls: the IRIS flash test videos hold 0.21
+# (2Hz_5s) to 0.94 (intermitentEF) of their steps, while a conversion by repeated frames never repeats
+# twice in a row (30 -> 60 fps repeats every other frame: 0) and moving footage holds none.
+HELD_FRACTION = 0.2
+# ... and held content with at least this many change steps (steps of STEP_FLOOR or more, wrap excluded)
+# changes in a rhythm: its wrap is measured against those changes (90th percentile), so a wrap that is one
+# more swap of a flashing picture (17 levels like every other swap) is no seam. A still that changes once
+# and changes back at the wrap has one change only and keeps its seam.
+HELD_CHANGES = 3
 
 
 @dataclass(frozen=True)
@@ -75,6 +88,8 @@ class LoopReport:
         local_median: median of the steps next to the wrap (the last and first few), 0-255 levels.
         seam_diff: mean abs difference between the last and the first frame, 0-255 levels.
         steps: the cyclic step diffs; ``steps[0]`` is the wrap, ``steps[i]`` is frame ``i-1 -> i``.
+        held: the content holds its frames (at least :data:`HELD_FRACTION` of the steps are holds), so
+            its repeats are the content's and are never stalls.
     """
 
     seam: float
@@ -83,6 +98,7 @@ class LoopReport:
     local_median: float
     seam_diff: float
     steps: tuple[float, ...]
+    held: bool
 
     def ok(self, seam_limit: float = SEAM_LIMIT) -> bool:
         """True when the wrap is no bigger than ``seam_limit`` ordinary steps and motion never stalls."""
@@ -129,7 +145,10 @@ def measure_loop(frames: Sequence[np.ndarray], *, blur_sigma: float | None = Non
     read 1.37 against the global median alone (measured on testsrc2), 1.09 with this rule; an eased
     still motion is slow near the wrap, so there the global median is the larger and is used. On a
     picture that barely moves both are noise, and :data:`STEP_FLOOR` stands in for them: the seam is
-    then the wrap's change in units of the smallest visible motion, not in units of noise.
+    then the wrap's change in units of the smallest visible motion, not in units of noise. Content that
+    holds its frames (``held``) and changes at least :data:`HELD_CHANGES` times also counts the 90th
+    percentile of its change steps (steps of :data:`STEP_FLOOR` or more) as ordinary: a flashing picture
+    whose wrap is one more swap has no seam.
 
     Stall rule, applied cyclically to every index ``i`` (so the wrap can stall too)::
 
@@ -142,7 +161,8 @@ def measure_loop(frames: Sequence[np.ndarray], *, blur_sigma: float | None = Non
     ~0 over several frames (steps ``5, 3, 1, 1, 3, 5``), nor an ease whose turnaround falls between two
     frames so that one step is exactly zero (``5, 3, 1, 0, 1, 3, 5``): there the neighbours are themselves
     well below the median. A turnaround that is that slow holds for a frame invisibly; the same repeat
-    at full speed is a hitch.
+    at full speed is a hitch. Content that holds its frames (``held``: flashing, a slideshow) has no
+    stalls: its repeats are the content, and its "motion" is a picture swapping, not moving.
     """
     _validated(frames)
     sigma = min(np.shape(frames[0])) * BLUR_FRACTION if blur_sigma is None else blur_sigma
@@ -168,7 +188,12 @@ def measure_loop(frames: Sequence[np.ndarray], *, blur_sigma: float | None = Non
     # (STEP_FLOOR) or, for a big wrap, within a tenth of it (re-encoding differs more on busy frames).
     mirrored = _mean_abs_diff(previous, second) < max(STEP_FLOOR, STALL_RATIO * seam_diff)
     own_step = float(forward[0]) if mirrored else 0.0
-    seam = seam_diff / max(step_median, local_median, own_step, STEP_FLOOR)
+    still = forward < STEP_FLOOR
+    holds = still & (np.concatenate(([False], still[:-1])) | np.concatenate((still[1:], [False])))
+    held = bool(holds.mean() >= HELD_FRACTION)
+    changes = forward[~still]
+    rhythm = float(np.percentile(changes, 90)) if held and changes.size >= HELD_CHANGES else 0.0
+    seam = seam_diff / max(step_median, local_median, own_step, rhythm, STEP_FLOOR)
 
     prev_step = np.roll(steps, 1)
     next_step = np.roll(steps, -1)
@@ -177,6 +202,7 @@ def measure_loop(frames: Sequence[np.ndarray], *, blur_sigma: float | None = Non
         (steps < STALL_RATIO * neighbour)
         & (neighbour > STALL_NEIGHBOUR_FRACTION * step_median)
         & (neighbour > STEP_FLOOR)
+        & (not held)
     )
     stalls = tuple(int(i) for i in np.flatnonzero(is_stall))
     return LoopReport(
@@ -186,20 +212,29 @@ def measure_loop(frames: Sequence[np.ndarray], *, blur_sigma: float | None = Non
         local_median=local_median,
         seam_diff=seam_diff,
         steps=tuple(float(s) for s in steps),
+        held=held,
     )
 
 
-def stall_cadence(stalls: Sequence[int]) -> int | None:
+def stall_cadence(stalls: Sequence[int], steps: Sequence[float] | None = None) -> int | None:
     """The period, in frames, of stalls that recur in a steady cadence, or None for scattered ones.
 
     A frame-rate conversion by repeating frames leaves one every ``g`` frames (25 -> 30 fps: 6; 24 -> 30:
     5). Stalls where the motion is too slow to tell are not found, so a gap may span several periods; and
     a rate that is not a whole ratio (23.976 -> 30) drifts by a frame. So: at least three stalls, and every
-    gap within one frame of a multiple of the most common gap.
+    gap within one frame of a multiple of the most common gap. Given the report's ``steps``, the content
+    between the stalls must also move: the median of the other steps from the first stall to the last is
+    motion (:data:`STEP_FLOOR` or more), else the repeats are a picture held in a pattern, not a conversion.
     """
-    gaps = [b - a for a, b in itertools.pairwise(sorted(stalls))]
+    ordered = sorted(stalls)
+    gaps = [b - a for a, b in itertools.pairwise(ordered)]
     if len(gaps) < 2:
         return None
+    if steps is not None:
+        repeats = set(ordered)
+        between = [steps[i] for i in range(ordered[0] + 1, ordered[-1]) if i not in repeats]
+        if not between or float(np.median(between)) < STEP_FLOOR:
+            return None
     period = Counter(gaps).most_common(1)[0][0]
     if period < 2:
         return None

@@ -213,14 +213,18 @@ def test_a_jump_at_the_wrap_warns_with_a_loop_hint(media: MediaFactory) -> None:
     (f,) = findings(path, "canvas")["loop-seam"]
     assert f.severity == "warning"
     assert "from the last frame (2.97 s) back to the first (0.00 s)" in f.message
-    assert "--loop pingpong" in f.hint and "--loop crossfade" in f.hint
+    assert "mediakit canvas SOURCE --loop pingpong" in f.hint and "--loop crossfade" in f.hint
 
 
 def test_a_repeated_turnaround_frame_is_a_stall(media: MediaFactory) -> None:
     (f,) = findings(ping_pong(media, "pingpong-naive.mp4", ""), "canvas")["loop-seam"]
     assert f.severity == "warning"
-    assert f.message.startswith("the motion stalls (a repeated frame) at the wrap, 2.00 s;")
-    assert "--loop pingpong never repeats the turnaround frame" in f.hint
+    assert f.message == (
+        "the motion stalls on a repeated frame at the wrap, 2.00 s, which may be the footage's own "
+        "repeat (the file cannot show whether)"
+    )
+    # The hint names the footage to render from, not the file checked (which has the repeats).
+    assert "mediakit canvas SOURCE --loop pingpong" in f.hint and "pingpong-naive" not in f.hint
 
 
 def test_a_duplicated_frame_in_moving_footage_is_a_stall(media: MediaFactory) -> None:

@@ -8,7 +8,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mediakit.analysis.loop import STALL_RATIO, STEP_FLOOR, LoopReport, measure_loop, stall_cadence
+from mediakit.analysis.loop import (
+    STALL_RATIO,
+    STEP_FLOOR,
+    LoopReport,
+    measure_loop,
+    stall_cadence,
+)
 
 H, W = 64, 96
 PERIOD = 48.0  # horizontal period of the grating, px; shifting by PERIOD reproduces the frame exactly
@@ -109,7 +115,13 @@ def test_static_sequence() -> None:
     frame = grating(0.0)
     report = measure_loop([frame.copy() for _ in range(10)])
     assert report == LoopReport(
-        seam=0.0, stalls=(), step_median=0.0, local_median=0.0, seam_diff=0.0, steps=(0.0,) * 10
+        seam=0.0,
+        stalls=(),
+        step_median=0.0,
+        local_median=0.0,
+        seam_diff=0.0,
+        steps=(0.0,) * 10,
+        held=True,  # one picture held throughout
     )
     assert report.ok()
 
@@ -263,3 +275,62 @@ def test_a_repeat_inside_slow_but_visible_motion_is_still_a_stall() -> None:
     offsets.insert(20, offsets[19])  # ... with one frame shown twice
     report = measure_loop(lit(offsets))
     assert report.stalls == (20,)
+
+
+# --- held content: flashing and slideshow patterns (shaped like the IRIS flash test videos) --------------
+
+
+def held(pattern: str) -> list[np.ndarray]:
+    """One frame per character: each letter is its own flat picture (``a`` dark, ``b`` light, ...)."""
+    return [np.full((H, W), 40.0 + 40.0 * (ord(c) - ord("a")), np.float32) for c in pattern]
+
+
+def test_a_flash_pattern_with_holds_has_no_stalls_and_no_cadence() -> None:
+    """Like IRIS 3Hz_6s (25 fps): three-frame flashes with one two-frame gap, then a pause, every 25 frames;
+    the two-frame gap is a single 0 step between two swaps. Those are the pattern's own holds, not a
+    24 -> 25 fps conversion."""
+    cycle = "bbbaaabbbaabbb" + "a" * 11
+    assert len(cycle) == 25
+    report = measure_loop(held(cycle * 6), blur_sigma=0)
+    assert report.held
+    assert report.stalls == ()
+    # Even given those repeats as stalls, the steps between them are mostly holds: no cadence.
+    singles = tuple(range(10, 150, 25))
+    assert all(report.steps[i] == 0.0 < min(report.steps[i - 1], report.steps[i + 1]) for i in singles)
+    assert stall_cadence(singles) == 25
+    assert stall_cadence(singles, report.steps) is None
+
+
+def test_a_picture_swapping_between_holds_has_no_seam_when_the_wrap_is_one_more_swap() -> None:
+    """Like IRIS gray: grey and white swap every 4-5 frames; the median step is 0 (held frames), and the
+    wrap is one more 40-level swap, like every other one."""
+    report = measure_loop(held("aaaabbbbaaaabbbbbaaaabbbbaaaabbbbbaaaabbbbaaaabbbb"), blur_sigma=0)
+    assert report.step_median == 0.0 and report.held
+    assert report.seam_diff == pytest.approx(40.0)
+    assert report.seam == pytest.approx(1.0)
+    assert report.ok()
+
+
+def test_held_flashes_at_full_rate_are_no_stalls() -> None:
+    """Like IRIS 2Hz_5s (5 fps): six held frames, then a picture swapping every frame with single holds.
+    The neighbours of those holds are swaps of the whole picture, but the content holds its frames."""
+    report = measure_loop(held("aaaaaaa" + "babababa" + "ab" + "aba" + "ba" + "abab" + "b"), blur_sigma=0)
+    assert report.step_median > STEP_FLOOR and report.held
+    assert report.stalls == ()
+
+
+def test_one_change_in_a_still_is_still_a_seam() -> None:
+    """A still that changes once and changes back at the wrap: held, but with one change there is no
+    rhythm of changes, so the wrap is a jump in units of the floor."""
+    report = measure_loop(held("a" * 30 + "b" * 10), blur_sigma=0)
+    assert report.held
+    assert report.seam == pytest.approx(40.0 / STEP_FLOOR)
+
+
+def test_a_30_to_60_conversion_is_not_held_and_stalls_in_a_cadence() -> None:
+    """30 fps motion at 60 fps shows every frame twice: every other step is 0, never two in a row."""
+    shown = [f for f in linear(30, 1.2) for _ in range(2)]
+    report = measure_loop(shown)
+    assert not report.held
+    assert len(report.stalls) >= 20
+    assert stall_cadence(report.stalls, report.steps) == 2

@@ -9,7 +9,7 @@ import pytest
 from mediakit.analysis.blur import sharpness
 from mediakit.analysis.cuts import CutMeter, cuts_per_window
 from mediakit.analysis.stillness import StillnessMeter
-from mediakit.deep import deep_checks
+from mediakit.deep import conversion_rate, deep_checks
 from mediakit.preset import CHECKS, resolve
 
 FPS = 30
@@ -81,3 +81,20 @@ def test_sharpness_orders_sharp_soft_and_flat() -> None:
     assert sharp is not None and soft is not None
     assert sharp > 0.5 > soft
     assert sharpness(np.full((960, 540), 90, np.uint8)) is None
+
+
+# --- loop-seam: which repeat cadences are frame-rate conversions ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fps", "period", "source"),
+    [(25, 25, 24), (30, 6, 25), (30, 5, 24), (60, 2, 30), (29.97, 5, 23.976), (30000 / 1001, 5, 23.976)],
+)
+def test_a_repeat_cadence_between_real_rates_is_a_conversion(fps: float, period: int, source: float) -> None:
+    assert conversion_rate(fps, period) == pytest.approx(source, rel=0.01)
+
+
+@pytest.mark.parametrize(("fps", "period"), [(25, 7), (25, 3), (30, 4), (5, 5), (24, 1), (25, None)])
+def test_a_repeat_cadence_no_rate_pair_explains_is_no_conversion(fps: float, period: int | None) -> None:
+    """E.g. 25 fps with a repeat every 7 frames would be 21.4 fps footage; 5 fps is no delivery rate."""
+    assert conversion_rate(fps, period) is None

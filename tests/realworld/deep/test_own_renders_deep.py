@@ -90,4 +90,4 @@ def test_a_footage_canvas_passes_its_own_deep_check_or_names_the_source(
         # then the warning names a repeat cadence or the source.
         assert centre_repeats(source), stalls
         (stall,) = stalls
-        assert "repeats every" in stall.message or "the stall is the source's" in stall.message
+        assert "repeats every" in stall.message or "the footage's own repeat" in stall.message

@@ -104,3 +104,20 @@ def test_transitions_a_second_and_extended_counts_frame_by_frame_are_iris_s(name
             frames = np.rint(held / step).astype(int)
             off = (np.nonzero(frames != log[:, col[f"{kind}_extended"]])[0] + 1).tolist()
             assert not off, f"{kind} extended counts differ from IRIS's at frames {off[:10]}"
+
+
+# Flash patterns that hold their pictures between swaps (IRIS's descriptions: bursts of flashes each second,
+# black/white from 1.2 s at 5 fps, grey and white swapping about 6 times a second). Their repeated frames
+# are the pattern, not stalled motion or a frame-rate conversion; gray's wrap is one more swap, like the
+# others (its last swap is 4 frames before the end, and it swaps every 4-5 frames).
+HELD_PATTERNS = ("2Hz_5s", "2Hz_6s", "3Hz_6s", "extendedFLONG", "gray", "intermitentEF")
+
+
+@pytest.mark.parametrize("name", HELD_PATTERNS)
+def test_a_held_flash_pattern_has_no_loop_seam_or_stall(name: str) -> None:
+    canvas = resolve("canvas")
+    rules = dataclasses.replace(canvas, rules=tuple(r for r in canvas.rules if r.check == "loop-seam"))
+    assert deep_check(probe(HERE / f"{name}.mp4"), rules) == ()
+    video = measure_video(probe(HERE / f"{name}.mp4"), VideoNeeds(loop=True))
+    assert video is not None and video.loop is not None
+    assert video.loop.held and video.loop.stalls == ()
