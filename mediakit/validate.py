@@ -184,7 +184,7 @@ def _duration(rule: Rule, info: MediaInfo, preset: Preset) -> Finding | None:
             _seconds(d),
             expected,
             f"{_seconds(d)} is shorter than {_seconds(lo)}",
-            f"use a source of at least {target} s: mediakit {preset.kind} in.mp4 --duration {target}",
+            f"render from a source of {target} s or more: mediakit {preset.kind} SOURCE --duration {target}",
         )
     return None
 
@@ -330,7 +330,7 @@ def _audio(rule: Rule, info: MediaInfo, preset: Preset) -> Finding | None:
         "no audio stream",
         "an audio stream",
         "the file has no audio; Clips need sound",
-        "add a track: mediakit clip in.mp4 --audio song.wav",
+        "add a track: mediakit clip SOURCE --audio song.wav",
     )
 
 
