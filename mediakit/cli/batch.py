@@ -216,7 +216,10 @@ def _jobs(
         for problem in problems[1:]:
             stderr.print(f"  --{(problem.key or 'options').replace('_', '-')}: {escape(problem.message)}")
         first = problems[0]
-        raise UsageError(f"--{(first.key or 'options').replace('_', '-')}: {first.message}")
+        raise UsageError(
+            f"--{(first.key or 'options').replace('_', '-')}: {first.message}",
+            "mediakit batch --help lists the options",
+        )
     jobs = folder_jobs(src, out, kind, options, scan(src, out, include, exclude))
     if not jobs:
         raise UsageError(f"no images or videos found under {src}", "check the folder and the --include globs")

@@ -117,9 +117,11 @@ def check_options(opts: ClipOptions, preset: Preset) -> int:
             f"unknown caption style {opts.caption_style!r}", f"choose {', '.join(CAPTION_STYLES)}"
         )
     if opts.captions and opts.text:
-        raise UsageError("--captions and --text cannot be used together")
+        raise UsageError(
+            "--captions and --text cannot be used together", "keep --captions FILE for timed lines, or --text"
+        )
     if opts.at is not None and not opts.text:
-        raise UsageError("--at goes with --text")
+        raise UsageError("--at goes with --text", 'add --text "..." or drop --at')
     if not 0.0 <= opts.mix <= 1.0:
         raise UsageError(
             "--mix takes a level from 0 to 1", "0.2 keeps the footage's sound quietly under the track"
@@ -133,7 +135,10 @@ def check_options(opts: ClipOptions, preset: Preset) -> int:
             f"unknown --x264-preset {opts.x264_preset}", f"choose one of {', '.join(X264_PRESETS)}"
         )
     if opts.start < 0 or opts.audio_start < 0:
-        raise UsageError("--start and --audio-start must not be negative")
+        raise UsageError(
+            "--start and --audio-start must not be negative",
+            "they are seconds to skip: 0 (the default) or more",
+        )
     return fps
 
 

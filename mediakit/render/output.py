@@ -49,11 +49,11 @@ def check_output(output: Path, source: Path, overwrite: bool, fmt: str | None = 
     if out.exists() and not overwrite:
         raise OutputError(f"{display(out)} already exists", "pass --overwrite to replace it")
     if out.exists() and not out.is_file():
-        raise OutputError(f"{display(out)} exists and is not a file")
+        raise OutputError(f"{display(out)} exists and is not a file", "choose another -o path")
     if not out.parent.is_dir():
         raise OutputError(f"{display(out.parent)}: no such folder", "create it first")
     if not os.access(out.parent, os.W_OK):
-        raise OutputError(f"{display(out.parent)}: not writable")
+        raise OutputError(f"{display(out.parent)}: not writable", "choose a folder you can write to")
     if fmt is not None:  # after the refusals that protect files: "would replace the input" says more
         check_suffix(out, fmt)
     return out
