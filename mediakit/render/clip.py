@@ -151,15 +151,27 @@ def _duration(info: MediaInfo, track: MediaInfo | None, opts: ClipOptions) -> fl
     else:
         wanted = min(DEFAULT_FOOTAGE_SECONDS, _footage_seconds(info) - opts.start)
     if info.kind != "image":
-        available = _footage_seconds(info) - opts.start
+        present = _footage_seconds(info)
+        available = present - opts.start
+        if opts.start > 0 and available <= 0:  # the same words as canvas: "0.00 s after --start" says less
+            raise UsageError(
+                f"--start {opts.start:g} is past the end of the footage ({present:.2f} s)",
+                f"choose a --start below {present:.2f}",
+            )
         if available + 0.02 < wanted or available <= 3.0:
             needed = (
                 f"a {wanted:g} s clip needs {wanted:g} s" if opts.duration else "a clip needs more than 3 s"
             )
+            if opts.duration and available > 3.0:
+                hint = "use an earlier --start or a shorter --duration"
+            elif opts.start > 0:
+                hint = "use an earlier --start"
+            else:
+                hint = "use footage longer than 3 s, or a still with --audio"
             raise InputError(
                 f"{display(info.path)}: {max(available, 0):.2f} s of footage after --start "
                 f"{opts.start:g}; {needed}",
-                "use an earlier --start or a shorter --duration",
+                hint,
             )
     return wanted
 

@@ -353,3 +353,16 @@ def test_broken_caption_timestamp_names_its_line(grey_footage, tmp_path):
     with pytest.raises(InputError, match="line 6"):
         render_clip(grey_footage, tmp_path / "x.mp4", ClipOptions(duration=4, captions=str(srt), **FAST))
     assert not (tmp_path / "x.mp4").exists()
+
+
+def test_a_start_past_the_end_is_named_as_canvas_names_it(quiet_footage, tmp_path):
+    """14 s of footage: --start 20 is past its end (canvas's words); --start 12 leaves 2 s, too short."""
+    with pytest.raises(UsageError, match=r"--start 20 is past the end of the footage \(14\.\d\d s\)") as past:
+        render_clip(quiet_footage, tmp_path / "x.mp4", ClipOptions(start=20), dry_run=True)
+    assert "--start below 14" in (past.value.hint or "")
+    with pytest.raises(InputError, match="a clip needs more than 3 s") as short:
+        render_clip(quiet_footage, tmp_path / "x.mp4", ClipOptions(start=12), dry_run=True)
+    assert short.value.hint == "use an earlier --start"  # no --duration was given: do not suggest one
+    with pytest.raises(InputError, match="a 8 s clip needs 8 s") as both:
+        render_clip(quiet_footage, tmp_path / "x.mp4", ClipOptions(start=8, duration=8), dry_run=True)
+    assert "shorter --duration" in (both.value.hint or "")
