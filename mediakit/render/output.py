@@ -33,6 +33,8 @@ def suffix_problem(output: Path, fmt: str) -> tuple[str, str] | None:
         return None
     known = suffix in _MEDIA_SUFFIXES or any(suffix in names for names in SUFFIXES.values())
     fixed = output.with_suffix(allowed[0]) if known else output.with_name(output.name + allowed[0])
+    if known and output.with_suffix("").suffix.lower() in allowed:  # out.mp4.gif: out.mp4, not out.mp4.mp4
+        fixed = output.with_suffix("")
     what = f"ends in {output.suffix}" if output.suffix else "has no extension"
     return (
         f"{display(output)} {what}, but the file written is {_WRITTEN[fmt]}",
