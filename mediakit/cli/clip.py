@@ -58,7 +58,7 @@ def _at(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[
 )
 @click.option(
     "--font",
-    type=click.Path(dir_okay=False, exists=True, path_type=str),
+    type=click.Path(dir_okay=False, path_type=str),
     help="A .ttf/.otf for captions (default: the bundled DejaVu Sans Bold).",
 )
 @click.option(

@@ -20,7 +20,7 @@ import ffmpeg
 from mediakit.errors import InputError, UsageError
 from mediakit.ffmpeg.binary import ffmpeg_path
 from mediakit.ffmpeg.runner import Progress, run
-from mediakit.inputs import SAFE_INPUT_OPTIONS, display, file_url
+from mediakit.inputs import SAFE_INPUT_OPTIONS, display, file_url, local_file
 from mediakit.preset import Preset, SafeZone, resolve
 from mediakit.probe import MediaInfo, probe
 from mediakit.render import audio, footage, framing
@@ -298,7 +298,10 @@ def render_clip(
     opts = options or ClipOptions()
     profile = resolve(preset)
     fps = check_options(opts, profile)
-    info = probe(source, decode=dry_run)  # a render decodes a still once, itself (load_rgb)
+    info = probe(source, decode=dry_run)
+    for named in (opts.font, opts.captions):  # a missing one in the words (and exit 1) of a missing --audio
+        if named:
+            local_file(named)  # a render decodes a still once, itself (load_rgb)
     if info.damage:
         raise InputError(f"{display(info.path)}: {info.damage[0]}", "export or download it again")
     if info.kind == "audio":

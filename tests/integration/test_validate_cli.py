@@ -824,3 +824,26 @@ def test_every_refusal_has_a_hint_line(
     first, second = err.splitlines()
     assert first.startswith(f"mediakit: error: {says}") or says in first, first
     assert second.startswith("  hint: ") and hint in second
+
+
+@pytest.mark.parametrize(
+    ("argv", "missing"),
+    [
+        (["clip", "{footage}", "--text", "hi", "--font", "{gone}", "--dry-run"], "gone.ttf"),
+        (["clip", "{footage}", "--audio", "{gone}", "--dry-run"], "gone.ttf"),
+        (["clip", "{footage}", "--captions", "{gone}", "--dry-run"], "gone.ttf"),
+        (["canvas", "{gone}", "--dry-run"], "gone.ttf"),
+        (["batch", "{gone}", "-o", "{out}"], "gone.ttf"),
+    ],
+)
+def test_a_missing_input_file_is_exit_1_in_one_wording(
+    argv: list[str], missing: str, media: MediaFactory, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    footage = media.video("va-sound.mp4", size="720x1280", seconds=4, audio=True)
+    files = {"footage": footage, "gone": tmp_path / missing}
+    files["out"] = tmp_path / "out"
+    code, out, err = exit_code([a.format(**files) for a in argv], capsys)
+    first, second = err.splitlines()
+    assert code == ExitCode.FAILED and out == ""
+    assert first.startswith("mediakit: error: ") and first.endswith(f"{tmp_path / missing}: no such file")
+    assert second == "  hint: check the path"
