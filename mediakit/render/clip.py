@@ -150,6 +150,9 @@ def _duration(info: MediaInfo, track: MediaInfo | None, opts: ClipOptions) -> fl
         wanted = min(DEFAULT_STILL_SECONDS, remaining)
     else:
         wanted = min(DEFAULT_FOOTAGE_SECONDS, _footage_seconds(info) - opts.start)
+        remaining = _track_seconds(track, opts)
+        if remaining is not None and 3.0 < remaining < wanted:  # no silent tail under the last footage
+            wanted = remaining
     if info.kind != "image":
         present = _footage_seconds(info)
         available = present - opts.start
@@ -174,6 +177,38 @@ def _duration(info: MediaInfo, track: MediaInfo | None, opts: ClipOptions) -> fl
                 hint,
             )
     return wanted
+
+
+def _track_seconds(track: MediaInfo | None, opts: ClipOptions) -> float | None:
+    """What the --audio track holds from --audio-start on, or None without a track (or a known length)."""
+    if track is None or not track.duration:
+        return None
+    return float(track.duration) - opts.audio_start
+
+
+def _track_notes(info: MediaInfo, track: MediaInfo | None, opts: ClipOptions, seconds: float) -> list[str]:
+    """Say when the clip's length comes from the track, and when the track ends before the clip does."""
+    remaining = _track_seconds(track, opts)
+    if remaining is None:
+        return []
+    slack = 0.05  # the clip is whole frames: up to a frame past the track's end is not a silent tail
+    notes = []
+    if info.kind == "image":
+        would_be = DEFAULT_STILL_SECONDS
+    else:
+        would_be = min(DEFAULT_FOOTAGE_SECONDS, _footage_seconds(info) - opts.start)
+    if opts.duration is None and seconds + slack < would_be and abs(seconds - remaining) <= slack:
+        notes.append(
+            f"the clip is {seconds:.2f} s, the length of the --audio track from --audio-start "
+            f"{opts.audio_start:g} (pass --duration to choose another length)"
+        )
+    if remaining + slack < seconds:
+        rest = "has only the footage's own sound (--mix)" if opts.mix > 0 and info.audio else "is silent"
+        notes.append(
+            f"the --audio track ends at {max(remaining, 0):.2f} s of the {seconds:.2f} s clip: "
+            f"the rest {rest}"
+        )
+    return notes
 
 
 def _footage_seconds(info: MediaInfo) -> float:
@@ -330,7 +365,7 @@ def render_clip(
     seconds = float(frames / rate.fps)
     binary = ffmpeg_path(ffmpeg_bin)
     size = (profile.render.width, profile.render.height)
-    warnings: list[str] = []
+    warnings: list[str] = _track_notes(info, track, opts, seconds)
     src = (info.still.width, info.still.height) if info.still else _display_size(info)
     opts = dataclasses.replace(
         opts, fit=framing.resolve_fit(opts.fit, src, size[0] / size[1], info.kind == "image")
