@@ -96,6 +96,8 @@ def run_batch(
                 verdict=entry.get("verdict"),
                 frames=entry.get("frames"),
                 duration=entry.get("duration"),
+                # a state written before warnings were kept has none: the skip then reports none
+                warnings=tuple(str(w) for w in entry.get("warnings") or ()),
             )
         else:
             pending.append(job)
