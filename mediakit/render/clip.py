@@ -150,9 +150,9 @@ def _duration(info: MediaInfo, track: MediaInfo | None, opts: ClipOptions) -> fl
         wanted = min(DEFAULT_STILL_SECONDS, remaining)
     else:
         wanted = min(DEFAULT_FOOTAGE_SECONDS, _footage_seconds(info) - opts.start)
-        remaining = _track_seconds(track, opts)
-        if remaining is not None and 3.0 < remaining < wanted:  # no silent tail under the last footage
-            wanted = remaining
+        held = _track_seconds(track, opts)
+        if held is not None and 3.0 < held < wanted:  # no silent tail under the last footage
+            wanted = held
     if info.kind != "image":
         present = _footage_seconds(info)
         available = present - opts.start
