@@ -55,17 +55,19 @@ def local_file(path: str | bytes | os.PathLike[str]) -> Path:
     except FileNotFoundError:
         raise InputError(f"{display(p)}: no such file", "check the path") from None
     except OSError as exc:
-        raise InputError(f"{display(p)}: cannot be read ({exc.strerror})") from None
+        raise InputError(
+            f"{display(p)}: cannot be read ({exc.strerror})", "check the path and its permissions"
+        ) from None
     if stat.S_ISFIFO(st.st_mode):
         raise InputError(f"{display(p)}: is a named pipe, not a media file", "save the media to a file first")
     if stat.S_ISDIR(st.st_mode):
-        raise InputError(f"{display(p)}: is a directory")
+        raise InputError(f"{display(p)}: is a directory", "name a media file; mediakit batch takes a folder")
     if not stat.S_ISREG(st.st_mode):
-        raise InputError(f"{display(p)}: is not a regular file")
+        raise InputError(f"{display(p)}: is not a regular file", "save the media to a file first")
     if st.st_size == 0:
         raise InputError(f"{display(p)}: is empty (0 bytes)", "the upload or copy may have failed")
     if not os.access(p, os.R_OK):
-        raise InputError(f"{display(p)}: permission denied")
+        raise InputError(f"{display(p)}: permission denied", "check the file's permissions")
     return p
 
 

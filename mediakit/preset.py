@@ -222,37 +222,50 @@ def _load_cached(path: Path) -> Preset:
     return load(path)
 
 
+# A schema refusal names the key; a valid preset shows the expected shape beside it.
+_SCHEMA_HINT = "compare with a bundled preset: mediakit presets show canvas"
+
+
 def load(path: Path) -> Preset:
     """Load and check one preset file; every problem names the file and the key path."""
     where = str(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise PresetError(f"preset file not found: {where}") from None
+        raise PresetError(
+            f"preset file not found: {where}", "check the path, or name a built-in preset"
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise PresetError(f"{where}: cannot be read ({exc})") from None
+        raise PresetError(
+            f"{where}: cannot be read ({exc})", "check the file's permissions; it must be UTF-8 text"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
-        raise PresetError(f"{where}: not valid TOML ({exc})") from None
+        raise PresetError(
+            f"{where}: not valid TOML ({exc})",
+            "fix the line it names; --as takes a preset name or a preset .toml file",
+        ) from None
     _no_unknown(data, _TOP_KEYS, where, "")
     if data.get("schema") != 1:
-        raise PresetError(f"{where}: schema: expected 1, got {data.get('schema')!r}")
+        raise PresetError(f"{where}: schema: expected 1, got {data.get('schema')!r}", _SCHEMA_HINT)
     kind = _get(data, "kind", str, True, where, "")
     if kind not in ("canvas", "clip"):
-        raise PresetError(f"{where}: kind: expected 'canvas' or 'clip', got {kind!r}")
+        raise PresetError(f"{where}: kind: expected 'canvas' or 'clip', got {kind!r}", _SCHEMA_HINT)
     accepts = _get(data, "accepts", list, True, where, "")
     if not all(a in ("video", "image") for a in accepts):
-        raise PresetError(f"{where}: accepts: expected items from ['video', 'image'], got {accepts!r}")
+        raise PresetError(
+            f"{where}: accepts: expected items from ['video', 'image'], got {accepts!r}", _SCHEMA_HINT
+        )
     render = RenderSpec(**(_table(data, "render", _RENDER_KEYS, where, required=True) or {}))
     safe = _table(data, "safe_zone", _SAFE_KEYS, where, required=False)
     captions = _table(data, "captions", _CAPTION_KEYS, where, required=False)
     raw_rules = data.get("rule", [])
     if not isinstance(raw_rules, list):
-        raise PresetError(f"{where}: rule: expected an array of tables ([[rule]])")
+        raise PresetError(f"{where}: rule: expected an array of tables ([[rule]])", _SCHEMA_HINT)
     rules = tuple(_rule(raw, where, f"rule[{i}]") for i, raw in enumerate(raw_rules))
     seen: set[str] = set()
     for rule in rules:
         if rule.id in seen:
-            raise PresetError(f"{where}: rule id {rule.id!r} is used twice")
+            raise PresetError(f"{where}: rule id {rule.id!r} is used twice", _SCHEMA_HINT)
         seen.add(rule.id)
     return Preset(
         name=_get(data, "name", str, True, where, ""),
@@ -272,20 +285,23 @@ def _no_unknown(table: Mapping[str, Any], allowed: set[str], where: str, prefix:
     for key in table:
         if key not in allowed:
             raise PresetError(
-                f"{where}: unknown key {prefix}{key}", f"allowed here: {', '.join(sorted(allowed))}"
+                f"{where}: unknown key {prefix}{key}",
+                f"allowed here: {', '.join(sorted(allowed))}",
             )
 
 
 def _get(table: Mapping[str, Any], key: str, typ: type, required: bool, where: str, prefix: str) -> Any:
     if key not in table:
         if required:
-            raise PresetError(f"{where}: missing key {prefix}{key}")
+            raise PresetError(f"{where}: missing key {prefix}{key}", _SCHEMA_HINT)
         return None
     value = table[key]
     if typ is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
     if not isinstance(value, typ) or (typ is int and isinstance(value, bool)):
-        raise PresetError(f"{where}: {prefix}{key}: expected {typ.__name__}, got {type(value).__name__}")
+        raise PresetError(
+            f"{where}: {prefix}{key}: expected {typ.__name__}, got {type(value).__name__}", _SCHEMA_HINT
+        )
     return value
 
 
@@ -295,10 +311,10 @@ def _table(
     raw = data.get(name)
     if raw is None:
         if required:
-            raise PresetError(f"{where}: missing table [{name}]")
+            raise PresetError(f"{where}: missing table [{name}]", _SCHEMA_HINT)
         return None
     if not isinstance(raw, dict):
-        raise PresetError(f"{where}: {name}: expected a table")
+        raise PresetError(f"{where}: {name}: expected a table", _SCHEMA_HINT)
     _no_unknown(raw, set(keys), where, f"{name}.")
     out = {k: _get(raw, k, typ, req, where, f"{name}.") for k, (typ, req) in keys.items()}
     return {k: v for k, v in out.items() if v is not None}
@@ -306,7 +322,7 @@ def _table(
 
 def _rule(raw: Any, where: str, prefix: str) -> Rule:
     if not isinstance(raw, dict):
-        raise PresetError(f"{where}: {prefix}: expected a table")
+        raise PresetError(f"{where}: {prefix}: expected a table", _SCHEMA_HINT)
     check = _get(raw, "check", str, True, where, f"{prefix}.")
     if check not in CHECKS:
         raise PresetError(
@@ -316,7 +332,9 @@ def _rule(raw: Any, where: str, prefix: str) -> Rule:
     _no_unknown(raw, _RULE_KEYS | set(params_schema), where, f"{prefix}.")
     severity = _get(raw, "severity", str, True, where, f"{prefix}.")
     if severity not in SEVERITIES:
-        raise PresetError(f"{where}: {prefix}.severity: expected 'error' or 'warning', got {severity!r}")
+        raise PresetError(
+            f"{where}: {prefix}.severity: expected 'error' or 'warning', got {severity!r}", _SCHEMA_HINT
+        )
     params = {}
     for key, (typ, req) in params_schema.items():
         value = _get(raw, key, typ, req, where, f"{prefix}.")
@@ -343,9 +361,11 @@ def _check_values(check: str, params: Mapping[str, Any], where: str, prefix: str
     if check == "aspect" and not _RATIO.match(params["ratio"]):
         raise PresetError(
             f"{where}: {prefix}.ratio: expected 'W:H' with whole numbers (e.g. '9:16'), "
-            f"got {params['ratio']!r}"
+            f"got {params['ratio']!r}",
+            _SCHEMA_HINT,
         )
     if check == "orientation" and params["value"] not in ORIENTATIONS:
         raise PresetError(
-            f"{where}: {prefix}.value: expected one of {list(ORIENTATIONS)}, got {params['value']!r}"
+            f"{where}: {prefix}.value: expected one of {list(ORIENTATIONS)}, got {params['value']!r}",
+            _SCHEMA_HINT,
         )

@@ -302,7 +302,7 @@ def _video_frames(info: MediaInfo) -> dict[str, tuple[float, Image.Image]]:
 
     v = info.primary_video
     if v is None:
-        raise InputError(f"{display(info.path)}: has no video stream")
+        raise InputError(f"{display(info.path)}: has no video stream", "use a video or an image")
     duration = float(info.duration or v.duration or 0)
     targets = {f"sheet{i}": i * duration / SHEET_FRAMES for i in range(SHEET_FRAMES)}
     targets.update(first=0.0, middle=duration / 2)

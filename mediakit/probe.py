@@ -194,7 +194,9 @@ def probe(
                 still = None if _video_container(head) else _probe_still(p, fh, size, head, decode)
     except OSError as exc:
         # e.g. the file vanished or lost its permissions after the type check in local_file.
-        raise InputError(f"{display(p)}: cannot be read ({exc.strerror or exc})") from None
+        raise InputError(
+            f"{display(p)}: cannot be read ({exc.strerror or exc})", "check the path and its permissions"
+        ) from None
     if still is not None:
         return still
     return _probe_av(p, size, head, expect)
@@ -264,7 +266,7 @@ def _probe_still(
     except Image.DecompressionBombError:
         raise InputError(*bomb) from None
     except PIL_DAMAGE as exc:
-        raise ProbeError(f"{display(p)}: damaged image ({exc})") from None
+        raise ProbeError(f"{display(p)}: damaged image ({exc})", "export or download it again") from None
     with im:
         width, height = im.size
         if width < 1 or height < 1:
@@ -310,7 +312,9 @@ def _probe_still(
         except Image.DecompressionBombError:
             raise InputError(*bomb) from None
         except PIL_DAMAGE as exc:
-            raise ProbeError(f"{display(p)}: damaged or truncated image ({exc})") from None
+            raise ProbeError(
+                f"{display(p)}: damaged or truncated image ({exc})", "export or download it again"
+            ) from None
         turned_by_pillow = stored is not None and stored != (width, height)
         if orientation in _EXIF_SWAPS and not turned_by_pillow:
             width, height = height, width
@@ -454,7 +458,9 @@ def _probe_av(p: Path, size: int, head: bytes, expect: Expect = "media") -> Medi
         vstreams = [s for s in c.streams.video if s.codec_context is not None]
         astreams = [s for s in c.streams.audio if s.codec_context is not None]
         if not vstreams and not astreams:
-            raise InputError(f"{display(p)}: has no audio or video stream")
+            raise InputError(
+                f"{display(p)}: has no audio or video stream", "use a video, an image or an audio file"
+            )
         cut: list[str] = []
         counts, pts_by_stream, last_end = _demux_index(c, vstreams + astreams, damage, cut)
         videos = []
@@ -549,10 +555,13 @@ def _video_info(p: Path, c: Any, s: Any, count: int, pts: list[int], damage: lis
             "the file is damaged, or its video is in a format mediakit cannot decode",
         )
     if width * height > MAX_VIDEO_PIXELS:
-        raise InputError(f"{display(p)}: declares a {width}x{height} video, larger than mediakit decodes")
+        raise InputError(
+            f"{display(p)}: declares a {width}x{height} video, larger than mediakit decodes",
+            "scale it down first",
+        )
     declared = int(s.frames) if s.frames else None
     if count == 0:
-        raise ProbeError(f"{display(p)}: the video stream has no frames")
+        raise ProbeError(f"{display(p)}: the video stream has no frames", "export or download it again")
     if declared and count < declared:
         damage.append(f"only {count} of {declared} video frames are present (truncated)")
     frame = None

@@ -76,7 +76,9 @@ def run_batch(
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"{display(out)}: cannot create the output folder ({exc.strerror})") from None
+        raise OutputError(
+            f"{display(out)}: cannot create the output folder ({exc.strerror})", "choose another -o folder"
+        ) from None
     state = State.load(out)
     by_index = {job.index: job for job in jobs}
     outcomes: dict[int, Outcome] = {}
@@ -94,6 +96,8 @@ def run_batch(
                 verdict=entry.get("verdict"),
                 frames=entry.get("frames"),
                 duration=entry.get("duration"),
+                # a state written before warnings were kept has none: the skip then reports none
+                warnings=tuple(str(w) for w in entry.get("warnings") or ()),
             )
         else:
             pending.append(job)

@@ -68,7 +68,9 @@ def _read(path: Path) -> dict[str, Any]:
     except FileNotFoundError:
         raise UsageError(f"{display(path)}: no such manifest", "check the path") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{display(path)}: cannot be read ({exc})") from None
+        raise UsageError(
+            f"{display(path)}: cannot be read ({exc})", "the manifest must be readable UTF-8 TOML"
+        ) from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -48,8 +48,14 @@ class Outcome:
     fingerprints: dict[str, Fingerprint] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
-        """What the state keeps of a finished job, so a skipped job still reports its verdict and frames."""
-        return {"verdict": self.verdict, "frames": self.frames, "duration": self.duration}
+        """What the state keeps of a finished job, so a skipped job still reports its verdict, frames and
+        the warnings its render gave."""
+        return {
+            "verdict": self.verdict,
+            "frames": self.frames,
+            "duration": self.duration,
+            "warnings": list(self.warnings),
+        }
 
 
 def execute(task: Task, on_progress: Callable[[Progress], None] | None = None) -> Outcome:

@@ -13,7 +13,7 @@ import click
 from mediakit.cli.canvas import _focus
 from mediakit.cli.clip import _at
 from mediakit.cli.output import emit_json, escape, stderr
-from mediakit.errors import ExitCode, UsageError
+from mediakit.errors import ExitCode, InputError, UsageError
 from mediakit.render.framing import FITS, LOOPS, MOTIONS
 from mediakit.render.plan import SIZES as _SIZES
 from mediakit.render.plan import X264_PRESETS
@@ -99,7 +99,7 @@ def _render_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @click.command(help=HELP)
-@click.argument("src", type=click.Path(exists=True, path_type=Path))
+@click.argument("src", type=click.Path(path_type=Path))
 @click.option(
     "-o",
     "--output",
@@ -184,7 +184,10 @@ def _jobs(
 ) -> tuple[list[Any], Path]:
     from mediakit.batch import ManifestError, build_options, folder_jobs, load_manifest, scan
     from mediakit.batch.jobs import refuse_same_folder
+    from mediakit.inputs import display
 
+    if not src.exists():  # exit 1 and the words of every other missing input, not click's exit 2
+        raise InputError(f"{display(src.absolute())}: no such file", "check the path")
     if src.is_file():
         if src.suffix.lower() != ".toml":
             raise UsageError(
@@ -216,7 +219,10 @@ def _jobs(
         for problem in problems[1:]:
             stderr.print(f"  --{(problem.key or 'options').replace('_', '-')}: {escape(problem.message)}")
         first = problems[0]
-        raise UsageError(f"--{(first.key or 'options').replace('_', '-')}: {first.message}")
+        raise UsageError(
+            f"--{(first.key or 'options').replace('_', '-')}: {first.message}",
+            "mediakit batch --help lists the options",
+        )
     jobs = folder_jobs(src, out, kind, options, scan(src, out, include, exclude))
     if not jobs:
         raise UsageError(f"no images or videos found under {src}", "check the folder and the --include globs")

@@ -160,14 +160,15 @@ def canvas(
     if as_json:
         emit_json(result.as_dict())
         return
+    # On stderr, so a dry run's stdout stays the command line alone.
+    for warning in result.warnings:
+        stderr.print(f"[yellow]warning:[/] {escape(warning)}")
     if dry_run:
         if result.plan.feeder_argv:
             stdout.print(escape(shlex.join(result.plan.feeder_argv)))
         stdout.print(escape(result.plan.command_line()) if result.plan.argv else "(no ffmpeg run)")
         stdout.print(f"[dim]# {escape(result.plan.note)}[/]")
         return
-    for warning in result.warnings:
-        stderr.print(f"[yellow]warning:[/] {escape(warning)}")
     if not quiet:
         report = result.report
         verdict = report.verdict() if report else "pass"

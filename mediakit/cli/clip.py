@@ -58,7 +58,7 @@ def _at(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[
 )
 @click.option(
     "--font",
-    type=click.Path(dir_okay=False, exists=True, path_type=str),
+    type=click.Path(dir_okay=False, path_type=str),
     help="A .ttf/.otf for captions (default: the bundled DejaVu Sans Bold).",
 )
 @click.option(
@@ -157,14 +157,15 @@ def clip(
     if as_json:
         emit_json(result.as_dict())
         return
+    # On stderr, so a dry run's stdout stays the command line alone.
+    for warning in result.warnings:
+        stderr.print(f"[yellow]warning:[/] {escape(warning)}")
     if dry_run:
         stdout.print(escape(result.plan.command_line()))
         stdout.print(f"[dim]# {escape(result.plan.note)}[/]")
         return
     for issue in result.caption_issues:
         stderr.print(f"[yellow]caption {issue.rule}:[/] {escape(issue.message)} → {escape(issue.hint)}")
-    for warning in result.warnings:
-        stderr.print(f"[yellow]warning:[/] {escape(warning)}")
     if not quiet:
         loud = result.loudness
         verdict = result.report.verdict() if result.report else "pass"

@@ -130,8 +130,14 @@ def check_options(opts: CanvasOptions, preset: Preset) -> tuple[int, int]:
         )
     if opts.format not in ("mp4", "jpg"):
         raise UsageError(f"unknown --format {opts.format}", "choose mp4 or jpg")
-    if opts.start < 0 or opts.crossfade <= 0:
-        raise UsageError("--start and --crossfade must be positive")
+    if opts.start < 0:
+        raise UsageError(
+            f"--start {opts.start:g} is negative", "--start is the seconds to skip: 0 (the default) or more"
+        )
+    if opts.crossfade <= 0:
+        raise UsageError(
+            f"--crossfade {opts.crossfade:g} must be more than 0 s", "1 (the default) is a soft dissolve"
+        )
     return fps, crf
 
 
@@ -221,7 +227,10 @@ def _loop_for(
     present = footage.present_seconds(info, video)
     available = present - opts.start
     if opts.start > 0 and available <= 0:
-        raise UsageError(f"--start {opts.start:g} is past the end of the footage ({present:.2f} s)")
+        raise UsageError(
+            f"--start {opts.start:g} is past the end of the footage ({present:.2f} s)",
+            f"choose a --start below {present:.2f}",
+        )
     # Frames at the output rate that the footage really holds (a 1 us margin for float rounding).
     have = int(available * fps + Fraction(1, 10**6))
     if shape.source_frames <= have:
@@ -358,7 +367,7 @@ def _jpeg_plan(
         )
     video = info.primary_video
     if video is None:
-        raise InputError(f"{display(info.path)}: has no video stream")
+        raise InputError(f"{display(info.path)}: has no video stream", "use a still image or video footage")
     src = footage.source_stream(info, opts.start, 1.0)
     v = footage.fit_video(
         src.video, video, out, opts.fit, opts.focus, opts.color, footage.Rate(Fraction(30), 1), 1

@@ -20,7 +20,7 @@ import ffmpeg
 from mediakit.errors import InputError, UsageError
 from mediakit.ffmpeg.binary import ffmpeg_path
 from mediakit.ffmpeg.runner import Progress, run
-from mediakit.inputs import SAFE_INPUT_OPTIONS, display, file_url
+from mediakit.inputs import SAFE_INPUT_OPTIONS, display, file_url, local_file
 from mediakit.preset import Preset, SafeZone, resolve
 from mediakit.probe import MediaInfo, probe
 from mediakit.render import audio, footage, framing
@@ -117,9 +117,11 @@ def check_options(opts: ClipOptions, preset: Preset) -> int:
             f"unknown caption style {opts.caption_style!r}", f"choose {', '.join(CAPTION_STYLES)}"
         )
     if opts.captions and opts.text:
-        raise UsageError("--captions and --text cannot be used together")
+        raise UsageError(
+            "--captions and --text cannot be used together", "keep --captions FILE for timed lines, or --text"
+        )
     if opts.at is not None and not opts.text:
-        raise UsageError("--at goes with --text")
+        raise UsageError("--at goes with --text", 'add --text "..." or drop --at')
     if not 0.0 <= opts.mix <= 1.0:
         raise UsageError(
             "--mix takes a level from 0 to 1", "0.2 keeps the footage's sound quietly under the track"
@@ -133,7 +135,10 @@ def check_options(opts: ClipOptions, preset: Preset) -> int:
             f"unknown --x264-preset {opts.x264_preset}", f"choose one of {', '.join(X264_PRESETS)}"
         )
     if opts.start < 0 or opts.audio_start < 0:
-        raise UsageError("--start and --audio-start must not be negative")
+        raise UsageError(
+            "--start and --audio-start must not be negative",
+            "they are seconds to skip: 0 (the default) or more",
+        )
     return fps
 
 
@@ -145,18 +150,65 @@ def _duration(info: MediaInfo, track: MediaInfo | None, opts: ClipOptions) -> fl
         wanted = min(DEFAULT_STILL_SECONDS, remaining)
     else:
         wanted = min(DEFAULT_FOOTAGE_SECONDS, _footage_seconds(info) - opts.start)
+        held = _track_seconds(track, opts)
+        if held is not None and 3.0 < held < wanted:  # no silent tail under the last footage
+            wanted = held
     if info.kind != "image":
-        available = _footage_seconds(info) - opts.start
+        present = _footage_seconds(info)
+        available = present - opts.start
+        if opts.start > 0 and available <= 0:  # the same words as canvas: "0.00 s after --start" says less
+            raise UsageError(
+                f"--start {opts.start:g} is past the end of the footage ({present:.2f} s)",
+                f"choose a --start below {present:.2f}",
+            )
         if available + 0.02 < wanted or available <= 3.0:
             needed = (
                 f"a {wanted:g} s clip needs {wanted:g} s" if opts.duration else "a clip needs more than 3 s"
             )
+            if opts.duration and available > 3.0:
+                hint = "use an earlier --start or a shorter --duration"
+            elif opts.start > 0:
+                hint = "use an earlier --start"
+            else:
+                hint = "use footage longer than 3 s, or a still with --audio"
             raise InputError(
                 f"{display(info.path)}: {max(available, 0):.2f} s of footage after --start "
                 f"{opts.start:g}; {needed}",
-                "use an earlier --start or a shorter --duration",
+                hint,
             )
     return wanted
+
+
+def _track_seconds(track: MediaInfo | None, opts: ClipOptions) -> float | None:
+    """What the --audio track holds from --audio-start on, or None without a track (or a known length)."""
+    if track is None or not track.duration:
+        return None
+    return float(track.duration) - opts.audio_start
+
+
+def _track_notes(info: MediaInfo, track: MediaInfo | None, opts: ClipOptions, seconds: float) -> list[str]:
+    """Say when the clip's length comes from the track, and when the track ends before the clip does."""
+    remaining = _track_seconds(track, opts)
+    if remaining is None:
+        return []
+    slack = 0.05  # the clip is whole frames: up to a frame past the track's end is not a silent tail
+    notes = []
+    if info.kind == "image":
+        would_be = DEFAULT_STILL_SECONDS
+    else:
+        would_be = min(DEFAULT_FOOTAGE_SECONDS, _footage_seconds(info) - opts.start)
+    if opts.duration is None and seconds + slack < would_be and abs(seconds - remaining) <= slack:
+        notes.append(
+            f"the clip is {seconds:.2f} s, the length of the --audio track from --audio-start "
+            f"{opts.audio_start:g} (pass --duration to choose another length)"
+        )
+    if remaining + slack < seconds:
+        rest = "has only the footage's own sound (--mix)" if opts.mix > 0 and info.audio else "is silent"
+        notes.append(
+            f"the --audio track ends at {max(remaining, 0):.2f} s of the {seconds:.2f} s clip: "
+            f"the rest {rest}"
+        )
+    return notes
 
 
 def _footage_seconds(info: MediaInfo) -> float:
@@ -281,7 +333,10 @@ def render_clip(
     opts = options or ClipOptions()
     profile = resolve(preset)
     fps = check_options(opts, profile)
-    info = probe(source, decode=dry_run)  # a render decodes a still once, itself (load_rgb)
+    info = probe(source, decode=dry_run)
+    for named in (opts.font, opts.captions):  # a missing one in the words (and exit 1) of a missing --audio
+        if named:
+            local_file(named)  # a render decodes a still once, itself (load_rgb)
     if info.damage:
         raise InputError(f"{display(info.path)}: {info.damage[0]}", "export or download it again")
     if info.kind == "audio":
@@ -310,7 +365,7 @@ def render_clip(
     seconds = float(frames / rate.fps)
     binary = ffmpeg_path(ffmpeg_bin)
     size = (profile.render.width, profile.render.height)
-    warnings: list[str] = []
+    warnings: list[str] = _track_notes(info, track, opts, seconds)
     src = (info.still.width, info.still.height) if info.still else _display_size(info)
     opts = dataclasses.replace(
         opts, fit=framing.resolve_fit(opts.fit, src, size[0] / size[1], info.kind == "image")

@@ -33,6 +33,8 @@ def suffix_problem(output: Path, fmt: str) -> tuple[str, str] | None:
         return None
     known = suffix in _MEDIA_SUFFIXES or any(suffix in names for names in SUFFIXES.values())
     fixed = output.with_suffix(allowed[0]) if known else output.with_name(output.name + allowed[0])
+    if known and output.with_suffix("").suffix.lower() in allowed:  # out.mp4.gif: out.mp4, not out.mp4.mp4
+        fixed = output.with_suffix("")
     what = f"ends in {output.suffix}" if output.suffix else "has no extension"
     return (
         f"{display(output)} {what}, but the file written is {_WRITTEN[fmt]}",
@@ -49,11 +51,11 @@ def check_output(output: Path, source: Path, overwrite: bool, fmt: str | None = 
     if out.exists() and not overwrite:
         raise OutputError(f"{display(out)} already exists", "pass --overwrite to replace it")
     if out.exists() and not out.is_file():
-        raise OutputError(f"{display(out)} exists and is not a file")
+        raise OutputError(f"{display(out)} exists and is not a file", "choose another -o path")
     if not out.parent.is_dir():
         raise OutputError(f"{display(out.parent)}: no such folder", "create it first")
     if not os.access(out.parent, os.W_OK):
-        raise OutputError(f"{display(out.parent)}: not writable")
+        raise OutputError(f"{display(out.parent)}: not writable", "choose a folder you can write to")
     if fmt is not None:  # after the refusals that protect files: "would replace the input" says more
         check_suffix(out, fmt)
     return out

@@ -66,7 +66,9 @@ def load_rgb(path: Path, min_size: tuple[int, int]) -> np.ndarray:
     except InputError:
         raise
     except (*PIL_DAMAGE, Image.DecompressionBombError) as exc:
-        raise ProbeError(f"{display(path)}: damaged or truncated image ({exc})") from None
+        raise ProbeError(
+            f"{display(path)}: damaged or truncated image ({exc})", "export or download it again"
+        ) from None
     return _to_rgb(im)
 
 

@@ -152,6 +152,9 @@ def test_rerun_skips_up_to_date_outputs_and_redoes_changed_ones(local_run, catal
     }
     skipped = next(j for j in document["jobs"] if j["name"] == "cover.png")
     assert (skipped["verdict"], skipped["frames"]) == ("pass", 90)  # carried over from the state
+    first = {j["name"]: j["warnings"] for j in local_run[2]["jobs"] if j["status"] == "ok"}
+    again = {j["name"]: j["warnings"] for j in document["jobs"] if j["status"] == "skipped"}
+    assert again == first and any(first.values()), first  # a skip still says what the render warned
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*.mp4")} == mtimes
     shutil.copy(media.still("batch-cover-2.png", (900, 900), seed=4), src / "cover.png")
     (out / "live" / "take2.canvas.mp4").unlink()

@@ -327,3 +327,17 @@ def test_cli_json_dry_run_and_progress(media, tmp_path):
     events = []
     render_canvas(src, out, CanvasOptions(duration=3, **FAST), overwrite=True, on_progress=events.append)
     assert events and events[-1].done and events[-1].frame == 90
+
+
+def test_a_text_dry_run_prints_the_warnings_the_json_one_lists(media, tmp_path, capsys):
+    tiny = media.still("tiny.png", (400, 400))
+    with pytest.raises(SystemExit) as code:
+        main(["canvas", str(tiny), "--fit", "crop", "--dry-run", "--json"])
+    listed = json.loads(capsys.readouterr().out)["warnings"]
+    assert code.value.code == 0 and any("upscaled" in w for w in listed), listed
+    with pytest.raises(SystemExit) as code:
+        main(["canvas", str(tiny), "--fit", "crop", "--dry-run"])
+    out, err = capsys.readouterr()
+    printed = [line.removeprefix("warning: ") for line in err.splitlines() if line.startswith("warning: ")]
+    assert code.value.code == 0 and printed == listed
+    assert "warning" not in out  # stdout stays the ffmpeg command line

@@ -353,3 +353,40 @@ def test_broken_caption_timestamp_names_its_line(grey_footage, tmp_path):
     with pytest.raises(InputError, match="line 6"):
         render_clip(grey_footage, tmp_path / "x.mp4", ClipOptions(duration=4, captions=str(srt), **FAST))
     assert not (tmp_path / "x.mp4").exists()
+
+
+def test_a_start_past_the_end_is_named_as_canvas_names_it(quiet_footage, tmp_path):
+    """14 s of footage: --start 20 is past its end (canvas's words); --start 12 leaves 2 s, too short."""
+    with pytest.raises(UsageError, match=r"--start 20 is past the end of the footage \(14\.\d\d s\)") as past:
+        render_clip(quiet_footage, tmp_path / "x.mp4", ClipOptions(start=20), dry_run=True)
+    assert "--start below 14" in (past.value.hint or "")
+    with pytest.raises(InputError, match="a clip needs more than 3 s") as short:
+        render_clip(quiet_footage, tmp_path / "x.mp4", ClipOptions(start=12), dry_run=True)
+    assert short.value.hint == "use an earlier --start"  # no --duration was given: do not suggest one
+    with pytest.raises(InputError, match="a 8 s clip needs 8 s") as both:
+        render_clip(quiet_footage, tmp_path / "x.mp4", ClipOptions(start=8, duration=8), dry_run=True)
+    assert "shorter --duration" in (both.value.hint or "")
+
+
+def _rms_db(samples: np.ndarray) -> float:
+    return float(20 * np.log10(np.sqrt(np.mean(samples.astype(np.float64) ** 2)) + 1e-12))
+
+
+def test_a_track_shorter_than_the_footage_sets_the_length_or_is_warned_about(quiet_footage, media, tmp_path):
+    """14 s of footage, a 4.5 s tone: the clip takes the tone's length, not 4.5 s of tone and 9.5 s of
+    silence; with --duration 8 the silent tail is kept but said. The tail is decoded, not assumed."""
+    tone = media.root / "tone-4.5s.wav"
+    if not tone.exists():
+        ffmpeg("-f", "lavfi", "-i", "sine=frequency=330:sample_rate=48000:d=4.5", str(tone))
+    result = render_clip(quiet_footage, tmp_path / "a.mp4", ClipOptions(audio=str(tone), **FAST))
+    assert float(probe(result.output).duration) == pytest.approx(4.5, abs=0.1)
+    assert any("the length of the --audio track" in w for w in result.warnings), result.warnings
+    samples, rate = audio_samples(result.output)
+    assert _rms_db(samples[:, -rate // 2 : -rate // 10]) > -40  # the tone plays to (nearly) the end
+
+    longer = render_clip(quiet_footage, tmp_path / "b.mp4", ClipOptions(audio=str(tone), duration=8, **FAST))
+    assert float(probe(longer.output).duration) == pytest.approx(8.0, abs=0.1)
+    assert any("ends at 4.50 s of the 8.00 s clip: the rest is silent" in w for w in longer.warnings)
+    samples, rate = audio_samples(longer.output)
+    assert _rms_db(samples[:, 5 * rate :]) < -80  # what the warning says: 5-8 s is silence
+    assert _rms_db(samples[:, 2 * rate : 4 * rate]) > -40

@@ -789,3 +789,61 @@ def test_a_batch_manifest_output_must_fit_its_format(
     assert "cover.gif ends in .gif, but the file written is an MP4 video (name it cover.mp4)" in err
     assert "still.jpg" not in err  # a JPEG canvas named .jpg is right
     assert not (tmp_path / "renders").exists() or not any((tmp_path / "renders").iterdir())
+
+
+@pytest.mark.parametrize(
+    ("argv", "says", "hint"),
+    [
+        (["canvas", "{still}", "--crossfade", "0", "--dry-run"], "--crossfade 0 must be more than 0 s", "1"),
+        (["canvas", "{still}", "--start", "-1", "--dry-run"], "--start -1 is negative", "0 (the default)"),
+        (["canvas", "{still}", "--start", "0", "--dry-run"], None, None),
+        (
+            ["clip", "{still}", "--captions", "{vtt}", "--text", "hi", "--dry-run"],
+            "--captions and --text cannot be used together",
+            "--captions FILE",
+        ),
+        (["validate", "--as", "{toml}", "{still}"], "notes.toml: not valid TOML", "fix the line"),
+        (["validate", "--as", "{bad_kind}", "{still}"], "kind: expected 'canvas' or 'clip'", "presets show"),
+    ],
+)
+def test_every_refusal_has_a_hint_line(
+    argv: list[str], says: str | None, hint: str | None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    still = tmp_path / "s.png"
+    Image.new("RGB", (1080, 1920), "gray").save(still)
+    (tmp_path / "x.vtt").write_text("WEBVTT\n\n00:00.000 --> 00:01.000\nhi\n")
+    (tmp_path / "notes.toml").write_text("hello = \n")
+    (tmp_path / "kind.toml").write_text('schema = 1\nkind = "poster"\n')
+    files = {"still": still, "vtt": tmp_path / "x.vtt", "toml": tmp_path / "notes.toml"}
+    files["bad_kind"] = tmp_path / "kind.toml"
+    code, out, err = exit_code([a.format(**files) for a in argv], capsys)
+    if says is None:  # --start 0 is the default and must stay accepted
+        assert code == ExitCode.OK, err
+        return
+    assert code == ExitCode.USAGE and out == ""
+    first, second = err.splitlines()
+    assert first.startswith(f"mediakit: error: {says}") or says in first, first
+    assert second.startswith("  hint: ") and hint in second
+
+
+@pytest.mark.parametrize(
+    ("argv", "missing"),
+    [
+        (["clip", "{footage}", "--text", "hi", "--font", "{gone}", "--dry-run"], "gone.ttf"),
+        (["clip", "{footage}", "--audio", "{gone}", "--dry-run"], "gone.ttf"),
+        (["clip", "{footage}", "--captions", "{gone}", "--dry-run"], "gone.ttf"),
+        (["canvas", "{gone}", "--dry-run"], "gone.ttf"),
+        (["batch", "{gone}", "-o", "{out}"], "gone.ttf"),
+    ],
+)
+def test_a_missing_input_file_is_exit_1_in_one_wording(
+    argv: list[str], missing: str, media: MediaFactory, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    footage = media.video("va-sound.mp4", size="720x1280", seconds=4, audio=True)
+    files = {"footage": footage, "gone": tmp_path / missing}
+    files["out"] = tmp_path / "out"
+    code, out, err = exit_code([a.format(**files) for a in argv], capsys)
+    first, second = err.splitlines()
+    assert code == ExitCode.FAILED and out == ""
+    assert first.startswith("mediakit: error: ") and first.endswith(f"{tmp_path / missing}: no such file")
+    assert second == "  hint: check the path"

@@ -333,3 +333,22 @@ def test_source_matrix_is_read_as_players_read_it(space, height, expected):
         dataclasses.replace(info, video=(video,)), OUT, CanvasOptions(loop="cut"), PRESET, "ffmpeg"
     )
     assert f"in_color_matrix={expected}:out_color_matrix=bt709" in plan.command_line()
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt", "fitting"),
+    [
+        ("out.mp4.gif", "mp4", "out.mp4"),  # a wrong suffix added after the right one: drop it only
+        ("out.M4V.webm", "mp4", "out.M4V"),
+        ("out.gif", "mp4", "out.mp4"),
+        ("cover.canvas", "mp4", "cover.canvas.mp4"),
+        ("still.jpg.png", "jpg", "still.jpg"),
+        ("out.png.gif", "mp4", "out.png.mp4"),  # .png is wrong for an MP4 too: only the last suffix goes
+    ],
+)
+def test_a_wrong_suffix_gets_a_fitting_name(name: str, fmt: str, fitting: str) -> None:
+    from mediakit.render.output import suffix_problem
+
+    problem = suffix_problem(Path(name), fmt)
+    assert problem is not None and problem[1] == fitting
+    assert suffix_problem(Path(fitting), fmt) is None  # the name suggested is itself accepted
