@@ -378,10 +378,10 @@ def open_container(p: Path, expect: Expect = "media") -> Iterator[Any]:
 
     try:
         if utf8_safe(p):
-            container: Any = av.open(file_url(p), options=dict(SAFE_INPUT_OPTIONS))
+            container: Any = av.open(file_url(p), options=dict(SAFE_INPUT_OPTIONS), metadata_errors="replace")
         else:
             # PyAV encodes names as UTF-8; hand it an open file instead (no protocol is involved at all).
-            container = av.open(open(p, "rb"), options=dict(SAFE_INPUT_OPTIONS))  # noqa: SIM115
+            container = av.open(open(p, "rb"), options=dict(SAFE_INPUT_OPTIONS), metadata_errors="replace")  # noqa: SIM115
     except av.error.FFmpegError as exc:
         if isinstance(exc, av.error.EOFError):
             reason = "ends before any audio or video data (empty or cut short)"

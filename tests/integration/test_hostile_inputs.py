@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
@@ -593,7 +593,8 @@ def odd_images(draw: st.DrawFn) -> tuple[str, str, tuple[int, int], int, int, bo
     return fmt, mode, size, frames, orientation, icc
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Derandomized, so CI runs the same cases every time; cases that found bugs are kept as @example.
+@settings(max_examples=120, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(odd_images())
 def test_the_probe_describes_odd_images_as_their_writer_made_them(
     case: tuple[str, str, tuple[int, int], int, int, bool],
@@ -652,7 +653,9 @@ def seeds(m: MediaFactory) -> list[Path]:
     ]
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+# The last byte of the MP4 flipped: an invalid UTF-8 tag made PyAV raise UnicodeDecodeError from av.open.
+@example(seed=0, cut=1.0, flips=[(1.0, 128)])
 @given(
     st.integers(0, 6),
     st.floats(0.0, 1.0),
