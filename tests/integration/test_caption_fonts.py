@@ -255,3 +255,34 @@ def test_libass_says_which_face_it_draws_for_a_name(tmp_path):
     # Its full name picks it; its typographic family, the name Pillow gives, picks some other font.
     assert libass_choice(FFMPEG, fonts, "EB Garamond 08 Regular") == "EBGaramond08-Regular"
     assert libass_choice(FFMPEG, fonts, "EB Garamond") not in (None, "EBGaramond08-Regular")
+
+
+@pytest.mark.realworld
+def test_a_variable_font_is_drawn_at_its_default_instance(tmp_path):
+    # A variable font (fvar: weight 200-900, default 389.3, not one of its named instances) is one face to
+    # libass, which picks it by its name and never sets variation coordinates, so FreeType gives it the
+    # default instance; Pillow, the independent reader, draws the same instance from the file by default.
+    from PIL import ImageFont
+
+    from mediakit.captions.layout import _font_metrics
+
+    path = USER_FONTS / "AdobeVFPrototype.ttf"
+    axes = ImageFont.truetype(str(path), 20).get_variation_axes()  # OSError for a font without fvar
+    weight = axes[0]  # the first axis, wght
+    assert (weight["minimum"], weight["default"], weight["maximum"]) == (200, 389, 900)
+    drawn, size = burn_in(tmp_path / "mine", path)
+    expected = pillow_mask_from(path, SAMPLE, size)
+    assert same_letters(drawn, expected) > 0.95, same_letters(drawn, expected)
+    # Ink is the measure of weight that letter shapes are not: within 3% of the default instance's.
+    assert abs(drawn.sum() / expected.sum() - 1) < 0.03, drawn.sum() / expected.sum()
+    default, _ = burn_in(tmp_path / "default", None)
+    assert same_letters(default, expected) < 0.85, same_letters(default, expected)
+    # The font's named instances a step or more from the default fail one measure or the other (Regular,
+    # wght 400, is 11 units from the default: at caption size the two are the same pixels, give or take one).
+    for name in (b"ExtraLight", b"Light", b"Semibold", b"Bold", b"Black"):
+        font = ImageFont.truetype(str(path), size / _font_metrics(str(path))[0])  # not the cached default
+        font.set_variation_by_name(name)
+        image = Image.new("L", (2 * size * (len(SAMPLE) + 2), 3 * size))
+        ImageDraw.Draw(image).text((size, size), SAMPLE, font=font, fill=255)
+        other = crop(np.asarray(image) > 128)
+        assert same_letters(drawn, other) < 0.95 or abs(drawn.sum() / other.sum() - 1) > 0.2, name
