@@ -95,7 +95,9 @@ def decode_reduced(info: MediaInfo, exact_refs: bool = True, exact: bool = False
         return
     # The reduced sizes follow the frames that decode, never the header: a header may claim any size, and a
     # claimed 1:10000 aspect would make every "reduced" plane hundreds of megabytes.
-    sizes: dict[tuple[int, int], tuple[tuple[int, int], tuple[int, int]]] = {}
+    # Fixed by the first frame: a stream whose picture size changes midway (a screen recording, a broadcast
+    # capture) still gives planes of one size, which the loop, flash and cut measures compare frame to frame.
+    sizes: tuple[tuple[int, int], tuple[int, int]] | None = None
     step = float(1 / video.avg_rate) if video.avg_rate else 1 / 30
     with open_container(info.path) as container:
         stream = container.streams[video.index]
@@ -113,11 +115,10 @@ def decode_reduced(info: MediaInfo, exact_refs: bool = True, exact: bool = False
                 t = _seconds(frame, index, step)
                 start = t if start is None else start
                 y_full, u_full, v_full, full = _planes(frame)
-                shape = y_full.shape
-                if shape not in sizes:
-                    h, w = shape
-                    sizes[shape] = (scaled(w, h, LUMA_SHORT), scaled(w, h, COLOUR_SHORT, multiple=5))
-                luma_size, colour_size = sizes[shape]
+                if sizes is None:
+                    h, w = y_full.shape
+                    sizes = (scaled(w, h, LUMA_SHORT), scaled(w, h, COLOUR_SHORT, multiple=5))
+                luma_size, colour_size = sizes
                 # Point and linear taps read a quarter and a third of the rows: the planes come fresh from the
                 # decoder, so memory traffic is the cost (an area resize of the 1080x1920 luma took 5x as
                 # long). What reads these averages them again: measure_loop blurs, the flash and cut

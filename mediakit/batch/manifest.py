@@ -190,7 +190,8 @@ def _job(
     if isinstance(raw.get("output"), str):
         output = Path(os.path.abspath(base / Path(raw["output"]).expanduser()))
         # Checked here too, so a manifest with a wrong name is refused before any job renders.
-        wrong = suffix_problem(output, getattr(options, "format", "mp4"))
+        # (named as the manifest names it, so the fitting name is one to write there)
+        wrong = suffix_problem(Path(raw["output"]), getattr(options, "format", "mp4"))
         if wrong:
             problems.add(where, "output", f"{wrong[0]} (name it {wrong[1]})")
             return None

@@ -58,7 +58,7 @@ def check(files: tuple[str, ...], start: float, duration: float | None, as_json:
     for file in files:
         try:
             issues, count = _check_one(file, window)
-        except CaptionError as exc:
+        except MediakitError as exc:  # a CaptionError, or the file is missing or not a file
             if len(files) == 1 and not as_json:
                 raise  # the CLI's one error handler prints it and exits 1
             failed = True
@@ -67,10 +67,8 @@ def check(files: tuple[str, ...], start: float, duration: float | None, as_json:
             if not as_json:
                 _print_error(exc)
             continue
-        except MediakitError:
-            raise
         except Exception as exc:  # a bug in a reader must not hide the other files' reports
-            if len(files) == 1:
+            if len(files) == 1 and not as_json:
                 raise
             failed = True
             message = f"internal error reading {file}: {type(exc).__name__}: {str(exc)[:80]}"

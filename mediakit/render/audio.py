@@ -123,13 +123,19 @@ def fit_gain(
     db = target - measured.integrated
     limited = measured.true_peak + db > true_peak - LINEAR_MARGIN
     gain = Gain(round(db, 2), true_peak - LIMITER_MARGIN if limited else None)
+    best: tuple[tuple[bool, float], Gain] | None = None
     for _ in range(MAX_PASSES):
         got = encoded(gain)
         log.debug("%s: %.2f LUFS, %.2f dBTP", gain, got.integrated, got.true_peak)
         missing = target - got.integrated
         over = got.true_peak - true_peak
         if abs(missing) <= LEVEL_TOLERANCE and over <= 0:
-            break
+            return gain
+        # If no pass lands, the render uses the best gain measured (peaks under the ceiling first, then the
+        # nearest level), never a correction that was not tried.
+        score = (over > 0, abs(missing))
+        if best is None or score < best[0]:
+            best = (score, gain)
         db = round(gain.db + missing, 2)
         if over > 0 or (gain.limit_at is None and measured.true_peak + db > true_peak - LINEAR_MARGIN):
             # Peaks over the ceiling (or about to be): limit them, lower by what the encoded audio overshot.
@@ -137,7 +143,8 @@ def fit_gain(
             gain = Gain(db, round(limit_at - max(over, 0.0) - (0.1 if over > 0 else 0.0), 2))
         else:
             gain = Gain(db, gain.limit_at)
-    return gain
+    assert best is not None  # MAX_PASSES >= 1
+    return best[1]
 
 
 def normalized(audio: Any, gain: Gain) -> Any:

@@ -38,7 +38,7 @@ def suffix_problem(output: Path, fmt: str) -> tuple[str, str] | None:
     what = f"ends in {output.suffix}" if output.suffix else "has no extension"
     return (
         f"{display(output)} {what}, but the file written is {_WRITTEN[fmt]}",
-        display(fixed.name),
+        display(fixed),
     )
 
 

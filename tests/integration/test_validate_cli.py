@@ -740,10 +740,13 @@ def test_a_file_name_with_a_newline_stays_on_one_line(
 @pytest.mark.parametrize(
     ("argv", "fitting"),
     [
-        (["canvas", "{still}", "-o", "{out}/cover.gif", "--dry-run"], "-o cover.mp4"),
-        (["canvas", "{still}", "--format", "jpg", "-o", "{out}/cover.mp4", "--dry-run"], "-o cover.jpg"),
-        (["clip", "{still}", "--audio", "{audio}", "-o", "{out}/clip.mov", "--dry-run"], "-o clip.mp4"),
-        (["preview", "{still}", "-o", "{out}/sheet.jpg"], "-o sheet.png"),
+        (["canvas", "{still}", "-o", "{out}/cover.gif", "--dry-run"], "-o {out}/cover.mp4"),
+        (
+            ["canvas", "{still}", "--format", "jpg", "-o", "{out}/cover.mp4", "--dry-run"],
+            "-o {out}/cover.jpg",
+        ),
+        (["clip", "{still}", "--audio", "{audio}", "-o", "{out}/clip.mov", "--dry-run"], "-o {out}/clip.mp4"),
+        (["preview", "{still}", "-o", "{out}/sheet.jpg"], "-o {out}/sheet.png"),
     ],
 )
 def test_the_output_extension_must_match_the_format_written(
@@ -755,7 +758,8 @@ def test_the_output_extension_must_match_the_format_written(
     code, _, err = exit_code(args, capsys)
     assert code == ExitCode.USAGE, err
     first, second = err.splitlines()
-    assert "but the file written is" in first and fitting in second
+    # the fitting name keeps the folder the user gave
+    assert "but the file written is" in first and fitting.format(out=tmp_path) in second
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cover.png"]  # nothing written
 
 
@@ -786,7 +790,8 @@ def test_a_batch_manifest_output_must_fit_its_format(
     )
     code, _, err = exit_code(["batch", str(manifest)], capsys)
     assert code == ExitCode.USAGE
-    assert "cover.gif ends in .gif, but the file written is an MP4 video (name it cover.mp4)" in err
+    wrong = "renders/cover.gif ends in .gif, but the file written is an MP4 video"
+    assert f"{wrong} (name it renders/cover.mp4)" in err
     assert "still.jpg" not in err  # a JPEG canvas named .jpg is right
     assert not (tmp_path / "renders").exists() or not any((tmp_path / "renders").iterdir())
 
