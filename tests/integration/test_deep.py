@@ -366,3 +366,17 @@ def test_normal_footage_and_a_still_video_pass(media: MediaFactory) -> None:
 def test_a_jpeg_canvas_has_nothing_to_decode(media: MediaFactory) -> None:
     jpg = media.still("deep-canvas.jpg", (1080, 1920), fmt="JPEG")
     assert deep_check(probe(jpg), resolve("canvas")) == ()
+
+
+def test_a_stream_whose_picture_size_changes_midway_is_measured(media: MediaFactory) -> None:
+    # MPEG-TS segments join by concatenation, and a broadcast capture or a screen recording may change its
+    # picture size between them: the reduced planes must keep one size (a ragged set was an internal error).
+    parts = [
+        lavfi(media, f"resize-{size}.ts", "-f", "lavfi", "-i", f"testsrc2=s={size}:r=30:d=2", *X264)
+        for size in ("180x320", "320x180")
+    ]
+    joined = media.root / "resize-midway.ts"
+    joined.write_bytes(b"".join(p.read_bytes() for p in parts))
+    found = findings(joined, "canvas")
+    assert "internal" not in found
+    assert {f.rule for fs in found.values() for f in fs} <= {"loop-seam", "rapid-cuts"}, found
