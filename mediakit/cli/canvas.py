@@ -8,6 +8,7 @@ import click
 
 from mediakit.cli.output import emit_json, escape, stderr, stdout
 from mediakit.errors import EXIT_CODE_HELP
+from mediakit.render.framing import FITS, LOOPS, MOTIONS
 
 HELP = f"""Render an upload-ready Spotify Canvas from a still (PNG, JPEG, WebP, TIFF) or footage.
 
@@ -51,7 +52,7 @@ def _focus(ctx: click.Context, param: click.Parameter, value: str) -> tuple[floa
 )
 @click.option(
     "--motion",
-    type=click.Choice(["push-in", "pull-out", "drift", "static"]),
+    type=click.Choice(MOTIONS),
     default="push-in",
     show_default=True,
     help="Camera move for stills.",
@@ -59,7 +60,7 @@ def _focus(ctx: click.Context, param: click.Parameter, value: str) -> tuple[floa
 @click.option("--zoom", type=float, default=1.12, show_default=True, help="Strength of the move (1.0-1.5).")
 @click.option(
     "--fit",
-    type=click.Choice(["auto", "crop", "blur", "pad"]),
+    type=click.Choice(FITS),
     default="auto",
     show_default=True,
     help="How a source that is not 9:16 fills the frame (auto: blur for a still a crop would cut by over "
@@ -75,7 +76,7 @@ def _focus(ctx: click.Context, param: click.Parameter, value: str) -> tuple[floa
 @click.option("--color", default="black", show_default=True, help="Bar colour for --fit pad.")
 @click.option(
     "--loop",
-    type=click.Choice(["pingpong", "crossfade", "cut"]),
+    type=click.Choice(LOOPS),
     default="pingpong",
     show_default=True,
     help="Loop for footage: forwards-backwards, dissolve, or hard cut.",

@@ -7,6 +7,7 @@ import click
 from mediakit.cli.canvas import _focus
 from mediakit.cli.output import emit_json, escape, stderr, stdout
 from mediakit.errors import EXIT_CODE_HELP
+from mediakit.render.framing import FITS, MOTIONS
 
 HELP = f"""Render a Spotify Clip: vertical 1080x1920 H.264 with AAC audio normalized to -14 LUFS
 (true peak under -1 dBTP), 3-30 s, with readable burned-in captions inside the safe zone.
@@ -74,7 +75,7 @@ def _at(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[
 )
 @click.option(
     "--fit",
-    type=click.Choice(["auto", "crop", "blur", "pad"]),
+    type=click.Choice(FITS),
     default="auto",
     show_default=True,
     help="auto: a still a crop would cut by over 10 % is shown whole (blur), anything else is cropped.",
@@ -88,7 +89,7 @@ def _at(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[
 )
 @click.option(
     "--motion",
-    type=click.Choice(["push-in", "pull-out", "drift", "static"]),
+    type=click.Choice(MOTIONS),
     default="push-in",
     show_default=True,
     help="Camera move when the source is a still.",
