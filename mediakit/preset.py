@@ -17,6 +17,8 @@ from mediakit.errors import PresetError, UsageError
 
 Severity = Literal["error", "warning"]
 SEVERITIES = ("error", "warning")
+# The constant frame rates mediakit renders stills and odd-rate footage at (footage at 23.976/29.97 keeps it).
+RENDER_RATES = (24, 25, 30)
 
 # Each check kind and its parameters: name -> (type, required). `deep` kinds need decoded frames or audio
 # (`validate --deep`); the others read metadata only.

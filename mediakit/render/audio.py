@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import ffmpeg
 
-from mediakit.errors import FFmpegFailed
-from mediakit.ffmpeg.runner import run
-from mediakit.inputs import SAFE_INPUT_OPTIONS, file_url
+from mediakit.analysis.loudness import Loudness as Loudness
+from mediakit.analysis.loudness import OutputLoudness as OutputLoudness
+from mediakit.analysis.loudness import measure as measure
+from mediakit.analysis.loudness import measure_argv as measure_argv
+from mediakit.analysis.loudness import output_loudness as output_loudness
 
 log = logging.getLogger(__name__)
 
@@ -32,14 +32,6 @@ OVERSAMPLED = SAMPLE_RATE * 4
 LEVEL_TOLERANCE = 0.1  # LU: how close the encoded level must come to the target
 MAX_PASSES = 5
 AAC = {"c:a": "aac", "b:a": "192k", "ar": SAMPLE_RATE, "ac": 2}
-
-
-@dataclass(frozen=True)
-class Loudness:
-    """Integrated loudness (LUFS) and true peak (dBTP), as ebur128 measures them."""
-
-    integrated: float
-    true_peak: float
 
 
 @dataclass(frozen=True)
@@ -77,30 +69,6 @@ def mixed(sources: list[tuple[Any, float]], seconds: float) -> Any:
     return a.afade(type="in", duration=FADE_IN).afade(
         type="out", start_time=round(max(0.0, seconds - FADE_OUT), 4), duration=FADE_OUT
     )
-
-
-def measure_argv(audio: Any, ffmpeg_bin: str) -> tuple[str, ...]:
-    """An audio-only pass: ebur128 measures `audio` and prints its summary; nothing is written."""
-    # typed-ffmpeg types ebur128 as multi-output (it can draw video too); used as a plain audio filter here.
-    out = ffmpeg.afilter(audio, name="ebur128", peak="true").output(
-        filename="-", extra_options={"f": "null", "vn": True}
-    )
-    argv = list(out.compile())
-    argv[0] = ffmpeg_bin
-    return tuple(argv)
-
-
-def measure(argv: tuple[str, ...]) -> Loudness:
-    return _summary(run(argv).stderr)
-
-
-def _summary(stderr: str) -> Loudness:
-    summary = stderr[stderr.rfind("Summary:") :]
-    i = re.search(r"I:\s+(-?[\d.]+|-inf)\s+LUFS", summary)
-    tp = re.search(r"Peak:\s+(-?[\d.]+|-inf)\s+dBFS", summary)
-    if not i or not tp:
-        raise FFmpegFailed("ffmpeg's ebur128 printed no summary")
-    return Loudness(float(i.group(1)), float(tp.group(1)))
 
 
 def too_quiet(measured: Loudness) -> bool:
@@ -162,16 +130,3 @@ def normalized(audio: Any, gain: Gain) -> Any:
             .aresample(sample_rate=SAMPLE_RATE)
         )
     return a
-
-
-@dataclass(frozen=True)
-class OutputLoudness:
-    integrated: float
-    true_peak: float
-
-
-def output_loudness(path: Path, ffmpeg_bin: str) -> OutputLoudness:
-    """Integrated loudness and true peak of a finished file, as written (after AAC)."""
-    src = ffmpeg.input(file_url(path), extra_options=dict(SAFE_INPUT_OPTIONS))
-    got = measure(measure_argv(src.audio, ffmpeg_bin))
-    return OutputLoudness(got.integrated, got.true_peak)

@@ -9,6 +9,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from mediakit.preset import RENDER_RATES
+
 X264_PRESETS = (
     "ultrafast",
     "superfast",
@@ -20,7 +22,7 @@ X264_PRESETS = (
     "slower",
     "veryslow",
 )
-FPS_CHOICES = (24, 25, 30)
+FPS_CHOICES = RENDER_RATES
 SIZES = {"1080x1920": (1080, 1920), "720x1280": (720, 1280)}
 
 
