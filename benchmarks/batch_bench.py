@@ -88,7 +88,7 @@ def pinned_single_jobs(inputs: list[Path], out: Path, threads: int) -> tuple[flo
 
 def single_jobs(inputs: list[Path], out: Path, threads: int) -> tuple[float, float]:
     """Each render alone, in this process, as a batch worker runs it (no start-up): summed wall, CPU."""
-    from mediakit.render.canvas import CanvasOptions, render_canvas
+    from mediakit import CanvasOptions, render_canvas
 
     out.mkdir(parents=True, exist_ok=True)
     options = CanvasOptions(size="720x1280", duration=3, x264_preset="veryfast", threads=threads)

@@ -12,7 +12,7 @@ from pathlib import Path
 import av
 from PIL import Image, ImageDraw, ImageFont
 
-from mediakit.render.canvas import CanvasOptions, render_canvas
+from mediakit import CanvasOptions, render_canvas
 
 MODES = {
     "push-in": ("cover.png", CanvasOptions(motion="push-in")),

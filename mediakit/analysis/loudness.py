@@ -54,6 +54,11 @@ class OutputLoudness:
 
 def output_loudness(path: Path, ffmpeg_bin: str) -> OutputLoudness:
     """Integrated loudness and true peak of a finished file, as written (after AAC)."""
-    src = ffmpeg.input(file_url(path), extra_options=dict(SAFE_INPUT_OPTIONS))
-    got = measure(measure_argv(src.audio, ffmpeg_bin))
+    got = measure(file_measure_argv(path, ffmpeg_bin))
     return OutputLoudness(got.integrated, got.true_peak)
+
+
+def file_measure_argv(path: Path, ffmpeg_bin: str) -> tuple[str, ...]:
+    """The ebur128 pass over a file's audio (what output_loudness runs)."""
+    src = ffmpeg.input(file_url(path), extra_options=dict(SAFE_INPUT_OPTIONS))
+    return measure_argv(src.audio, ffmpeg_bin)

@@ -29,7 +29,7 @@ class Event:
 
     kind: str
     job: Job
-    seconds: float = 0.0  # progress: seconds of output rendered so far
+    fraction: float = 0.0  # progress: how far through its current step (encoding) the job is, 0-1
     outcome: Outcome | None = None
 
 
@@ -137,7 +137,7 @@ def run_batch(
             pool.run(
                 tasks,
                 started=lambda t: emit(Event("started", t.job)),
-                progress=lambda t, s: emit(Event("progress", t.job, seconds=s)),
+                progress=lambda t, s: emit(Event("progress", t.job, fraction=s)),
                 done=done,
             )
         except KeyboardInterrupt:

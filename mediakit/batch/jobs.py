@@ -12,50 +12,29 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mediakit import kinds
 from mediakit.errors import MediakitError, UsageError
 from mediakit.inputs import display, local_file
-from mediakit.render.canvas import CanvasOptions
-from mediakit.render.clip import ClipOptions
+from mediakit.options import Spec, convert, specs
 from mediakit.validate import MEDIA_SUFFIXES
 
-KINDS = ("canvas", "clip")
-Options = CanvasOptions | ClipOptions
-_OPTION_CLASSES: dict[str, type[Any]] = {"canvas": CanvasOptions, "clip": ClipOptions}
+KINDS = kinds.names()
+Options = Any  # an options dataclass of one of the kinds
 
-# What every render option is, as the manifest and the command line spell it. `threads` is not here: the
+# Every option a manifest may set, by kind, from the kinds' options dataclasses. `threads` is not one: the
 # batch sets it from the core count so that parallel jobs do not fight over the cores.
-OPTION_TYPES: dict[str, str] = {
-    "motion": "str",
-    "zoom": "number",
-    "fit": "str",
-    "focus": "pair",
-    "color": "str",
-    "loop": "str",
-    "crossfade": "number",
-    "start": "number",
-    "duration": "number",
-    "fps": "int",
-    "size": "str",
-    "crf": "int",
-    "x264_preset": "str",
-    "format": "str",
-    "audio": "path",
-    "audio_start": "number",
-    "mix": "number",
-    "captions": "path",
-    "text": "str",
-    "at": "pair",
-    "caption_style": "str",
-    "font": "path",
+KIND_SPECS: dict[str, dict[str, Spec]] = {
+    name: {s.name: s for s in specs(kinds.get(name).options) if s.batch} for name in KINDS
 }
-KIND_KEYS: dict[str, frozenset[str]] = {
-    kind: frozenset(f.name for f in dataclasses.fields(cls) if f.name != "threads")
-    for kind, cls in _OPTION_CLASSES.items()
-}
-ALL_OPTION_KEYS = KIND_KEYS["canvas"] | KIND_KEYS["clip"]
+KIND_KEYS: dict[str, frozenset[str]] = {kind: frozenset(found) for kind, found in KIND_SPECS.items()}
+ALL_OPTION_KEYS = frozenset().union(*KIND_KEYS.values())
 _AUDIO_SUFFIXES = {".wav", ".mp3", ".m4a", ".aac", ".flac", ".ogg"}
 INPUT_SUFFIXES = frozenset(MEDIA_SUFFIXES - _AUDIO_SUFFIXES)
-_PAIR_TEXT = re.compile(r"^\s*(-?[\d.]+)\s*[,-]\s*(-?[\d.]+)\s*$")
+
+
+def option_spec(key: str) -> Spec:
+    """The one declaration of an option key (the same in every kind that has it)."""
+    return next(found[key] for found in KIND_SPECS.values() if key in found)
 
 
 @dataclass(frozen=True)
@@ -68,14 +47,13 @@ class Job:
     input: Path
     output: Path
     options: Options
+    preset: str | None = None  # None: the kind's own preset
 
     def files(self) -> dict[str, Path]:
         """Every file the asset is made from, by role: the input plus a clip's track, captions and font."""
         found = {"input": self.input}
-        for role in ("audio", "captions", "font"):
-            value = getattr(self.options, role, None)
-            if value:
-                found[role] = Path(value)
+        for role, value in kinds.get(self.kind).impl().files(self.options).items():
+            found[role] = Path(value)
         return found
 
     def options_dict(self) -> dict[str, Any]:
@@ -93,60 +71,15 @@ class Problem:
     message: str
 
 
-def output_suffix(kind: str, options: Options) -> str:
-    """`.canvas.mp4`, `.canvas.jpg` or `.clip.mp4`, as `mediakit canvas` / `mediakit clip` name outputs."""
-    if kind == "canvas" and getattr(options, "format", "mp4") == "jpg":
-        return ".canvas.jpg"
-    return f".{kind}.mp4"
+def output_suffix(kind: str, options: Options, preset: str | None = None) -> str:
+    """`.canvas.mp4`, `.canvas.jpg`, `.clip.mp4` or `.PRESET.mp4`, as the render commands name outputs."""
+    k = kinds.get(kind)
+    return k.suffix(options, preset or k.default_preset)
 
 
 def convert_value(key: str, value: Any, base: Path) -> Any:
     """A TOML or command-line value as the options dataclass wants it; raises ValueError with the reason."""
-    kind = OPTION_TYPES[key]
-    if kind == "str":
-        if not isinstance(value, str):
-            raise ValueError(f"expected a string, got {_type_name(value)}")
-        return value
-    if kind == "path":
-        if not isinstance(value, str) or not value:
-            raise ValueError(f"expected a file path (string), got {_type_name(value)}")
-        return os.path.abspath(base / Path(value).expanduser())
-    if kind == "int":
-        # bool is an int subclass in Python, but `crf = true` is a mistake, not 1.
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError(f"expected a whole number, got {_type_name(value)}")
-        return value
-    if kind == "number":
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError(f"expected a number, got {_type_name(value)}")
-        return float(value)
-    # pair: focus "0.5,0.4" / at "2-6", or a two-number array
-    if isinstance(value, str):
-        match = _PAIR_TEXT.match(value)
-        if not match:
-            raise ValueError(
-                f"expected two numbers such as {'2-6' if key == 'at' else '0.5,0.4'}, got {value!r}"
-            )
-        return (float(match[1]), float(match[2]))
-    if (
-        isinstance(value, list | tuple)
-        and len(value) == 2
-        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
-    ):
-        return (float(value[0]), float(value[1]))
-    raise ValueError(f"expected two numbers, got {_type_name(value)}")
-
-
-def _type_name(value: Any) -> str:
-    names = {
-        bool: "true/false",
-        int: "a whole number",
-        float: "a number",
-        str: "a string",
-        list: "an array",
-        dict: "a table",
-    }
-    return next((n for t, n in names.items() if type(value) is t), type(value).__name__)
+    return convert(option_spec(key), value, base)
 
 
 def unknown_key(key: str, allowed: Iterable[str]) -> str:
@@ -155,26 +88,18 @@ def unknown_key(key: str, allowed: Iterable[str]) -> str:
     return f"unknown key {key!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
 
 
-def _checker(kind: str) -> Any:
+def _checker(kind: str, preset: str | None) -> Any:
     # The renderers' own checks, so a batch refuses exactly what `mediakit canvas` / `clip` would refuse.
     from mediakit.preset import resolve
-    from mediakit.render import canvas, clip
 
-    if kind == "canvas":
-        profile = resolve("spotify-canvas")
+    k = kinds.get(kind)
+    profile = resolve(preset or k.default_preset)
+    impl = k.impl()
 
-        def check_canvas(opts: Any) -> None:
-            canvas.check_options(opts, profile)
-            canvas.parse_color(opts.color)
+    def check(opts: Any) -> None:
+        impl.check_options(opts, profile)
 
-        return check_canvas
-    profile = resolve("spotify-clip")
-
-    def check_clip(opts: Any) -> None:
-        clip.check_options(opts, profile)
-        canvas.parse_color(opts.color)
-
-    return check_clip
+    return check
 
 
 def _message(key: str, exc: MediakitError) -> str:
@@ -183,31 +108,36 @@ def _message(key: str, exc: MediakitError) -> str:
     return f"{text} ({exc.hint})" if exc.hint else text
 
 
-def build_options(kind: str, values: Mapping[str, Any], base: Path) -> tuple[Options | None, list[Problem]]:
+def build_options(
+    kind: str, values: Mapping[str, Any], base: Path, preset: str | None = None
+) -> tuple[Options | None, list[Problem]]:
     """Options for `kind` from raw values (paths relative to `base`), with every problem found, key by key."""
     if kind not in KINDS:
-        return None, [Problem("kind", f"unknown kind {kind!r} (choose canvas or clip)")]
+        return None, [Problem("kind", f"unknown kind {kind!r} (choose {' or '.join(KINDS)})")]
     problems: list[Problem] = []
     converted: dict[str, Any] = {}
     for key, value in values.items():
         if key not in ALL_OPTION_KEYS:
             problems.append(Problem(key, unknown_key(key, ALL_OPTION_KEYS)))
         elif key not in KIND_KEYS[kind]:
-            other = next(k for k in KINDS if k != kind)
-            problems.append(Problem(key, f"applies to a {other}, not a {kind}"))
+            others = " or ".join(k for k in KINDS if key in KIND_KEYS[k])
+            problems.append(Problem(key, f"applies to a {others}, not a {kind}"))
         else:
             try:
                 converted[key] = convert_value(key, value, base)
             except ValueError as exc:
                 problems.append(Problem(key, str(exc)))
-    default = _OPTION_CLASSES[kind]()
-    check = _checker(kind)
+    default = kinds.get(kind).options()
+    try:
+        check = _checker(kind, preset)
+    except MediakitError as exc:
+        return None, [Problem("preset", _message("preset", exc))]
     # `at` is only allowed with `text`, so `text` is part of the ground every single value is checked on.
     ground = dataclasses.replace(default, **{k: v for k, v in converted.items() if k == "text"})
     for key, value in list(converted.items()):
         # Each value alone on top of the defaults, so every bad value is named, not just the first.
         try:
-            if OPTION_TYPES[key] == "path":
+            if KIND_SPECS[kind][key].type == "path":
                 local_file(value)
             else:
                 check(dataclasses.replace(ground, **{key: value}))
@@ -260,13 +190,15 @@ def scan(src: Path, out: Path, include: Iterable[str] = (), exclude: Iterable[st
     return sorted(found, key=lambda p: p.relative_to(src).as_posix())
 
 
-def folder_jobs(src: Path, out: Path, kind: str, options: Options, inputs: Iterable[Path]) -> list[Job]:
+def folder_jobs(
+    src: Path, out: Path, kind: str, options: Options, inputs: Iterable[Path], preset: str | None = None
+) -> list[Job]:
     """One job per input: SRC/a/b.png -> OUT/a/b.canvas.mp4 (the relative layout is kept)."""
     jobs = []
     for index, path in enumerate(inputs, start=1):
         rel = path.relative_to(src)
-        output = out / rel.parent / (rel.stem + output_suffix(kind, options))
-        jobs.append(Job(index, rel.as_posix(), kind, path.absolute(), output.absolute(), options))
+        output = out / rel.parent / (rel.stem + output_suffix(kind, options, preset))
+        jobs.append(Job(index, rel.as_posix(), kind, path.absolute(), output.absolute(), options, preset))
     return jobs
 
 

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any, cast
 
 from mediakit.batch.worker import Outcome, Task, execute
-from mediakit.ffmpeg.runner import Progress
 
 log = logging.getLogger(__name__)
 
@@ -53,13 +52,13 @@ def _serve(conn: Connection, log_level: int) -> None:
         while (task := conn.recv()) is not None:
             last = 0.0
 
-            def progress(p: Progress, index: int = task.job.index) -> None:
+            def progress(event: Any, index: int = task.job.index) -> None:
                 nonlocal last
                 now = time.monotonic()
-                if p.done or now - last >= _PROGRESS_EVERY:
+                if event.fraction is not None and (event.fraction >= 1.0 or now - last >= _PROGRESS_EVERY):
                     last = now
                     with lock:
-                        conn.send(("progress", index, p.out_seconds))
+                        conn.send(("progress", index, event.fraction))
 
             outcome = execute(task, progress)
             with lock:

@@ -28,7 +28,7 @@ from mediakit.render.output import suffix_problem
 log = logging.getLogger(__name__)
 
 TOP_KEYS = ("out", "defaults", "job")
-JOB_KEYS = ("name", "input", "output", "kind")
+JOB_KEYS = ("name", "input", "output", "kind", "preset")
 
 
 class ManifestError(UsageError):
@@ -130,9 +130,12 @@ def _check_defaults(defaults: dict[str, Any], base: Path, problems: _Problems) -
             problems.add("[defaults]", key, "belongs in each [[job]], not in [defaults]")
         elif key == "kind":
             if value not in KINDS:
-                problems.add("[defaults]", key, f"unknown kind {value!r} (choose canvas or clip)")
+                problems.add("[defaults]", key, f"unknown kind {value!r} (choose {' or '.join(KINDS)})")
+        elif key == "preset":
+            if _preset_kind(value) is None:
+                problems.add("[defaults]", key, _preset_problem(value))
         elif key not in ALL_OPTION_KEYS:
-            problems.add("[defaults]", key, unknown_key(key, (*ALL_OPTION_KEYS, "kind")))
+            problems.add("[defaults]", key, unknown_key(key, (*ALL_OPTION_KEYS, "kind", "preset")))
         else:
             try:
                 convert_value(key, value, base)
@@ -161,10 +164,19 @@ def _job(
         if key in raw and not (isinstance(raw[key], str) and raw[key]):
             problems.add(where, key, "expected a string")
             ok = False
-    kind = raw.get("kind", defaults.get("kind", "canvas"))
+    preset = raw.get("preset", defaults.get("preset"))
+    preset_kind = _preset_kind(preset) if preset is not None else None
+    if preset is not None and preset_kind is None:
+        if "preset" in raw:  # a bad default preset is reported once, under [defaults]
+            problems.add(where, "preset", _preset_problem(preset))
+        return None
+    kind = raw.get("kind", defaults.get("kind", preset_kind or "canvas"))
     if kind not in KINDS:
         if "kind" in raw:  # a bad default kind is reported once, under [defaults]
-            problems.add(where, "kind", f"unknown kind {kind!r} (choose canvas or clip)")
+            problems.add(where, "kind", f"unknown kind {kind!r} (choose {' or '.join(KINDS)})")
+        return None
+    if preset_kind is not None and preset_kind != kind:
+        problems.add(where, "preset", f"{preset} is a {preset_kind} preset, not a {kind} one")
         return None
     source: Path | None = None
     if not isinstance(given_input, str) or not given_input:
@@ -182,7 +194,7 @@ def _job(
     for key, value in raw.items():
         if key in ALL_OPTION_KEYS:
             values[key], origin[key] = value, where
-    options, option_problems = build_options(kind, values, base)
+    options, option_problems = build_options(kind, values, base, preset)
     for problem in option_problems:
         problems.add(origin.get(problem.key or "", where), problem.key, problem.message)
     if options is None or source is None or not ok:
@@ -196,5 +208,31 @@ def _job(
             problems.add(where, "output", f"{wrong[0]} (name it {wrong[1]})")
             return None
     else:
-        output = out / (source.stem + output_suffix(kind, options))
-    return Job(index, name, kind, source, output, options)
+        output = out / (source.stem + output_suffix(kind, options, preset))
+    return Job(index, name, kind, source, output, options, preset)
+
+
+def _preset_kind(name: Any) -> str | None:
+    """The kind of the preset `name` (a bundled name, an alias or a .toml path), or None if it cannot load."""
+    from mediakit.errors import MediakitError
+    from mediakit.preset import resolve
+
+    if not isinstance(name, str) or not name:
+        return None
+    try:
+        return resolve(name).kind
+    except MediakitError:
+        return None
+
+
+def _preset_problem(name: Any) -> str:
+    from mediakit.errors import MediakitError
+    from mediakit.preset import resolve
+
+    if not isinstance(name, str) or not name:
+        return "expected a preset name or a .toml path (string)"
+    try:
+        resolve(name)
+    except MediakitError as exc:
+        return f"{exc.message} ({exc.hint})" if exc.hint else exc.message
+    return "cannot be used"

@@ -12,10 +12,7 @@ from typing import Any
 from mediakit.batch.jobs import Job
 from mediakit.batch.state import Fingerprint, fingerprint, job_key
 from mediakit.errors import InputError, MediakitError, UsageError
-from mediakit.ffmpeg.runner import Progress
 from mediakit.inputs import local_file
-from mediakit.render.canvas import CanvasOptions, CanvasResult, render_canvas
-from mediakit.render.clip import ClipResult, render_clip
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +55,8 @@ class Outcome:
         }
 
 
-def execute(task: Task, on_progress: Callable[[Progress], None] | None = None) -> Outcome:
+def execute(task: Task, on_progress: Callable[[Any], None] | None = None) -> Outcome:
+    # on_progress gets the pipeline's events (mediakit.pipeline.Event: step, fraction).
     """Render one job and validate it; every error becomes a `failed` or `invalid` outcome."""
     job = task.job
     started = time.monotonic()
@@ -74,29 +72,21 @@ def execute(task: Task, on_progress: Callable[[Progress], None] | None = None) -
             prints[str(path)] = fingerprint(path, task.known.get(str(path)))
             hashes[role] = prints[str(path)].sha256
         job.output.parent.mkdir(parents=True, exist_ok=True)
+        from mediakit.pipeline import render
+
         options = dataclasses.replace(job.options, threads=task.threads)
-        result: CanvasResult | ClipResult
-        if isinstance(options, CanvasOptions):
-            result = render_canvas(
-                job.input,
-                job.output,
-                options,
-                overwrite=True,
-                ffmpeg_bin=task.ffmpeg_bin,
-                on_progress=on_progress,
-            )
-            warnings = tuple(result.warnings)
-        else:
-            result = render_clip(
-                job.input,
-                job.output,
-                options,
-                overwrite=True,
-                ffmpeg_bin=task.ffmpeg_bin,
-                on_progress=on_progress,
-            )
-            captions = tuple(f"caption {i.rule}: {i.message}" for i in result.caption_issues)
-            warnings = tuple(result.warnings) + captions
+        result = render(
+            job.kind,
+            job.input,
+            job.output,
+            options,
+            preset=job.preset,
+            overwrite=True,
+            ffmpeg_bin=task.ffmpeg_bin,
+            on_event=on_progress,
+        )
+        captions = tuple(f"caption {i.rule}: {i.message}" for i in result.caption_issues)
+        warnings = tuple(result.warnings) + captions
     except (InputError, UsageError) as exc:
         return ended("invalid", str(exc))
     except MediakitError as exc:

@@ -10,13 +10,10 @@ from typing import Any
 
 import click
 
-from mediakit.cli.canvas import _focus
-from mediakit.cli.clip import _at
+from mediakit import kinds
+from mediakit.cli.options import render_options
 from mediakit.cli.output import emit_json, escape, stderr
 from mediakit.errors import ExitCode, InputError, UsageError
-from mediakit.render.framing import FITS, LOOPS, MOTIONS
-from mediakit.render.plan import SIZES as _SIZES
-from mediakit.render.plan import X264_PRESETS
 
 HELP = """Render every image and video under SRC, or every job of a manifest (a .toml file), into OUT.
 
@@ -45,59 +42,6 @@ _STYLE = {"ok": "green", "skipped": "dim", "failed": "red", "invalid": "red", "i
 _MAX_ROWS = 50  # past this many jobs the table shows only the jobs that need attention
 
 
-def _optional_focus(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
-    return None if value is None else _focus(ctx, param, value)
-
-
-# The choices of `mediakit canvas` / `mediakit clip`, from modules that import no renderer (numpy, OpenCV,
-# PyAV), so `mediakit batch --help` stays quick. The caption styles live beside the caption layout, whose
-# package imports Pillow: they are spelled out, and tests/unit/test_batch_manifest.py keeps them equal.
-SIZES = tuple(_SIZES)
-CAPTION_STYLES = ("outline", "box", "karaoke")
-
-
-def _render_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    """The options of `mediakit canvas` and `mediakit clip`; unset ones keep each kind's own default."""
-    both, canvas, clip = "[canvas, clip]", "[canvas]", "[clip]"
-    options = [
-        click.option("--motion", type=click.Choice(MOTIONS), help=f"Camera move for stills. {both}"),
-        click.option("--zoom", type=float, help=f"Strength of the move (1.0-1.5). {both}"),
-        click.option("--fit", type=click.Choice(FITS), help=f"How a non-9:16 source fills the frame. {both}"),
-        click.option(
-            "--focus", callback=_optional_focus, help=f"X,Y (0-1) kept in frame when cropping. {both}"
-        ),
-        click.option("--color", help=f"Bar colour for --fit pad. {both}"),
-        click.option("--start", type=float, help=f"Where the footage starts (s). {both}"),
-        click.option("--duration", type=float, help=f"Length: canvas 3-8 s, clip 3-30 s. {both}"),
-        click.option("--fps", type=click.Choice(["24", "25", "30"]), help=f"Frame rate. {both}"),
-        click.option("--crf", type=int, help=f"x264 quality (lower is better). {both}"),
-        click.option(
-            "--x264-preset", type=click.Choice(X264_PRESETS), help=f"x264 speed/size trade-off. {both}"
-        ),
-        click.option("--loop", type=click.Choice(LOOPS), help=f"Loop for footage. {canvas}"),
-        click.option("--crossfade", type=float, help=f"Dissolve length for --loop crossfade (s). {canvas}"),
-        click.option("--size", type=click.Choice(SIZES), help=f"Frame size. {canvas}"),
-        click.option(
-            "--format", "format", type=click.Choice(["mp4", "jpg"]), help=f"mp4 or a JPEG still. {canvas}"
-        ),
-        click.option("--audio", type=click.Path(dir_okay=False), help=f"A track under every clip. {clip}"),
-        click.option("--audio-start", type=float, help=f"Where the track starts (s). {clip}"),
-        click.option(
-            "--mix", type=float, help=f"Level (0-1) of the footage's own sound under --audio. {clip}"
-        ),
-        click.option(
-            "--captions", type=click.Path(dir_okay=False), help=f"SRT, WebVTT or ASS captions. {clip}"
-        ),
-        click.option("--text", help=f"One caption instead of a file. {clip}"),
-        click.option("--at", callback=_at, help=f"When --text shows, e.g. 2-6 (s). {clip}"),
-        click.option("--caption-style", type=click.Choice(CAPTION_STYLES), help=f"Caption look. {clip}"),
-        click.option("--font", type=click.Path(dir_okay=False), help=f"A .ttf/.otf for captions. {clip}"),
-    ]
-    for option in reversed(options):
-        f = option(f)
-    return f
-
-
 @click.command(help=HELP)
 @click.argument("src", type=click.Path(path_type=Path))
 @click.option(
@@ -108,8 +52,11 @@ def _render_options(f: Callable[..., Any]) -> Callable[..., Any]:
     help="Output folder (a manifest may set it with out = ...). report.json and the state go here.",
 )
 @click.option(
-    "--kind", type=click.Choice(["canvas", "clip"]), help="What to make from a folder  [default: canvas]"
+    "--kind",
+    type=click.Choice(kinds.names()),
+    help="What to make from a folder  [default: canvas, or the --preset's kind]",
 )
+@click.option("--preset", metavar="NAME|FILE.toml", help="The platform to render every file for.")
 @click.option("--include", multiple=True, metavar="GLOB", help="Only files matching (relative path or name).")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip files matching (relative path or name).")
 @click.option(
@@ -127,13 +74,14 @@ def _render_options(f: Callable[..., Any]) -> Callable[..., Any]:
     "--json", "as_json", is_flag=True, help="Print the report document on stdout (no progress, no table)."
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress and no table; failures are still listed.")
-@_render_options
+@render_options([(name, kinds.get(name).options) for name in kinds.names()], tagged=True)
 @click.pass_obj
 def batch(
     settings: object,
     src: Path,
     out: Path | None,
     kind: str | None,
+    preset: str | None,
     include: tuple[str, ...],
     exclude: tuple[str, ...],
     workers: int | None,
@@ -147,7 +95,7 @@ def batch(
     from mediakit.ffmpeg.binary import ffmpeg_path
 
     given = {k: (int(v) if k == "fps" else v) for k, v in render.items() if v is not None}
-    jobs, out = _jobs(src, out, kind, include, exclude, given)
+    jobs, out = _jobs(src, out, kind, preset, include, exclude, given)
     ffmpeg_bin = getattr(settings, "ffmpeg", None)
     if not cluster:
         ffmpeg_path(ffmpeg_bin)  # no ffmpeg: exit 3 now, not one failure per job
@@ -178,6 +126,7 @@ def _jobs(
     src: Path,
     out: Path | None,
     kind: str | None,
+    preset: str | None,
     include: tuple[str, ...],
     exclude: tuple[str, ...],
     given: dict[str, Any],
@@ -196,6 +145,7 @@ def _jobs(
         extra = (
             [f"--{k.replace('_', '-')}" for k in given]
             + (["--kind"] if kind else [])
+            + (["--preset"] if preset else [])
             + (["--include/--exclude"] if include or exclude else [])
         )
         if extra:
@@ -213,8 +163,18 @@ def _jobs(
     if out is None:
         raise UsageError("a folder batch needs -o OUT", "e.g. mediakit batch covers/ -o canvases/")
     refuse_same_folder(src, out)
+    if preset is not None:
+        from mediakit.preset import resolve
+
+        preset_kind = resolve(preset).kind
+        if kind is not None and kind != preset_kind:
+            raise UsageError(
+                f"--preset {preset} is a {preset_kind} preset, not a {kind} one",
+                f"drop --kind or use --kind {preset_kind}",
+            )
+        kind = preset_kind
     kind = kind or "canvas"
-    options, problems = build_options(kind, given, Path.cwd())
+    options, problems = build_options(kind, given, Path.cwd(), preset)
     if options is None:
         for problem in problems[1:]:
             stderr.print(f"  --{(problem.key or 'options').replace('_', '-')}: {escape(problem.message)}")
@@ -223,7 +183,7 @@ def _jobs(
             f"--{(first.key or 'options').replace('_', '-')}: {first.message}",
             "mediakit batch --help lists the options",
         )
-    jobs = folder_jobs(src, out, kind, options, scan(src, out, include, exclude))
+    jobs = folder_jobs(src, out, kind, options, scan(src, out, include, exclude), preset)
     if not jobs:
         raise UsageError(f"no images or videos found under {src}", "check the folder and the --include globs")
     return jobs, out.absolute()
@@ -251,12 +211,9 @@ def _display(total: int, enabled: bool) -> Iterator[Callable[[Any], None] | None
         def on_event(event: Any) -> None:
             job = event.job
             if event.kind == "started":
-                seconds = getattr(job.options, "duration", None)
-                if seconds is None and job.kind == "canvas" and job.options.format == "mp4":
-                    seconds = 7.0
-                running[job.index] = bar.add_task(f"  {escape(job.name)}", total=seconds)
+                running[job.index] = bar.add_task(f"  {escape(job.name)}", total=1.0)
             elif event.kind == "progress" and job.index in running:
-                bar.update(running[job.index], completed=event.seconds)
+                bar.update(running[job.index], completed=event.fraction)
             elif event.kind == "done":
                 bar.advance(overall)
                 if job.index in running:

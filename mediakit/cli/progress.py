@@ -1,37 +1,52 @@
-"""A progress bar on stderr for ffmpeg runs (only when stderr is a terminal and output is not quiet/JSON)."""
+"""Progress on stderr: a bar naming the step when stderr is a terminal, else one line per step (for logs
+and CI); nothing with --quiet or --json. The library emits events; only this module draws them."""
 
 from __future__ import annotations
 
 import contextlib
 import sys
 from collections.abc import Callable, Iterator
+from typing import Any
 
-from mediakit.ffmpeg.runner import Progress
+from mediakit.cli.output import escape, stderr
 
 
 @contextlib.contextmanager
-def progress_bar(
-    label: str, total_seconds: float | None, enabled: bool
-) -> Iterator[Callable[[Progress], None] | None]:
-    if not enabled or not sys.stderr.isatty():
+def step_progress(label: str, enabled: bool) -> Iterator[Callable[[Any], None] | None]:
+    """A callback for pipeline events (`.step`, `.fraction`), drawn as `label: step` plus a bar."""
+    if not enabled:
         yield None
         return
-    from rich.progress import BarColumn, TaskProgressColumn, TextColumn, TimeRemainingColumn
-    from rich.progress import Progress as Bar
+    if not sys.stderr.isatty():
+        last: list[str] = []
 
-    from mediakit.cli.output import stderr
+        def line(event: Any) -> None:
+            if not last or last[-1] != event.step:
+                last.append(event.step)
+                stderr.print(f"{escape(label)}: {escape(event.step)}", highlight=False)
+
+        yield line
+        return
+    from rich.progress import BarColumn, TaskProgressColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import Progress as Bar
 
     with Bar(
         TextColumn("{task.description}"),
         BarColumn(),
         TaskProgressColumn(),
-        TimeRemainingColumn(),
+        TimeElapsedColumn(),
         console=stderr,
         transient=True,
     ) as bar:
-        task = bar.add_task(label, total=total_seconds or None)
+        task = bar.add_task(f"{escape(label)}: starting", total=None)
 
-        def update(p: Progress) -> None:
-            bar.update(task, completed=total_seconds if p.done else min(p.out_seconds, total_seconds or 0))
+        def update(event: Any) -> None:
+            fraction = getattr(event, "fraction", None)
+            bar.update(
+                task,
+                description=f"{escape(label)}: {escape(event.step)}",
+                total=100 if fraction is not None else None,
+                completed=(fraction or 0) * 100,
+            )
 
         yield update

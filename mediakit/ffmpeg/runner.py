@@ -90,6 +90,16 @@ def _parse_progress(stream: Iterable[bytes], on_progress: ProgressCallback | Non
         on_progress(Progress(frame=frame, out_seconds=max(0, out_us) / 1e6, speed=speed, done=value == "end"))
 
 
+def full_argv(argv: Sequence[str], *, fed: bool, progress: bool = True) -> list[str]:
+    """`argv` as the runner starts it: no banner or stats, progress on stdout, stdin closed unless fed."""
+    full = [argv[0], "-hide_banner", "-nostats"]
+    if progress:
+        full += ["-progress", "pipe:1"]
+    if not fed:
+        full.append("-nostdin")
+    return [*full, *argv[1:]]
+
+
 def run(
     argv: Sequence[str],
     *,
@@ -108,10 +118,7 @@ def run(
         raise ValueError("give frames or feed, not both")
     if frames is not None:
         feed = functools.partial(_write_all, frames)
-    full = [argv[0], "-hide_banner", "-nostats", "-progress", "pipe:1"]
-    if feed is None:
-        full.append("-nostdin")
-    full += list(argv[1:])
+    full = full_argv(argv, fed=feed is not None)
     log.debug("running: %s", shlex.join(full))
     started = time.monotonic()
     proc = _start(
@@ -161,7 +168,7 @@ def feeder(
     waits for it to finish and raises FFmpegFailed if it failed; an exception in the block, or the
     timeout, kills it first. It runs FEEDER_NICE levels nicer than mediakit.
     """
-    full = [argv[0], "-hide_banner", "-nostats", "-nostdin", *argv[1:]]
+    full = full_argv(argv, fed=False, progress=False)
     log.debug("running (feeder): %s", shlex.join(full))
     proc = _start(full, stdin=stdin, stdout=stdout)
     _lower_priority(proc.pid, FEEDER_NICE)

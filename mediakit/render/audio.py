@@ -76,6 +76,14 @@ def too_quiet(measured: Loudness) -> bool:
     return not measured.integrated >= SILENCE_LUFS
 
 
+def first_gain(measured: Loudness, target: float, true_peak: float) -> Gain:
+    """The gain the mix's own measure asks for, with the limiter when the peaks have no room for it (a
+    draft's whole loudness step; fit_gain's first candidate)."""
+    db = target - measured.integrated
+    limited = measured.true_peak + db > true_peak - LINEAR_MARGIN
+    return Gain(round(db, 2), true_peak - LIMITER_MARGIN if limited else None)
+
+
 def fit_gain(
     measured: Loudness, target: float, true_peak: float, encoded: Callable[[Gain], Loudness]
 ) -> Gain:
@@ -88,9 +96,7 @@ def fit_gain(
     and the gain is raised by what is missing. (loudnorm's linear mode falls back to its dynamic mode in
     that case, and landed up to 1 LU low on clips this short: film sound, a 5.1 mix folded to stereo.)
     """
-    db = target - measured.integrated
-    limited = measured.true_peak + db > true_peak - LINEAR_MARGIN
-    gain = Gain(round(db, 2), true_peak - LIMITER_MARGIN if limited else None)
+    gain = first_gain(measured, target, true_peak)
     best: tuple[tuple[bool, float], Gain] | None = None
     for _ in range(MAX_PASSES):
         got = encoded(gain)

@@ -1,15 +1,12 @@
-"""`render_clip`: a captioned 9:16 Spotify Clip with normalized audio, validated before it is kept."""
+"""The clip kind: vertical video with sound normalized to the preset's loudness and burned-in captions
+(Spotify Clips, Reels, TikTok, Shorts), planned as data for the pipeline."""
 
 from __future__ import annotations
 
 import dataclasses
-import functools
 import logging
 import os
 import shutil
-import tempfile
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -18,77 +15,18 @@ from typing import Any
 import ffmpeg
 
 from mediakit.errors import InputError, UsageError
-from mediakit.ffmpeg.binary import ffmpeg_path
-from mediakit.ffmpeg.runner import Progress, run
-from mediakit.inputs import SAFE_INPUT_OPTIONS, display, file_url, local_file
-from mediakit.preset import Preset, SafeZone, resolve
-from mediakit.probe import MediaInfo, probe
+from mediakit.inputs import SAFE_INPUT_OPTIONS, display, file_url
+from mediakit.kinds.clip import CAPTION_STYLES as CAPTION_STYLES
+from mediakit.kinds.clip import ClipOptions as ClipOptions
+from mediakit.options import check_fields
+from mediakit.preset import RENDER_RATES, Preset, SafeZone
+from mediakit.probe import MediaInfo
 from mediakit.render import audio, footage, framing
 from mediakit.render.canvas import parse_color
-from mediakit.render.output import atomic_output, check_output, default_output
-from mediakit.render.plan import FPS_CHOICES, X264_PRESETS, Encoding, Plan, compile_argv, raw_frames_input
-from mediakit.validate import FileReport, self_check
+from mediakit.render.plan import Encoding, Job, Level, Pass, Plan, compile_argv, raw_frames_input
+from mediakit.report import FileReport
 
 log = logging.getLogger(__name__)
-
-CAPTION_STYLES = ("outline", "box", "karaoke")
-DEFAULT_FOOTAGE_SECONDS = 29.0  # as much of the footage as fits under the 30 s limit
-DEFAULT_STILL_SECONDS = 15.0
-
-
-@dataclass(frozen=True)
-class ClipOptions:
-    """Everything that shapes a clip; render defaults come from the clip preset."""
-
-    start: float = 0.0
-    duration: float | None = None
-    fit: str = "auto"
-    focus: tuple[float, float] = (0.5, 0.5)
-    color: str = "black"
-    motion: str = "push-in"
-    zoom: float = 1.08
-    audio: str | None = None
-    audio_start: float = 0.0
-    mix: float = 0.0
-    captions: str | None = None
-    text: str | None = None
-    at: tuple[float, float] | None = None
-    caption_style: str = "outline"
-    font: str | None = None
-    fps: int | None = None
-    crf: int | None = None
-    x264_preset: str | None = None
-    threads: int | None = None
-
-
-@dataclass(frozen=True)
-class ClipResult:
-    output: Path
-    source: str
-    options: ClipOptions
-    plan: Plan
-    report: FileReport | None
-    loudness: audio.OutputLoudness | None
-    warnings: tuple[str, ...]
-    caption_issues: tuple[Any, ...]
-    seconds: float
-    rendered: bool
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "output": str(self.output),
-            "source": self.source,
-            "rendered": self.rendered,
-            "options": dataclasses.asdict(self.options),
-            "command": self.plan.command_line(),
-            "frames": self.plan.frames,
-            "duration": self.plan.seconds,
-            "loudness": dataclasses.asdict(self.loudness) if self.loudness else None,
-            "validation": self.report.as_dict() if self.report else None,
-            "caption_issues": [dataclasses.asdict(i) for i in self.caption_issues],
-            "warnings": list(self.warnings),
-            "seconds": round(self.seconds, 3),
-        }
 
 
 def _frames(seconds: float, fps: Fraction, lo: float, hi: float) -> int:
@@ -101,20 +39,18 @@ def _frames(seconds: float, fps: Fraction, lo: float, hi: float) -> int:
     return frames
 
 
-def check_options(opts: ClipOptions, preset: Preset) -> int:
+def check_options(opts: ClipOptions, preset: Preset) -> None:
+    """Refuse options the preset cannot take (usage errors, before any file is read)."""
+    check_fields(opts)
     lo, hi, _, _ = preset.duration_limits()
     fps = opts.fps or preset.render.fps
-    if fps not in FPS_CHOICES:
+    if fps not in RENDER_RATES:
         raise UsageError(f"--fps {fps} is not supported", "choose 24, 25 or 30")
     if opts.duration is not None and not lo < opts.duration < hi:
         raise UsageError(
-            f"--duration {opts.duration:g} s is outside the clip range: longer than {lo:g} s and "
-            f"shorter than {hi:g} s",
-            f"choose a duration such as {lo + 2:g} or {hi - 1:g}",
-        )
-    if opts.caption_style not in CAPTION_STYLES:
-        raise UsageError(
-            f"unknown caption style {opts.caption_style!r}", f"choose {', '.join(CAPTION_STYLES)}"
+            f"--duration {opts.duration:g} s is outside the {preset.title} range: longer than {lo:g} s "
+            f"and shorter than {hi:g} s",
+            f"choose a duration such as {lo + 2:g} or {min(hi - 1, 60):g}",
         )
     if opts.captions and opts.text:
         raise UsageError(
@@ -122,34 +58,38 @@ def check_options(opts: ClipOptions, preset: Preset) -> int:
         )
     if opts.at is not None and not opts.text:
         raise UsageError("--at goes with --text", 'add --text "..." or drop --at')
-    if not 0.0 <= opts.mix <= 1.0:
-        raise UsageError(
-            "--mix takes a level from 0 to 1", "0.2 keeps the footage's sound quietly under the track"
-        )
-    if opts.fit not in framing.FITS:
-        raise UsageError(f"unknown fit {opts.fit!r}", f"choose one of {', '.join(framing.FITS)}")
-    if opts.motion not in framing.MOTIONS:
-        raise UsageError(f"unknown motion {opts.motion!r}", f"choose one of {', '.join(framing.MOTIONS)}")
-    if (opts.x264_preset or preset.render.x264_preset) not in X264_PRESETS:
-        raise UsageError(
-            f"unknown --x264-preset {opts.x264_preset}", f"choose one of {', '.join(X264_PRESETS)}"
-        )
-    if opts.start < 0 or opts.audio_start < 0:
-        raise UsageError(
-            "--start and --audio-start must not be negative",
-            "they are seconds to skip: 0 (the default) or more",
-        )
-    return fps
+    if opts.fit == "pad" or opts.color != "black":
+        parse_color(opts.color)
 
 
-def _duration(info: MediaInfo, track: MediaInfo | None, opts: ClipOptions) -> float:
+def files(opts: ClipOptions) -> dict[str, str]:
+    """The other files a clip is made from, by role."""
+    return {role: value for role in ("audio", "captions", "font") if (value := getattr(opts, role))}
+
+
+MEDIA_INPUTS = {"audio": "audio"}  # roles the pipeline probes, and what each must be
+
+
+def output_format(opts: ClipOptions) -> str:
+    return "mp4"
+
+
+def _defaults(preset: Preset) -> tuple[float, float]:
+    """(footage, still) default lengths: as much footage as fits a second under the preset's limit (29 s for
+    a Spotify Clip), and the preset's own length for a still."""
+    _, hi, _, _ = preset.duration_limits()
+    return (min(hi - 1.0, 600.0), preset.render.duration)
+
+
+def _duration(info: MediaInfo, track: MediaInfo | None, opts: ClipOptions, preset: Preset) -> float:
+    footage_default, still_default = _defaults(preset)
     if opts.duration is not None:
         wanted = opts.duration
     elif info.kind == "image":
-        remaining = float(track.duration or 0) - opts.audio_start if track else DEFAULT_STILL_SECONDS
-        wanted = min(DEFAULT_STILL_SECONDS, remaining)
+        remaining = float(track.duration or 0) - opts.audio_start if track else still_default
+        wanted = min(still_default, remaining)
     else:
-        wanted = min(DEFAULT_FOOTAGE_SECONDS, _footage_seconds(info) - opts.start)
+        wanted = min(footage_default, _footage_seconds(info) - opts.start)
         held = _track_seconds(track, opts)
         if held is not None and 3.0 < held < wanted:  # no silent tail under the last footage
             wanted = held
@@ -186,17 +126,20 @@ def _track_seconds(track: MediaInfo | None, opts: ClipOptions) -> float | None:
     return float(track.duration) - opts.audio_start
 
 
-def _track_notes(info: MediaInfo, track: MediaInfo | None, opts: ClipOptions, seconds: float) -> list[str]:
+def _track_notes(
+    info: MediaInfo, track: MediaInfo | None, opts: ClipOptions, seconds: float, preset: Preset
+) -> list[str]:
     """Say when the clip's length comes from the track, and when the track ends before the clip does."""
     remaining = _track_seconds(track, opts)
     if remaining is None:
         return []
     slack = 0.05  # the clip is whole frames: up to a frame past the track's end is not a silent tail
     notes = []
+    footage_default, still_default = _defaults(preset)
     if info.kind == "image":
-        would_be = DEFAULT_STILL_SECONDS
+        would_be = still_default
     else:
-        would_be = min(DEFAULT_FOOTAGE_SECONDS, _footage_seconds(info) - opts.start)
+        would_be = min(footage_default, _footage_seconds(info) - opts.start)
     if opts.duration is None and seconds + slack < would_be and abs(seconds - remaining) <= slack:
         notes.append(
             f"the clip is {seconds:.2f} s, the length of the --audio track from --audio-start "
@@ -317,34 +260,26 @@ def _user_font(path: Path, workdir: Path, ffmpeg_bin: str | None = None) -> tupl
     return copy, str(family), fonts
 
 
-def render_clip(
-    source: str | os.PathLike[str],
-    output: str | os.PathLike[str] | None = None,
-    options: ClipOptions | None = None,
-    *,
-    overwrite: bool = False,
-    dry_run: bool = False,
-    preset: str = "spotify-clip",
-    ffmpeg_bin: str | None = None,
-    on_progress: Callable[[Progress], None] | None = None,
-) -> ClipResult:
-    """Render `source` (footage, or a still with `audio`) to a Spotify Clip, normalize it and validate it."""
-    started = time.monotonic()
-    opts = options or ClipOptions()
-    profile = resolve(preset)
-    fps = check_options(opts, profile)
-    info = probe(source, decode=dry_run)
-    for named in (opts.font, opts.captions):  # a missing one in the words (and exit 1) of a missing --audio
-        if named:
-            local_file(named)  # a render decodes a still once, itself (load_rgb)
-    if info.damage:
-        raise InputError(f"{display(info.path)}: {info.damage[0]}", "export or download it again")
-    if info.kind == "audio":
-        raise InputError(f"{display(info.path)}: has no video stream", "use footage, or a still with --audio")
-    info = footage.bound_duration(info)
-    track = probe(opts.audio, expect="audio") if opts.audio else None
-    if track is not None and not track.audio:
-        raise InputError(f"{display(track.path)}: has no audio stream", "--audio takes a song or sound file")
+@dataclass(frozen=True)
+class Prepared:
+    """What a clip's passes are built from, worked out once before the loudness step."""
+
+    options: ClipOptions
+    rate: footage.Rate
+    frames: int
+    seconds: float
+    size: tuple[int, int]
+    crf: int
+    x264_preset: str
+    caps: _Captions
+    warnings: tuple[str, ...]
+
+
+def prepare(job: Job) -> Prepared:
+    """Check the inputs against each other, choose the length and fit, and write the captions (ASS) into the
+    render's private folder."""
+    info, opts, profile = job.info, job.options, job.preset
+    track = job.inputs.get("audio")
     if track is not None and track.duration and opts.audio_start >= float(track.duration):
         raise InputError(
             f"{display(track.path)}: --audio-start {opts.audio_start:g} is past the track's end "
@@ -356,89 +291,102 @@ def render_clip(
             f"{display(info.path)}: has no audio, and Clips need sound",
             f"add a track: mediakit clip {display(info.path.name)} --audio song.wav",
         )
-    target = check_output(
-        Path(output) if output else default_output(info.path, ".clip.mp4"), info.path, overwrite, "mp4"
-    )
     lo, hi, _, _ = profile.duration_limits()
-    rate = footage.choose_rate(info.primary_video if info.kind != "image" else None, opts.fps, fps)
-    frames = _frames(_duration(info, track, opts), rate.fps, lo, hi)
+    rate = footage.choose_rate(
+        info.primary_video if info.kind != "image" else None, opts.fps, opts.fps or profile.render.fps
+    )
+    frames = _frames(_duration(info, track, opts, profile), rate.fps, lo, hi)
     seconds = float(frames / rate.fps)
-    binary = ffmpeg_path(ffmpeg_bin)
     size = (profile.render.width, profile.render.height)
-    warnings: list[str] = _track_notes(info, track, opts, seconds)
+    warnings: list[str] = _track_notes(info, track, opts, seconds, profile)
     src = (info.still.width, info.still.height) if info.still else _display_size(info)
+    fits = tuple(getattr(profile.render, "fits", ()) or ()) or framing.FITS
+    fit = fits[0] if opts.fit == "auto" and "blur" not in fits else opts.fit
     opts = dataclasses.replace(
-        opts, fit=framing.resolve_fit(opts.fit, src, size[0] / size[1], info.kind == "image")
+        opts, fit=framing.resolve_fit(fit, src, size[0] / size[1], info.kind == "image")
     )
     crop_note = framing.crop_warning(opts.fit, src, size[0] / size[1])
     if crop_note:
         warnings.append(crop_note)
-    with tempfile.TemporaryDirectory(prefix="mediakit-clip-") as work:
-        caps = _prepare_captions(opts, profile, size, seconds, Path(work), binary)
-        warnings += caps.warnings
-        enc = Encoding(
-            crf=profile.render.crf if opts.crf is None else opts.crf,
-            preset=opts.x264_preset or profile.render.x264_preset,
-            fps=rate.fps,
-            threads=opts.threads,
-        )
-        graph = _Graph(info, track, opts, size, frames, seconds, enc, caps, warnings)
-        graph.rate = rate
-        graph.target_lufs = profile.render.loudness if profile.render.loudness is not None else -14.0
-        graph.true_peak = profile.render.true_peak if profile.render.true_peak is not None else -1.0
-        final_argv = graph.argv(target, binary, loudness=None)
-        plan = Plan(
-            argv=final_argv,
-            output=target,
-            frames=frames,
-            seconds=seconds,
-            note="the audio level is measured first (the mix, then AAC-encoded candidates), then rendered",
-        )
-        if dry_run:
-            return ClipResult(
-                target,
-                str(info.path),
-                opts,
-                plan,
-                None,
-                None,
-                tuple(warnings),
-                caps.issues,
-                time.monotonic() - started,
-                rendered=False,
-            )
-        # The mix is measured as written (stereo, trimmed, faded); each candidate gain after AAC.
-        measured = audio.measure(graph.measure_argv(binary))
-        if audio.too_quiet(measured):
-            raise graph.too_quiet(measured)
-        gain = audio.fit_gain(
-            measured, graph.target_lufs, graph.true_peak, functools.partial(graph.encoded, binary, Path(work))
-        )
-        with atomic_output(target) as tmp:
-            run(
-                graph.argv(tmp, binary, loudness=gain),
-                feed=functools.partial(graph.still_feed, tmp.parent) if graph.still_feed else None,
-                on_progress=on_progress,
-            )
-            report = self_check(tmp, target, profile, "clip")
-            loud = audio.output_loudness(tmp, binary)
-    # fit_gain aims within 0.1 LU; audio whose limiting cannot get there (a lone click) lands further off.
-    if abs(loud.integrated - graph.target_lufs) > 0.5:
-        warnings.append(f"loudness came out at {loud.integrated:.1f} LUFS (target {graph.target_lufs:g})")
-    if loud.true_peak > graph.true_peak:
-        warnings.append(f"true peak came out at {loud.true_peak:.1f} dBTP (ceiling {graph.true_peak:g})")
-    return ClipResult(
-        target,
-        str(info.path),
+    assert job.workdir is not None
+    caps = _prepare_captions(opts, profile, size, seconds, job.workdir, job.ffmpeg)
+    warnings += caps.warnings
+    if info.primary_video is not None:
+        warnings += footage.conversion_notes(info.primary_video)
+    return Prepared(
         opts,
-        plan,
-        report,
-        loud,
+        rate,
+        frames,
+        seconds,
+        size,
+        profile.render.crf if opts.crf is None else opts.crf,
+        opts.x264_preset or profile.render.x264_preset,
+        caps,
         tuple(warnings),
-        caps.issues,
-        time.monotonic() - started,
-        rendered=True,
     )
+
+
+def _graph(job: Job) -> _Graph:
+    p: Prepared = job.prepared
+    enc = Encoding(crf=p.crf, preset=p.x264_preset, fps=p.rate.fps, threads=p.options.threads)
+    graph = _Graph(job.info, job.inputs.get("audio"), p.options, p.size, p.frames, p.seconds, enc, p.caps)
+    graph.rate = p.rate
+    return graph
+
+
+def loudness_targets(preset: Preset) -> tuple[float, float]:
+    """(integrated LUFS, true-peak dBTP) the preset renders to (Spotify's -14 / -1 when it names none)."""
+    target = preset.render.loudness if preset.render.loudness is not None else -14.0
+    peak = preset.render.true_peak if preset.render.true_peak is not None else -1.0
+    return target, peak
+
+
+def plan(job: Job) -> Plan:
+    """The clip's passes: before the gain is known, the loudness step; then the one encode."""
+    p: Prepared = job.prepared
+    graph = _graph(job)
+    note = "the audio level is measured first (the mix, then AAC-encoded candidates), then rendered"
+    level: Level | None = None
+    passes: tuple[Pass, ...] = ()
+    if job.gain is None:
+        target, peak = loudness_targets(job.preset)
+        level = Level(graph.measure_argv(job.ffmpeg), target, peak)
+    else:
+        source = graph.still_source(job.output.parent)
+        passes = (Pass("encode", graph.argv(job.output, job.ffmpeg, loudness=job.gain), source),)
+    return Plan(
+        job.output,
+        p.frames,
+        p.seconds,
+        note,
+        passes,
+        level=level,
+        warnings=p.warnings,
+        issues=p.caps.issues,
+        options=p.options,
+    )
+
+
+def level_argv(job: Job, gain: audio.Gain, path: Path) -> tuple[str, ...]:
+    """A candidate gain's pass: the audio alone, encoded as the render encodes it, into `path`."""
+    return _graph(job).encoded_argv(job.ffmpeg, path, gain)
+
+
+def too_quiet(job: Job, measured: audio.Loudness) -> InputError:
+    return _graph(job).too_quiet(measured)
+
+
+def verify(job: Job, plan: Plan, report: FileReport) -> dict[str, Any]:
+    """The loudness the file reads at, as written (after AAC), with a warning when it missed."""
+    target, peak = loudness_targets(job.preset)
+    loud = audio.output_loudness(plan.output, job.ffmpeg)
+    warnings = []
+    # fit_gain aims within 0.1 LU; audio whose limiting cannot get there (a lone click) lands further off.
+    if abs(loud.integrated - target) > (1.0 if job.draft else 0.5):
+        warnings.append(f"loudness came out at {loud.integrated:.1f} LUFS (target {target:g})")
+    if loud.true_peak > peak:
+        warnings.append(f"true peak came out at {loud.true_peak:.1f} dBTP (ceiling {peak:g})")
+    return {"loudness": loud, "warnings": tuple(warnings)}
 
 
 def _display_size(info: MediaInfo) -> tuple[int, int]:
@@ -459,30 +407,29 @@ class _Graph:
         seconds: float,
         enc: Encoding,
         caps: _Captions,
-        warnings: list[str],
     ) -> None:
         self.info, self.track, self.opts, self.size = info, track, opts, size
         self.frames, self.seconds, self.enc, self.caps = frames, seconds, enc, caps
-        self.still_feed: Callable[..., None] | None = None  # called with (spool_dir, stdin)
-        self.target_lufs, self.true_peak = -14.0, -1.0
         self.rate = footage.Rate(Fraction(enc.fps), 1)  # how footage reaches the output rate
-        if info.kind == "image":
-            from mediakit.render import still  # numpy and OpenCV: only for stills
 
-            assert info.still is not None
-            self.still_feed = functools.partial(
-                still.feed_motion,
-                info.path,
-                size,
-                opts.motion,
-                opts.zoom,
-                opts.fit,
-                opts.focus,
-                parse_color(opts.color),
-                frames,
-            )
-        if info.primary_video is not None:
-            warnings += footage.conversion_notes(info.primary_video)
+    def still_source(self, spool_dir: Path) -> Any:
+        """A still's frames, drawn by mediakit onto the encoder's stdin (None for footage)."""
+        if self.info.kind != "image":
+            return None
+        from mediakit.render import still  # numpy and OpenCV: only for stills
+
+        opts = self.opts
+        return still.StillMotion(
+            self.info.path,
+            self.size,
+            opts.motion,
+            opts.zoom,
+            opts.fit,
+            opts.focus,
+            parse_color(opts.color),
+            self.frames,
+            spool_dir,
+        )
 
     def _inputs(self, with_video: bool) -> tuple[Any | None, list[tuple[Any, float]]]:
         slack = self.seconds + 0.5
@@ -508,17 +455,14 @@ class _Graph:
         _, sources = self._inputs(with_video=False)
         return audio.measure_argv(audio.mixed(sources, self.seconds), binary)
 
-    def encoded(self, binary: str, workdir: Path, gain: audio.Gain) -> audio.Loudness:
-        """The audio alone with `gain`, encoded as the render encodes it, then measured from the file."""
+    def encoded_argv(self, binary: str, path: Path, gain: audio.Gain) -> tuple[str, ...]:
+        """The audio alone with `gain`, encoded as the render encodes it, into `path` (to be measured)."""
         _, sources = self._inputs(with_video=False)
-        path = workdir / "level.m4a"
         out = audio.normalized(audio.mixed(sources, self.seconds), gain).output(
             filename=str(path),
             extra_options={**audio.AAC, "t": round(self.seconds, 4), "f": "mp4"},
         )
-        run(compile_argv(out, binary))
-        got = audio.output_loudness(path, binary)
-        return audio.Loudness(got.integrated, got.true_peak)
+        return compile_argv(out, binary)
 
     def too_quiet(self, measured: audio.Loudness) -> InputError:
         """The refusal for a mix too quiet to normalize, naming what was given: the track or the footage."""

@@ -333,6 +333,27 @@ def pingpong_feed(
             send_range(stdin.fileno(), spool.fileno(), i * frame_bytes, frame_bytes)
 
 
+@dataclass(frozen=True)
+class PingPong:
+    """The frames of a ping-pong loop for the encoder's stdin: `feeder_argv` fits the forward frames into a
+    spool file; they are sent forwards, then backwards (see pingpong_feed)."""
+
+    feeder_argv: tuple[str, ...]
+    frame_bytes: int
+    forward: int
+    spool_dir: Path
+    follow: bool
+
+    def feed(self, stdin: Any) -> None:
+        pingpong_feed(self.feeder_argv, self.frame_bytes, self.forward, self.spool_dir, self.follow, stdin)
+
+    def describe(self) -> str:
+        return (
+            f"frames 0..{self.forward - 1} of the feeder's output "
+            f"{'as they land' if self.follow else 'once all are there'}, then {self.forward - 2}..1"
+        )
+
+
 def to_sdr_420(v: Any, hdr: bool) -> Any:
     """8-bit 4:2:0 SDR, before any loop buffers frames (half the memory of 10-bit)."""
     if hdr:

@@ -68,14 +68,27 @@ def check_suffix(output: Path, fmt: str) -> None:
         raise UsageError(problem[0], f"name it {SUFFIXES[fmt][0]}: -o {problem[1]}")
 
 
+def part_path(output: Path) -> Path:
+    """The temp name a render writes before it is validated and renamed: `.cover.canvas.part.mp4`."""
+    return output.with_name(f".{output.stem[:60]}.part{output.suffix}")
+
+
 @contextlib.contextmanager
 def atomic_output(output: Path) -> Iterator[Path]:
-    """Yield a temp path in the destination folder; on success it replaces `output`, on failure it goes."""
-    fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{output.stem[:40]}.", suffix=f".part{output.suffix}", dir=output.parent
-    )
-    os.close(fd)
-    tmp = Path(tmp_name)
+    """Yield a temp path in the destination folder; on success it replaces `output`, on failure it goes.
+
+    The temp path is `part_path(output)` (what --dry-run shows) unless that name is taken (a render of the
+    same output running, or one killed outright); then a unique name beside it.
+    """
+    tmp = part_path(output)
+    try:
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=f".{output.stem[:40]}.", suffix=f".part{output.suffix}", dir=output.parent
+        )
+        os.close(fd)
+        tmp = Path(tmp_name)
     try:
         yield tmp
         # mkstemp makes the file private (0600); give the output the mode any new file would get.

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import shlex
-from collections.abc import Callable, Iterator
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from mediakit.preset import RENDER_RATES
+
+if TYPE_CHECKING:
+    from mediakit.preset import Preset
+    from mediakit.probe import MediaInfo
 
 X264_PRESETS = (
     "ultrafast",
@@ -64,21 +68,115 @@ class Encoding:
 
 
 @dataclass(frozen=True)
-class Plan:
-    """One ffmpeg run: the argv (argv[0] is the binary), what it should produce, and stdin frames if any."""
+class Job:
+    """What a kind plans from: the probed source, options and preset, where the passes write (`output`, a
+    temp name beside `final` when rendering), the ffmpeg binary, and what the pipeline prepared for it."""
 
-    argv: tuple[str, ...]
+    info: MediaInfo
+    options: Any
+    preset: Preset
+    output: Path
+    final: Path
+    ffmpeg: str
+    workdir: Path | None = None  # private to this render, gone after it
+    inputs: Mapping[str, MediaInfo] = field(default_factory=dict)  # other media by role ("audio")
+    prepared: Any = None  # what the kind's `prepare` made (a clip's captions)
+    gain: Any = None  # the loudness step's result (audio.Gain), once measured
+    draft: bool = False
+
+
+class FrameSource(Protocol):
+    """What feeds an ffmpeg pass on stdin: data (a still and its camera path, a ping-pong of footage) with
+    the method that writes it, so a plan stays comparable, printable and free of closures."""
+
+    def feed(self, stdin: Any) -> None: ...
+
+    def describe(self) -> str: ...
+
+
+class Writer(Protocol):
+    """A pass mediakit makes itself, without ffmpeg (a JPEG still drawn with Pillow)."""
+
+    def write(self) -> None: ...
+
+    def describe(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Pass:
+    """One step of a render: an ffmpeg run (fed by `source` on stdin if it has one), or a `writer`."""
+
+    name: str
+    argv: tuple[str, ...] = ()
+    source: FrameSource | None = None
+    writer: Writer | None = None
+
+    def command_line(self) -> str:
+        """The command as the runner starts it (its progress and stdin options included)."""
+        if not self.argv:
+            return f"({self.writer.describe() if self.writer else 'no command'})"
+        from mediakit.ffmpeg.runner import full_argv
+
+        return shlex.join(full_argv(self.argv, fed=self.source is not None))
+
+
+@dataclass(frozen=True)
+class Level:
+    """The loudness step of a render with sound: `measure` (an ebur128 pass over the mix as it will be
+    written) is run first; then candidate gains are encoded and measured until one lands on `target`."""
+
+    measure: tuple[str, ...]
+    target: float
+    true_peak: float
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Every pass of one render, as data: what runs, in order, what it writes, and what it should make.
+
+    `output` is the file the passes write (a temp name beside the destination when rendering; it is
+    renamed only after validation). A plan with `level` set has no encode pass yet: the pipeline measures
+    the audio and plans again with the gain found.
+    """
+
     output: Path
     frames: int
     seconds: float
     note: str
-    frame_source: Callable[[], Iterator[bytes]] | None = field(default=None, compare=False)
-    # Or: called with ffmpeg's stdin, which it fills itself (here, by running `feeder_argv` into it).
-    feed: Callable[[Any], None] | None = field(default=None, compare=False)
-    feeder_argv: tuple[str, ...] = ()
+    passes: tuple[Pass, ...] = ()
+    level: Level | None = None
+    warnings: tuple[str, ...] = ()
+    issues: tuple[Any, ...] = ()  # caption issues (captions.Issue), for the user to read
+    options: Any = None  # the options as used (e.g. --fit auto replaced by the fit chosen)
+
+    @property
+    def argv(self) -> tuple[str, ...]:
+        """The last ffmpeg pass (the one that writes the output)."""
+        return next((p.argv for p in reversed(self.passes) if p.argv), ())
+
+    @property
+    def source(self) -> FrameSource | None:
+        return next((p.source for p in reversed(self.passes) if p.argv), None)
+
+    @property
+    def feeder_argv(self) -> tuple[str, ...]:
+        """The ffmpeg run that feeds the encoder (a ping-pong's fitting pass), if any."""
+        return tuple(getattr(self.source, "feeder_argv", ()))
 
     def command_line(self) -> str:
         return shlex.join(self.argv)
+
+    def commands(self) -> list[str]:
+        """Every command, in the order they run (a feeder before the encoder it feeds)."""
+        lines = []
+        for p in self.passes:
+            feeder = getattr(p.source, "feeder_argv", ())
+            if feeder:
+                from mediakit.ffmpeg.runner import full_argv
+
+                lines.append(shlex.join(full_argv(feeder, fed=False, progress=False)))
+            lines.append(p.command_line())
+        return lines
 
 
 def size_cap_kbps(max_bytes: int | None, seconds: float) -> int | None:

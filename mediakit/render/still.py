@@ -7,6 +7,7 @@ import logging
 import math
 import os
 import tempfile
+import threading
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,7 +36,31 @@ OVERSAMPLE = 3  # luma is drawn bilinearly from a plane this many times the stag
 SPOOL_BYTES = 400_000_000
 
 
+# The last decoded stills, so the assets of one release (kit) decode their cover once: (path, mtime, size)
+# -> (min_size asked, reduced?, pixels). Read-only arrays: every use makes its own staged copy.
+_DECODED: dict[tuple[str, int, int], tuple[tuple[int, int], bool, np.ndarray]] = {}
+_DECODED_LOCK = threading.Lock()
+_DECODED_KEEP = 2
+
+
 def load_rgb(path: Path, min_size: tuple[int, int]) -> np.ndarray:
+    """`_load_rgb`, reusing the last decodes of the same unchanged file (a full decode serves any size)."""
+    st = os.stat(path)
+    key = (os.path.abspath(path), st.st_mtime_ns, st.st_size)
+    with _DECODED_LOCK:
+        hit = _DECODED.get(key)
+    if hit is not None and (not hit[1] or hit[0] == min_size):
+        return hit[2]
+    rgb, reduced = _load_rgb(path, min_size)
+    rgb.setflags(write=False)
+    with _DECODED_LOCK:
+        while len(_DECODED) >= _DECODED_KEEP:
+            del _DECODED[next(iter(_DECODED))]
+        _DECODED[key] = (min_size, reduced, rgb)
+    return rgb
+
+
+def _load_rgb(path: Path, min_size: tuple[int, int]) -> tuple[np.ndarray, bool]:
     """Decode a still to 8-bit RGB with EXIF orientation applied, alpha flattened and CMYK/16-bit converted.
 
     JPEGs are decoded at a reduced scale when that still leaves at least `min_size` pixels, so an 8000x8000
@@ -43,6 +68,7 @@ def load_rgb(path: Path, min_size: tuple[int, int]) -> np.ndarray:
     """
     from PIL import Image, ImageOps
 
+    reduced = False
     try:
         # From an open file, not a path: given a path, Pillow 13 maps an uncompressed TIFF's pixels into the
         # already-turned size of an EXIF-rotated page (L, P and CMYK modes), scrambling them; the probe reads
@@ -61,6 +87,7 @@ def load_rgb(path: Path, min_size: tuple[int, int]) -> np.ndarray:
                 scale = max(1, min(8, int(min(im.size) / need)))
                 if scale > 1:
                     im.draft("RGB", (im.size[0] // scale, im.size[1] // scale))
+                    reduced = True
             im.load()
             ImageOps.exif_transpose(im, in_place=True)  # no copy when there is nothing to turn
     except InputError:
@@ -69,7 +96,7 @@ def load_rgb(path: Path, min_size: tuple[int, int]) -> np.ndarray:
         raise ProbeError(
             f"{display(path)}: damaged or truncated image ({exc})", "export or download it again"
         ) from None
-    return _to_rgb(im)
+    return _to_rgb(im), reduced
 
 
 def _to_rgb(im: object) -> np.ndarray:
@@ -320,3 +347,59 @@ def feed_motion(
 def _write(fd: int, data: memoryview) -> None:
     while data:
         data = data[os.write(fd, data) :]
+
+
+@dataclass(frozen=True)
+class StillMotion:
+    """Frames of one loop of `motion` over a still, drawn by mediakit and written to an encoder's stdin."""
+
+    path: Path
+    out: tuple[int, int]
+    motion: str
+    zoom: float
+    fit: str
+    focus: tuple[float, float]
+    color: tuple[int, int, int]
+    frames: int
+    spool_dir: Path
+
+    def feed(self, stdin: Any) -> None:
+        feed_motion(
+            self.path,
+            self.out,
+            self.motion,
+            self.zoom,
+            self.fit,
+            self.focus,
+            self.color,
+            self.frames,
+            self.spool_dir,
+            stdin,
+        )
+
+    def describe(self) -> str:
+        return (
+            f"{self.frames} {self.motion} frames of {self.path.name} at {self.out[0]}x{self.out[1]} "
+            f"(fit {self.fit}), drawn by mediakit (subpixel warp) on stdin"
+        )
+
+
+@dataclass(frozen=True)
+class StillPicture:
+    """A still fitted to `out` and written as a JPEG by Pillow (no ffmpeg run)."""
+
+    path: Path
+    out: tuple[int, int]
+    fit: str
+    focus: tuple[float, float]
+    color: tuple[int, int, int]
+    target: Path
+
+    def write(self) -> None:
+        from PIL import Image
+
+        staged, _ = fit_stage(load_rgb(self.path, self.out), self.out, self.fit, self.focus, self.color)
+        Image.fromarray(staged).save(self.target, "JPEG", quality=92, optimize=True)
+
+    def describe(self) -> str:
+        return f"{self.path.name} fitted to {self.out[0]}x{self.out[1]} and written as JPEG by Pillow"

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from mediakit.cli.main import cli, main
 from mediakit.errors import InputError, OutputError, RenderError
 from mediakit.probe import probe
-from mediakit.render.canvas import CanvasOptions, render_canvas
+from mediakit import CanvasOptions, render_canvas
 from mediakit.render.still import load_rgb
 from tests.frames import rgb_frame
 

@@ -8,7 +8,7 @@ import pytest
 
 from mediakit.analysis.loop import SEAM_LIMIT, measure_loop
 from mediakit.analysis.motion import estimate_windows, jitter
-from mediakit.render.canvas import CanvasOptions, render_canvas
+from mediakit import CanvasOptions, render_canvas
 from tests.frames import gray_frames
 from tests.media import ffmpeg
 

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from mediakit.cli.main import cli, main
 from mediakit.errors import InputError, UsageError
 from mediakit.probe import probe
-from mediakit.render.clip import ClipOptions, render_clip
+from mediakit import ClipOptions, render_clip
 from tests.media import FFMPEG, ffmpeg
 
 pytestmark = pytest.mark.integration
@@ -223,7 +223,7 @@ def test_no_audio_is_a_clear_error(media, tmp_path):
 
 @pytest.mark.parametrize("seconds", [3.0, 30.0, 2.0, 31.0])
 def test_duration_must_be_strictly_between_3_and_30(quiet_footage, tmp_path, seconds):
-    with pytest.raises(UsageError, match="outside the clip range"):
+    with pytest.raises(UsageError, match="outside the Spotify Clip range"):
         render_clip(quiet_footage, tmp_path / "x.mp4", ClipOptions(duration=seconds))
 
 

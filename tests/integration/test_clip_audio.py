@@ -13,7 +13,7 @@ import pytest
 
 from mediakit.cli.main import main
 from mediakit.errors import InputError
-from mediakit.render.clip import ClipOptions, render_clip
+from mediakit import ClipOptions, render_clip
 from tests import loudness_meter as meter
 from tests.media import ffmpeg
 

@@ -14,7 +14,7 @@ import pytest
 from mediakit.errors import FFmpegFailed, FFmpegTimeout, InputError
 from mediakit.ffmpeg.runner import FEEDER_NICE, feeder, run
 from mediakit.render import footage
-from mediakit.render.canvas import CanvasOptions, render_canvas
+from mediakit import CanvasOptions, render_canvas
 from tests.frames import gray_frames
 from tests.media import FFMPEG
 

@@ -18,8 +18,8 @@ import pytest
 import mediakit
 from mediakit.errors import InputError
 from mediakit.probe import probe
-from mediakit.render.canvas import CanvasOptions, render_canvas
-from mediakit.render.clip import ClipOptions, render_clip
+from mediakit import CanvasOptions, render_canvas
+from mediakit import ClipOptions, render_clip
 from tests.frames import gray_frames
 from tests.media import ffmpeg
 
@@ -153,8 +153,8 @@ _RUNNER = """
 import json, resource, sys
 resource.setrlimit(resource.RLIMIT_AS, (6 << 30, 6 << 30))
 from mediakit.errors import MediakitError
-from mediakit.render.canvas import CanvasOptions, render_canvas
-from mediakit.render.clip import ClipOptions, render_clip
+from mediakit import CanvasOptions, render_canvas
+from mediakit import ClipOptions, render_clip
 kind, src, out, extra = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
 try:
     if kind == "canvas":

@@ -13,8 +13,6 @@ import pytest
 from mediakit.batch import jobs as jobs_module
 from mediakit.batch import state as state_module
 from mediakit.batch.jobs import (
-    KIND_KEYS,
-    OPTION_TYPES,
     Job,
     build_options,
     duplicate_outputs,
@@ -24,12 +22,10 @@ from mediakit.batch.jobs import (
 )
 from mediakit.batch.manifest import ManifestError, load_manifest
 from mediakit.batch.state import STATE_NAME, State, fingerprint, job_key
-from mediakit.cli import batch as batch_cli
 from mediakit.cli.main import main
 from mediakit.errors import UsageError
-from mediakit.render import footage, plan, still
 from mediakit.render.canvas import CanvasOptions
-from mediakit.render.clip import CAPTION_STYLES, ClipOptions
+from mediakit.render.clip import ClipOptions
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
@@ -57,17 +53,6 @@ def write(path: Path, text: str) -> Path:
 # --- options ---------------------------------------------------------------------------------------------
 
 
-def test_every_render_option_has_a_manifest_type():
-    assert set(OPTION_TYPES) == KIND_KEYS["canvas"] | KIND_KEYS["clip"]
-    assert "threads" not in KIND_KEYS["canvas"] | KIND_KEYS["clip"]
-
-
-def test_cli_choices_are_the_renderers_choices():
-    assert batch_cli.MOTIONS == still.MOTIONS and batch_cli.FITS == still.FITS
-    assert batch_cli.LOOPS == footage.LOOPS and batch_cli.CAPTION_STYLES == CAPTION_STYLES
-    assert tuple(plan.SIZES) == batch_cli.SIZES and batch_cli.X264_PRESETS == plan.X264_PRESETS
-
-
 def test_options_are_converted_and_unset_ones_keep_each_kinds_defaults(tmp_path):
     canvas, problems = build_options("canvas", {"zoom": 1, "focus": "0.2,0.8", "fps": 25}, tmp_path)
     assert problems == [] and canvas == CanvasOptions(zoom=1.0, focus=(0.2, 0.8), fps=25)
@@ -85,7 +70,7 @@ def test_every_bad_option_is_named_not_only_the_first(tmp_path):
     assert options is None
     by_key = {p.key: p.message for p in problems}
     assert set(by_key) == {"duration", "zoom", "loop", "audio", "durtion", "crf"}
-    assert "9 s is outside the canvas range 3-8 s" in by_key["duration"]
+    assert "9 s is outside the Spotify Canvas range 3-8 s" in by_key["duration"]
     assert by_key["zoom"] == "expected a number, got a string"
     assert "unknown loop 'spiral'" in by_key["loop"]
     assert by_key["audio"] == "applies to a clip, not a canvas"
@@ -186,7 +171,7 @@ kind = "gif"
         "top level colour: unknown key 'colour'",
         "[defaults] zoom: expected a number, got a string",
         "[defaults] input: belongs in each [[job]]",
-        "job 1 (too long) duration: 9 s is outside the canvas range 3-8 s",
+        "job 1 (too long) duration: 9 s is outside the Spotify Canvas range 3-8 s",
         "job 2 (missing.png) input:",
         "job 2 (missing.png) motion: unknown motion 'spin'",
         "job 3 (typo) durtion: unknown key 'durtion' (did you mean 'duration'?)",

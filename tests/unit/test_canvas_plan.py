@@ -117,7 +117,8 @@ def test_footage_pingpong_is_fed_by_mediakit_with_no_reverse_buffer():
     assert feeder[feeder.index("-i") + 1] == "file:/in/-y:a,b'c.mp4"  # a file: URL: no option, no protocol
     assert feeder[feeder.index("-protocol_whitelist") + 1] == "file"
     assert "concat" not in feeder[feeder.index("-format_whitelist") + 1].split(",")
-    assert plan.feed is not None and plan.frame_source is None
+    assert isinstance(plan.source, footage.PingPong) and plan.source.forward == 106
+    assert [pass_.name for pass_ in plan.passes] == ["encode"] and plan.level is None
 
 
 @pytest.mark.parametrize(("w", "h", "follow"), [(1920, 1080, True), (1080, 1920, True), (3840, 2160, False)])
@@ -125,7 +126,7 @@ def test_pingpong_fits_large_footage_before_encoding(w, h, follow):
     """HD frames go to the encoder as they land; 4K is fitted first, so its decoder and x264 never hold
     memory at the same time."""
     plan, _ = plan_canvas(video_info(w, h), OUT, CanvasOptions(loop="pingpong"), PRESET, "ffmpeg")
-    assert plan.feed is not None and plan.feed.args[-1] is follow  # type: ignore[attr-defined]
+    assert isinstance(plan.source, footage.PingPong) and plan.source.follow is follow
 
 
 def test_footage_crop_keeps_the_focus_point():
@@ -266,12 +267,12 @@ def test_a_crop_that_cuts_more_than_ten_percent_says_so():
 @pytest.mark.parametrize(
     ("options", "match"),
     [
-        (CanvasOptions(duration=8.5), "outside the canvas range"),
-        (CanvasOptions(duration=2.9), "outside the canvas range"),
-        (CanvasOptions(fps=60), "not supported"),
+        (CanvasOptions(duration=8.5), "outside the Spotify Canvas range"),
+        (CanvasOptions(duration=2.9), "outside the Spotify Canvas range"),
+        (CanvasOptions(fps=60), "unknown fps"),
         (CanvasOptions(zoom=2.0), "outside 1.0-1.5"),
         (CanvasOptions(motion="spin"), "unknown motion"),
-        (CanvasOptions(x264_preset="warp9"), "unknown --x264-preset"),
+        (CanvasOptions(x264_preset="warp9"), "unknown x264 preset"),
         (CanvasOptions(color="not-a-colour", fit="pad"), "unknown colour"),
     ],
 )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from mediakit.probe import probe
-from mediakit.render.clip import ClipOptions, render_clip
+from mediakit import ClipOptions, render_clip
 from tests import loudness_meter as meter
 
 pytestmark = [pytest.mark.realworld, pytest.mark.fetched, pytest.mark.integration]

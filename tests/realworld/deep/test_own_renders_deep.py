@@ -13,7 +13,7 @@ import pytest
 from mediakit.deep import deep_check
 from mediakit.preset import resolve
 from mediakit.probe import probe
-from mediakit.render.canvas import CanvasOptions, render_canvas
+from mediakit import CanvasOptions, render_canvas
 from mediakit.validate import Finding
 
 pytestmark = [pytest.mark.fetched, pytest.mark.slow]

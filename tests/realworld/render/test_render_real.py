@@ -16,8 +16,8 @@ from PIL import Image
 
 from mediakit.analysis.motion import estimate_windows, jitter
 from mediakit.probe import probe
-from mediakit.render.canvas import CanvasOptions, render_canvas
-from mediakit.render.clip import ClipOptions, render_clip
+from mediakit import CanvasOptions, render_canvas
+from mediakit import ClipOptions, render_clip
 from tests.frames import gray_frames
 from tests.integration.test_render_footage import repeated, steps
 

@@ -1,0 +1,367 @@
+"""One pipeline for every render kind: probe -> check -> plan -> run atomically -> verify.
+
+The CLI, batch (local and Dask), kit and the Python API all call `render`. A kind (mediakit.kinds) checks
+its options and plans its passes as data; this module runs them into a temp file beside the output,
+validates the result against the preset, and only then renames it into place.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mediakit import kinds
+from mediakit.analysis.loudness import Loudness, OutputLoudness, file_measure_argv, output_loudness
+from mediakit.errors import InputError, UsageError
+from mediakit.ffmpeg.binary import ffmpeg_path
+from mediakit.ffmpeg.runner import Progress, run
+from mediakit.inputs import display, local_file
+from mediakit.kinds.canvas import CanvasOptions as CanvasOptions
+from mediakit.kinds.clip import ClipOptions as ClipOptions
+from mediakit.preset import Preset, resolve
+from mediakit.probe import MediaInfo, probe
+from mediakit.render import audio, footage
+from mediakit.render.output import atomic_output, check_output, default_output, part_path
+from mediakit.render.plan import Job, Level, Pass, Plan
+from mediakit.report import FileReport
+from mediakit.validate import self_check
+
+log = logging.getLogger(__name__)
+
+# The steps a render reports, in order (a kind without sound skips the loudness one).
+STEPS = ("probing", "measuring loudness", "encoding", "validating")
+DRAFT_WIDTH = 720
+DRAFT_X264 = "veryfast"
+DRAFT_CRF = 23
+
+
+@dataclass(frozen=True)
+class Event:
+    """Progress of one render: the step it is on, and how far through it (0-1) when that is known."""
+
+    step: str
+    fraction: float | None = None
+
+
+EventCallback = Callable[[Event], None]
+
+
+class Cache:
+    """What renders in one process share: one probe per unchanged file and one loudness step per identical
+    mix, target and encoder (kit: every clip of a release measures its song once). Thread-safe."""
+
+    def __init__(self) -> None:
+        self._probes: dict[tuple[Any, ...], MediaInfo] = {}
+        self._levels: dict[tuple[Any, ...], tuple[audio.Gain, tuple[str, ...]]] = {}
+        self._lock = threading.Lock()
+
+    def probe(self, path: str | os.PathLike[str], **kwargs: Any) -> MediaInfo:
+        try:
+            st = os.stat(path)
+            key: tuple[Any, ...] | None = (
+                os.path.abspath(path),
+                st.st_mtime_ns,
+                st.st_size,
+                tuple(sorted(kwargs.items())),
+            )
+        except OSError:
+            key = None  # the probe says why, in its words
+        with self._lock:
+            hit = self._probes.get(key) if key else None
+        if hit is not None:
+            return hit
+        info = probe(path, **kwargs)
+        if key:
+            with self._lock:
+                self._probes[key] = info
+        return info
+
+    def level(self, key: tuple[Any, ...]) -> tuple[audio.Gain, tuple[str, ...]] | None:
+        with self._lock:
+            return self._levels.get(key)
+
+    def keep_level(self, key: tuple[Any, ...], gain: audio.Gain, commands: tuple[str, ...]) -> None:
+        with self._lock:
+            self._levels[key] = (gain, commands)
+
+
+@dataclass(frozen=True)
+class Result:
+    """One render: where it went, how (the plan and every command run), and what validation said."""
+
+    kind: str
+    preset: str
+    output: Path
+    source: str
+    source_kind: str  # "image" or "video"
+    options: Any
+    plan: Plan
+    report: FileReport | None
+    warnings: tuple[str, ...]
+    seconds: float
+    rendered: bool
+    draft: bool = False
+    commands: tuple[str, ...] = ()  # every command, in order, as run (or, with --dry-run, as it would run)
+    loudness: OutputLoudness | None = None
+    caption_issues: tuple[Any, ...] = field(default=())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "preset": self.preset,
+            "output": str(self.output),
+            "source": self.source,
+            "source_kind": self.source_kind,
+            "rendered": self.rendered,
+            "draft": self.draft,
+            "options": _plain(dataclasses.asdict(self.options)),
+            "commands": list(self.commands),
+            "frames": self.plan.frames,
+            "duration": self.plan.seconds,
+            "loudness": dataclasses.asdict(self.loudness) if self.loudness else None,
+            "validation": self.report.as_dict() if self.report else None,
+            "caption_issues": [dataclasses.asdict(i) for i in self.caption_issues],
+            "warnings": list(self.warnings),
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def _plain(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}
+
+
+def draft_preset(preset: Preset) -> Preset:
+    """The preset a --draft renders to: DRAFT_WIDTH wide (its shape kept, even sizes), x264 veryfast."""
+    r = preset.render
+    width = min(r.width, DRAFT_WIDTH)
+    height = int(round(r.height * width / r.width / 2) * 2)
+    render = dataclasses.replace(r, width=width, height=height, x264_preset=DRAFT_X264, crf=DRAFT_CRF)
+    return dataclasses.replace(preset, render=render)
+
+
+def _draft_rules(preset: Preset) -> Preset:
+    """A draft is checked against every rule but the size ones: it is small on purpose."""
+    kept = tuple(r for r in preset.rules if r.check not in ("height", "size", "file-size"))
+    return dataclasses.replace(preset, rules=kept)
+
+
+def render(
+    kind: str,
+    source: str | os.PathLike[str],
+    output: str | os.PathLike[str] | None = None,
+    options: Any = None,
+    *,
+    preset: str | Preset | None = None,
+    overwrite: bool = False,
+    dry_run: bool = False,
+    draft: bool = False,
+    ffmpeg_bin: str | None = None,
+    on_event: EventCallback | None = None,
+    cache: Cache | None = None,
+) -> Result:
+    """Render `source` as `kind` to `preset`'s spec and validate it before it replaces `output`.
+
+    A render that fails its own validation raises RenderError and leaves nothing at the output path.
+    With `dry_run` nothing is written; the loudness of a render with sound is still measured (it only reads
+    the inputs) so that every command reported is exactly one a render runs.
+    """
+    started = time.monotonic()
+    k = kinds.get(kind)
+    impl = k.impl()
+    opts = options if options is not None else k.options()
+    if not isinstance(opts, k.options):
+        raise TypeError(f"{kind} takes {k.options.__name__}, not {type(opts).__name__}")
+    profile = preset if isinstance(preset, Preset) else resolve(preset or k.default_preset)
+    if profile.kind != k.name:
+        raise UsageError(
+            f"the preset {profile.name} is for a {profile.kind}, not a {k.name}",
+            f"use mediakit {profile.kind} --preset {profile.name}",
+        )
+    full_profile = profile
+    if draft:
+        profile = draft_preset(profile)
+    cache = cache or Cache()
+    emit = on_event or (lambda event: None)
+    impl.check_options(opts, profile)  # usage errors first, before any file is touched
+
+    emit(Event("probing"))
+    info = cache.probe(source, decode=dry_run)  # a render decodes a still once, itself (load_rgb)
+    for path in impl.files(opts).values():  # a missing one in the words (and exit 1) of a missing input
+        local_file(path)
+    if info.damage:
+        raise InputError(f"{display(info.path)}: {info.damage[0]}", "export or download it again")
+    if info.kind == "audio" or info.kind not in k.accepts:
+        raise InputError(f"{display(info.path)}: has no video stream", "use a still image or video footage")
+    info = footage.bound_duration(info)
+    inputs = {}
+    for role, expect in getattr(impl, "MEDIA_INPUTS", {}).items():
+        path = getattr(opts, role, None)
+        if path:
+            inputs[role] = cache.probe(path, expect=expect)
+            if expect == "audio" and not inputs[role].audio:
+                raise InputError(
+                    f"{display(inputs[role].path)}: has no audio stream", "--audio takes a song or sound file"
+                )
+    default = default_output(info.path, k.suffix(opts, full_profile.name, draft))
+    target = check_output(Path(output) if output else default, info.path, overwrite, impl.output_format(opts))
+    binary = ffmpeg_path(ffmpeg_bin)
+
+    with tempfile.TemporaryDirectory(prefix=f"mediakit-{k.name}-") as work:
+        job = Job(
+            info=info,
+            options=opts,
+            preset=profile,
+            output=part_path(target),
+            final=target,
+            ffmpeg=binary,
+            workdir=Path(work),
+            inputs=inputs,
+            draft=draft,
+        )
+        prepare = getattr(impl, "prepare", None)
+        if prepare is not None:
+            job = dataclasses.replace(job, prepared=prepare(job))
+        plan = impl.plan(job)
+        commands: list[str] = []
+        if plan.level is not None:
+            emit(Event("measuring loudness"))
+            gain = _level(impl, job, plan.level, cache, commands)
+            job = dataclasses.replace(job, gain=gain)
+            plan = impl.plan(job)
+        if dry_run:
+            return Result(
+                k.name,
+                full_profile.name,
+                target,
+                str(info.path),
+                info.kind,
+                plan.options if plan.options is not None else opts,
+                plan,
+                None,
+                plan.warnings,
+                time.monotonic() - started,
+                rendered=False,
+                draft=draft,
+                commands=(*commands, *plan.commands()),
+                caption_issues=plan.issues,
+            )
+        extra: dict[str, Any] = {}
+        with atomic_output(target) as tmp:
+            if tmp != job.output:  # the usual temp name was taken: plan for the one reserved
+                job = dataclasses.replace(job, output=tmp)
+                plan = impl.plan(job)
+            commands += plan.commands()
+            _run(plan, emit)
+            emit(Event("validating"))
+            checked = _draft_rules(profile) if draft else profile
+            report = self_check(tmp, target, checked, k.name)
+            extra = impl.verify(job, plan, report)
+    warnings = (*plan.warnings, *extra.get("warnings", ()))
+    return Result(
+        k.name,
+        full_profile.name,
+        target,
+        str(info.path),
+        info.kind,
+        plan.options if plan.options is not None else opts,
+        plan,
+        report,
+        warnings,
+        time.monotonic() - started,
+        rendered=True,
+        draft=draft,
+        commands=tuple(commands),
+        loudness=extra.get("loudness"),
+        caption_issues=plan.issues,
+    )
+
+
+def _run(plan: Plan, emit: EventCallback) -> None:
+    """Run the plan's passes in order; the encode reports how far it is through the output's length."""
+    for step in plan.passes:
+        _run_pass(step, plan.seconds, emit)
+
+
+def _run_pass(step: Pass, seconds: float, emit: EventCallback) -> None:
+    emit(Event(step.name, 0.0))
+    if step.writer is not None:
+        step.writer.write()
+    else:
+
+        def progress(p: Progress) -> None:
+            if p.done:
+                emit(Event(step.name, 1.0))
+            elif seconds > 0:
+                emit(Event(step.name, min(p.out_seconds / seconds, 1.0)))
+
+        run(step.argv, feed=step.source.feed if step.source is not None else None, on_progress=progress)
+    emit(Event(step.name, 1.0))
+
+
+def _level(impl: Any, job: Job, level: Level, cache: Cache, commands: list[str]) -> audio.Gain:
+    """The loudness step: measure the mix, then encode candidate gains until one reads on target (a draft
+    takes the first estimate). Shared through `cache` by renders of the same mix."""
+    from mediakit.ffmpeg.runner import full_argv
+
+    def shown(argv: tuple[str, ...]) -> str:
+        import shlex
+
+        return shlex.join(full_argv(argv, fed=False))
+
+    key = (level.measure, level.target, level.true_peak, job.draft)
+    hit = cache.level(key)
+    if hit is not None:
+        commands.extend(hit[1])
+        return hit[0]
+    ran = [shown(level.measure)]
+    measured = audio.measure(level.measure)
+    if audio.too_quiet(measured):
+        raise impl.too_quiet(job, measured)
+    if job.draft:
+        gain = audio.first_gain(measured, level.target, level.true_peak)
+    else:
+        assert job.workdir is not None
+        count = [0]
+
+        def encoded(candidate: audio.Gain) -> Loudness:
+            count[0] += 1
+            path = job.workdir / f"level-{count[0]}.m4a"  # type: ignore[operator]
+            argv = impl.level_argv(job, candidate, path)
+            ran.append(shown(argv))
+            run(argv)
+            got = output_loudness(path, job.ffmpeg)
+            ran.append(shown(file_measure_argv(path, job.ffmpeg)))
+            return Loudness(got.integrated, got.true_peak)
+
+        gain = audio.fit_gain(measured, level.target, level.true_peak, encoded)
+    cache.keep_level(key, gain, tuple(ran))
+    commands.extend(ran)
+    return gain
+
+
+def render_canvas(
+    source: str | os.PathLike[str],
+    output: str | os.PathLike[str] | None = None,
+    options: CanvasOptions | None = None,
+    **kwargs: Any,
+) -> Result:
+    """`render("canvas", ...)`: a silent looping visual (Spotify Canvas by default)."""
+    return render("canvas", source, output, options, **kwargs)
+
+
+def render_clip(
+    source: str | os.PathLike[str],
+    output: str | os.PathLike[str] | None = None,
+    options: ClipOptions | None = None,
+    **kwargs: Any,
+) -> Result:
+    """`render("clip", ...)`: a vertical video with sound and captions (Spotify Clip by default)."""
+    return render("clip", source, output, options, **kwargs)
