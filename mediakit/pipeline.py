@@ -123,6 +123,7 @@ class Result:
             "rendered": self.rendered,
             "draft": self.draft,
             "options": _plain(dataclasses.asdict(self.options)),
+            "command": self.plan.command_line(),
             "commands": list(self.commands),
             "frames": self.plan.frames,
             "duration": self.plan.seconds,
@@ -303,7 +304,6 @@ def _run_pass(step: Pass, seconds: float, emit: EventCallback) -> None:
                 emit(Event(step.name, min(p.out_seconds / seconds, 1.0)))
 
         run(step.argv, feed=step.source.feed if step.source is not None else None, on_progress=progress)
-    emit(Event(step.name, 1.0))
 
 
 def _level(impl: Any, job: Job, level: Level, cache: Cache, commands: list[str]) -> audio.Gain:

@@ -57,7 +57,7 @@ def render_command(kind_name: str, help_text: str) -> click.Command:
         from mediakit.pipeline import render
 
         options = kind.options(**given(kind.options, values))
-        with step_progress(kind_name, enabled=not (quiet or as_json)) as on_event:
+        with step_progress(kind_name, enabled=not (quiet or as_json or dry_run)) as on_event:
             result = render(
                 kind_name,
                 source,

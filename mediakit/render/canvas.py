@@ -137,7 +137,9 @@ def _still_pass(job: Job, opts: CanvasOptions, out: tuple[int, int], frames: int
         frames,
         job.output.parent,
     )
-    return Pass("encode", _raw_encoder_argv(out, enc, frames, job.output, job.ffmpeg), source)
+    return Pass(
+        "drawing and encoding frames", _raw_encoder_argv(out, enc, frames, job.output, job.ffmpeg), source
+    )
 
 
 def _jpeg_pass(job: Job, opts: CanvasOptions, out: tuple[int, int], warnings: list[str]) -> Pass:
@@ -149,7 +151,7 @@ def _jpeg_pass(job: Job, opts: CanvasOptions, out: tuple[int, int], warnings: li
         picture = still.StillPicture(
             info.path, out, opts.fit, opts.focus, parse_color(opts.color), job.output
         )
-        return Pass("write JPEG", writer=picture)
+        return Pass("writing JPEG", writer=picture)
     video = info.primary_video
     if video is None:
         raise InputError(f"{display(info.path)}: has no video stream", "use a still image or video footage")
@@ -165,7 +167,7 @@ def _jpeg_pass(job: Job, opts: CanvasOptions, out: tuple[int, int], warnings: li
         ),
         job.ffmpeg,
     )
-    return Pass("encode JPEG", argv)
+    return Pass("encoding JPEG", argv)
 
 
 def _loop_for(
@@ -256,7 +258,7 @@ def _footage_plan(
         ffmpeg_bin,
     )
     note = f"{opts.loop} loop of {shape.source_frames} source frames ({rate.describe()})"
-    return Pass("encode", argv), shape.out_frames, note
+    return Pass("encoding", argv), shape.out_frames, note
 
 
 def _pingpong_plan(
@@ -285,7 +287,7 @@ def _pingpong_plan(
     )
     source = footage.PingPong(feeder, out[0] * out[1] * 3 // 2, n, target.parent, follow)
     return (
-        Pass("encode", _raw_encoder_argv(out, enc, shape.out_frames, target, ffmpeg_bin), source),
+        Pass("encoding", _raw_encoder_argv(out, enc, shape.out_frames, target, ffmpeg_bin), source),
         shape.out_frames,
         note,
     )

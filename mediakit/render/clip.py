@@ -353,7 +353,8 @@ def plan(job: Job) -> Plan:
         level = Level(graph.measure_argv(job.ffmpeg), target, peak)
     else:
         source = graph.still_source(job.output.parent)
-        passes = (Pass("encode", graph.argv(job.output, job.ffmpeg, loudness=job.gain), source),)
+        name = "drawing and encoding frames" if source is not None else "encoding"
+        passes = (Pass(name, graph.argv(job.output, job.ffmpeg, loudness=job.gain), source),)
     return Plan(
         job.output,
         p.frames,
