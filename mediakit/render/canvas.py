@@ -22,6 +22,7 @@ from mediakit.render.plan import (
     Pass,
     Plan,
     compile_argv,
+    lookahead_for,
     raw_frames_input,
     size_cap_kbps,
 )
@@ -97,7 +98,9 @@ def whole_frames(seconds: float, fps: Fraction, hi: float) -> int:
     return frames
 
 
-def _encoding(opts: CanvasOptions, preset: Preset, fps: Fraction, seconds: float) -> Encoding:
+def _encoding(
+    opts: CanvasOptions, preset: Preset, fps: Fraction, seconds: float, out: tuple[int, int]
+) -> Encoding:
     size_rule = next((r for r in preset.rules if r.check == "file-size"), None)
     cap = size_cap_kbps(size_rule.params["max_bytes"] if size_rule else None, seconds)
     return Encoding(
@@ -106,6 +109,7 @@ def _encoding(opts: CanvasOptions, preset: Preset, fps: Fraction, seconds: float
         fps=fps,
         max_kbps=cap,
         threads=opts.threads,
+        lookahead=lookahead_for(out),
     )
 
 
@@ -346,7 +350,7 @@ def plan(job: Job) -> Plan:
     rate = footage.choose_rate(video, opts.fps, opts.fps or preset.render.fps)
     duration = preset.render.duration if opts.duration is None else opts.duration
     frames = whole_frames(duration, rate.fps, hi)
-    enc = _encoding(opts, preset, rate.fps, float(frames / rate.fps))
+    enc = _encoding(opts, preset, rate.fps, float(frames / rate.fps), out)
     if info.kind == "image":
         # Slow subpixel motion needs an encoder that does not "breathe": without fast P-skip x264 stops
         # freezing near-still blocks for a frame and then jumping, and without the macroblock tree the

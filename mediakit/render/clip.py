@@ -23,7 +23,16 @@ from mediakit.preset import RENDER_RATES, Preset, SafeZone
 from mediakit.probe import MediaInfo
 from mediakit.render import audio, footage, framing
 from mediakit.render.canvas import parse_color
-from mediakit.render.plan import Encoding, Job, Level, Pass, Plan, compile_argv, raw_frames_input
+from mediakit.render.plan import (
+    Encoding,
+    Job,
+    Level,
+    Pass,
+    Plan,
+    compile_argv,
+    lookahead_for,
+    raw_frames_input,
+)
 from mediakit.report import FileReport
 
 log = logging.getLogger(__name__)
@@ -328,7 +337,13 @@ def prepare(job: Job) -> Prepared:
 
 def _graph(job: Job) -> _Graph:
     p: Prepared = job.prepared
-    enc = Encoding(crf=p.crf, preset=p.x264_preset, fps=p.rate.fps, threads=p.options.threads)
+    enc = Encoding(
+        crf=p.crf,
+        preset=p.x264_preset,
+        fps=p.rate.fps,
+        threads=p.options.threads,
+        lookahead=lookahead_for(p.size),
+    )
     graph = _Graph(job.info, job.inputs.get("audio"), p.options, p.size, p.frames, p.seconds, enc, p.caps)
     graph.rate = p.rate
     return graph

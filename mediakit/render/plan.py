@@ -179,6 +179,13 @@ class Plan:
         return lines
 
 
+def lookahead_for(size: tuple[int, int]) -> int:
+    """x264's lookahead for frames of `size`: 30 up to 1080x1920, fewer frames for larger ones so that its
+    memory stays near the 1080x1920 figure (about 500 MB), never under 10 (3840x3840 Apple motion art)."""
+    pixels = size[0] * size[1]
+    return max(10, min(30, int(30 * 1080 * 1920 / pixels)))
+
+
 def size_cap_kbps(max_bytes: int | None, seconds: float) -> int | None:
     """A video bitrate cap that keeps a file of `seconds` under `max_bytes` (10 % kept for the container)."""
     if not max_bytes or seconds <= 0:
