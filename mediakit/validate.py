@@ -10,7 +10,7 @@ from pathlib import Path
 
 from mediakit.errors import FFmpegNotFound, MediakitError, UsageError
 from mediakit.inputs import display
-from mediakit.preset import Preset, Rule, resolve
+from mediakit.preset import Preset, Rule, chosen_for, resolve
 from mediakit.probe import MediaInfo, probe
 from mediakit.report import SCHEMA_VERSION as SCHEMA_VERSION
 from mediakit.report import FileReport as FileReport
@@ -49,13 +49,25 @@ MEDIA_SUFFIXES = {
 # --- choosing a profile ----------------------------------------------------------------------------------
 
 
-def choose_profile(info: MediaInfo) -> tuple[str, str]:
-    """Pick canvas or clip from the file itself; returns (preset name, reason)."""
+_SITUATION_WORDS = {
+    "image": "a still image",
+    "silent-video": "a video without an audio stream",
+    "video-with-audio": "a video with an audio stream",
+}
+
+
+def situation(info: MediaInfo) -> str:
+    """What the file is, in the terms of a preset's `chosen_for` (preset.SITUATIONS)."""
     if info.kind == "image":
-        return "spotify-canvas", "a still image can only be a Canvas"
-    if info.audio:
-        return "spotify-clip", "it has an audio stream (Canvases are silent, Clips need audio)"
-    return "spotify-canvas", "it has no audio stream (Clips need audio)"
+        return "image"
+    return "video-with-audio" if info.audio else "silent-video"
+
+
+def choose_profile(info: MediaInfo) -> tuple[str, str]:
+    """The bundled preset chosen for files like this one (its `chosen_for`); returns (preset name, reason)."""
+    what = situation(info)
+    preset = chosen_for(what)
+    return preset.name, f"chosen for {_SITUATION_WORDS[what]} (--as names another preset)"
 
 
 # --- the checks -------------------------------------------------------------------------------------------
@@ -179,28 +191,42 @@ def _size(rule: Rule, info: MediaInfo, preset: Preset) -> Finding | None:
         return None
     w, h = size
     mw, mh = rule.params.get("min_width", 0), rule.params.get("min_height", 0)
-    if w >= mw and h >= mh:
-        return None
-    return _finding(
-        rule,
-        f"{w}x{h}",
-        f"≥ {mw}x{mh}",
-        f"{w}x{h} is smaller than {mw}x{mh}",
-        "use a larger source; mediakit renders 1080x1920",
-    )
+    if w < mw or h < mh:
+        return _finding(
+            rule,
+            f"{w}x{h}",
+            f"≥ {mw}x{mh}",
+            f"{w}x{h} is smaller than {mw}x{mh}",
+            "use a larger source; mediakit renders 1080x1920",
+        )
+    ew, eh = rule.params.get("width"), rule.params.get("height")
+    if (ew is not None and w != ew) or (eh is not None and h != eh):
+        want = f"{ew if ew is not None else 'any'}x{eh if eh is not None else 'any'}"
+        return _finding(
+            rule,
+            f"{w}x{h}",
+            f"exactly {want}",
+            f"{w}x{h} is not {want}",
+            "use a larger source; mediakit renders 1080x1920",
+        )
+    return None
 
 
 @_check("orientation")
 def _orientation(rule: Rule, info: MediaInfo, preset: Preset) -> Finding | None:
     size = info.display_size
-    if not size or rule.params["value"] != "vertical" or size[1] > size[0]:
+    if not size:
+        return None
+    value = rule.params["value"]
+    if size[1] > size[0] or (value == "square-or-vertical" and size[1] == size[0]):
         return None
     shape = "square" if size[0] == size[1] else "landscape"
+    want = "vertical (taller than wide)" if value == "vertical" else "square or vertical"
     return _finding(
         rule,
         f"{shape} {size[0]}x{size[1]}",
-        "vertical (taller than wide)",
-        f"the video is {shape}, not vertical",
+        want,
+        f"the video is {shape}, not {want.partition(' (')[0]}",
         "reframe it to 9:16 with --fit crop --focus X,Y or --fit blur",
     )
 
@@ -295,6 +321,35 @@ def _file_size(rule: Rule, info: MediaInfo, preset: Preset) -> Finding | None:
         f"the file is {info.size_bytes / 1e6:.1f} MB, over {limit / 1e6:.0f} MB",
         "re-render it with a higher --crf (e.g. 23) or a shorter --duration",
     )
+
+
+@_check("color")
+def _color(rule: Rule, info: MediaInfo, preset: Preset) -> Finding | None:
+    v = info.primary_video
+    if v is None:
+        return None
+    p = rule.params
+    unspecified_ok = p.get("allow_unspecified", False)
+    got = {"primaries": v.color_primaries, "transfers": v.color_transfer, "spaces": v.color_space}
+    wrong = {
+        key: value
+        for key, value in got.items()
+        if key in p and (value not in p[key] if value is not None else not unspecified_ok)
+    }
+    if not wrong:
+        return None
+    shown = ", ".join(f"{_COLOR_WORDS[k]} {got[k] or 'unspecified'}" for k in got if k in p)
+    want = ", ".join(f"{_COLOR_WORDS[k]} {'/'.join(p[k])}" for k in got if k in p)
+    untagged = all(value is None for value in wrong.values())
+    message = (
+        f"the video's colour space is not tagged ({shown})"
+        if untagged
+        else f"the video is tagged {shown}, not {want}"
+    )
+    return _finding(rule, shown, want, message, "re-render it with mediakit, which tags BT.709")
+
+
+_COLOR_WORDS = {"primaries": "primaries", "transfers": "transfer", "spaces": "matrix"}
 
 
 def _integrity(info: MediaInfo) -> list[Finding]:

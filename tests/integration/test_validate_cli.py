@@ -388,9 +388,9 @@ def test_profile_is_chosen_per_file_and_explained(media: MediaFactory) -> None:
     _, doc = run_json(canvas_base(media), clip_base(media), jpeg)
     got = [(f["profile"], f["profile_reason"]) for f in doc["files"]]
     assert got == [
-        ("spotify-canvas", "it has no audio stream (Clips need audio)"),
-        ("spotify-clip", "it has an audio stream (Canvases are silent, Clips need audio)"),
-        ("spotify-canvas", "a still image can only be a Canvas"),
+        ("spotify-canvas", "chosen for a video without an audio stream (--as names another preset)"),
+        ("spotify-clip", "chosen for a video with an audio stream (--as names another preset)"),
+        ("spotify-canvas", "chosen for a still image (--as names another preset)"),
     ]
     _, doc = run_json("--as", "spotify-clip", canvas_base(media))
     assert (doc["files"][0]["profile"], doc["files"][0]["profile_reason"]) == (
