@@ -208,9 +208,9 @@ class Preset:
         return self.name if self.path.parent == presets_dir() else str(self.path)
 
     def command(self, source: str, *args: str) -> str:
-        """The render command for this preset as a hint shows it: `mediakit clip SOURCE --preset NAME`."""
+        """The render command for this preset as a hint shows it: `mediakit clip SOURCE ARGS --preset NAME`."""
         ref = self.ref if " " not in self.ref else f"'{self.ref}'"
-        return " ".join(("mediakit", self.kind, source, "--preset", ref, *args))
+        return " ".join(("mediakit", self.kind, source, *args, "--preset", ref))
 
     def rule(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
