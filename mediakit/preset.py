@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -208,9 +209,8 @@ class Preset:
         return self.name if self.path.parent == presets_dir() else str(self.path)
 
     def command(self, source: str, *args: str) -> str:
-        """The render command for this preset as a hint shows it: `mediakit clip SOURCE ARGS --preset NAME`."""
-        ref = self.ref if " " not in self.ref else f"'{self.ref}'"
-        return " ".join(("mediakit", self.kind, source, *args, "--preset", ref))
+        """The render command a hint shows for this preset: `mediakit clip SOURCE ARGS --preset NAME`."""
+        return " ".join(("mediakit", self.kind, source, *args, "--preset", shlex.quote(self.ref)))
 
     def rule(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
