@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -109,9 +110,15 @@ def _levels(rule: Rule) -> tuple[float, float]:
 
 
 def _finding(
-    rule: Rule, observed: str, expected: str, message: str, hint: str, severity: str | None = None
+    rule: Rule,
+    observed: str,
+    expected: str,
+    message: str,
+    hint: str,
+    severity: str | None = None,
+    fix: dict[str, Any] | None = None,
 ) -> Finding:
-    return Finding(rule.id, severity or rule.severity, observed, expected, message, hint, rule.source)
+    return Finding(rule.id, severity or rule.severity, observed, expected, message, hint, rule.source, fix)
 
 
 def _t(seconds: float) -> str:
@@ -279,8 +286,8 @@ def _loop_seam(rule: Rule, m: Measures) -> list[Finding]:
                 f"seam {report.seam:.1f}x a frame step",
                 f"≤ {limit:g}x",
                 message,
-                "re-render it from the footage so the end meets the start: mediakit canvas SOURCE "
-                "--loop pingpong (or --loop crossfade)",
+                "re-render it from the footage so the end meets the start: "
+                f"{m.preset.command('SOURCE', '--loop', 'pingpong')} (or --loop crossfade)",
             )
         )
     if report.stalls:
@@ -310,7 +317,8 @@ def _stall_finding(rule: Rule, m: Measures, report: LoopReport, times: list[floa
     if source_fps is not None:
         own = round(source_fps)
         hint = (
-            f"render the footage at its own rate, not by repeating frames: mediakit canvas SOURCE --fps {own}"
+            "render the footage at its own rate, not by repeating frames: "
+            f"{m.preset.command('SOURCE', '--fps', str(own))}"
             if own in RENDER_RATES
             else "render the footage at its own frame rate, not by repeating frames"
         )
@@ -329,8 +337,9 @@ def _stall_finding(rule: Rule, m: Measures, report: LoopReport, times: list[floa
         expected,
         f"the motion stalls on a repeated frame at {shown}, which may be the footage's own repeat (the "
         "file cannot show whether)",
-        "if the footage does not repeat a frame there, re-render from it: mediakit canvas SOURCE "
-        "--loop pingpong (its turnaround never shows a frame twice); if it does, replace that frame",
+        "if the footage does not repeat a frame there, re-render from it: "
+        f"{m.preset.command('SOURCE', '--loop', 'pingpong')} (its turnaround never shows a frame twice); "
+        "if it does, replace that frame",
         severity="warning",
     )
 
@@ -380,7 +389,8 @@ def _audio_level(rule: Rule, m: Measures) -> list[Finding]:
             f"{m.loudness.integrated:.1f} LUFS",
             f"≥ {limit:g} LUFS",
             f"the audio is silent: {m.loudness.integrated:.1f} LUFS integrated over {_audio_span(m)}",
-            f"add a track: mediakit clip {display(m.info.path.name)} --audio song.wav",
+            f"add a track: {m.preset.command(display(m.info.path.name), '--audio', 'song.wav')}",
+            fix={"action": "add-audio"},
         )
     ]
 
@@ -412,8 +422,10 @@ def _loudness(rule: Rule, m: Measures) -> list[Finding]:
             f"{got.integrated:.1f} LUFS, {got.true_peak:.1f} dBTP",
             f"{target:g} ± {tol:g} LUFS, ≤ {peak_limit:g} dBTP",
             f"{'; '.join(problems)} over {_audio_span(m)}",
-            f"normalize it: mediakit clip renders at {target:g} LUFS and {peak_limit:g} dBTP "
-            f"(or ffmpeg -af loudnorm=I={target:g}:TP={peak_limit:g})",
+            f"normalize it to {target:g} LUFS and {peak_limit:g} dBTP: "
+            + (f"{m.preset.command(display(m.info.path.name))} does " if m.preset.render.audio else "")
+            + f"(or ffmpeg -af loudnorm=I={target:g}:TP={peak_limit:g})",
+            fix={"action": "normalize-loudness", "lufs": target, "true_peak": peak_limit},
         )
     ]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -34,13 +35,30 @@ CHECKS: dict[str, tuple[bool, dict[str, tuple[type, bool]]]] = {
     ),
     "aspect": (False, {"ratio": (str, True), "tolerance": (float, True)}),
     "height": (False, {"min": (int, False), "max": (int, False)}),
-    "size": (False, {"min_width": (int, False), "min_height": (int, False)}),
+    "size": (
+        False,
+        {
+            "min_width": (int, False),
+            "min_height": (int, False),
+            "width": (int, False),
+            "height": (int, False),
+        },
+    ),
     "orientation": (False, {"value": (str, True)}),
     "container": (False, {"allowed": (list, True)}),
     "video-codec": (False, {"codecs": (list, True), "pix_fmts": (list, True)}),
     "audio": (False, {"present": (bool, True)}),
     "frame-rate": (False, {"min": (float, False), "max": (float, False), "constant": (bool, False)}),
     "file-size": (False, {"max_bytes": (int, True)}),
+    "color": (
+        False,
+        {
+            "primaries": (list, False),
+            "transfers": (list, False),
+            "spaces": (list, False),
+            "allow_unspecified": (bool, False),
+        },
+    ),
     "flashing": (
         True,
         {
@@ -77,6 +95,8 @@ _TOP_KEYS = {
     "schema",
     "name",
     "kind",
+    "aliases",
+    "chosen_for",
     "title",
     "description",
     "accepts",
@@ -95,8 +115,13 @@ _RENDER_KEYS: dict[str, tuple[type, bool]] = {
     "audio": (bool, True),
     "loudness": (float, False),
     "true_peak": (float, False),
+    "fits": (list, False),
     "source": (str, False),
 }
+# What a file is, for choosing a bundled preset when none is named (`validate` without --as).
+SITUATIONS = ("image", "silent-video", "video-with-audio")
+# A kind, alias or fit is a lowercase name: it becomes a command (`mediakit canvas`) or an option value.
+_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
 _SAFE_KEYS: dict[str, tuple[type, bool]] = {
     "top": (float, True),
     "bottom": (float, True),
@@ -136,6 +161,8 @@ class RenderSpec:
     audio: bool
     loudness: float | None = None
     true_peak: float | None = None
+    # The fit modes a render may use (empty: all); Apple's motion art must fill the frame, so only "crop".
+    fits: tuple[str, ...] = ()
     source: str = ""
 
 
@@ -163,7 +190,8 @@ class CaptionRules:
 @dataclass(frozen=True)
 class Preset:
     name: str
-    kind: Literal["canvas", "clip"]
+    # A render kind's name; the render side checks it against its registry (a preset file is data).
+    kind: str
     title: str
     description: str
     accepts: tuple[str, ...]
@@ -172,6 +200,17 @@ class Preset:
     safe_zone: SafeZone | None
     captions: CaptionRules | None
     path: Path
+    aliases: tuple[str, ...] = ()
+    chosen_for: tuple[str, ...] = ()
+
+    @property
+    def ref(self) -> str:
+        """How a command names this preset: its name when bundled, else its file's path."""
+        return self.name if self.path.parent == presets_dir() else str(self.path)
+
+    def command(self, source: str, *args: str) -> str:
+        """The render command a hint shows for this preset: `mediakit clip SOURCE ARGS --preset NAME`."""
+        return " ".join(("mediakit", self.kind, source, *args, "--preset", shlex.quote(self.ref)))
 
     def rule(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
@@ -202,21 +241,71 @@ def builtin_names() -> list[str]:
     return sorted(p.stem for p in presets_dir().glob("*.toml"))
 
 
-ALIASES = {"canvas": "spotify-canvas", "clip": "spotify-clip"}
+@dataclass(frozen=True)
+class Index:
+    """The presets of one folder by name and alias, and which one is chosen for each kind of file."""
+
+    files: Mapping[str, Path]
+    aliases: Mapping[str, str]
+    chosen: Mapping[str, str]
+
+
+@cache
+def index(folder: Path | None = None) -> Index:
+    """Load every preset in `folder` (default: the bundled ones); a clash of names is a PresetError."""
+    folder = folder or presets_dir()
+    files: dict[str, Path] = {}
+    aliases: dict[str, str] = {}
+    chosen: dict[str, str] = {}
+    for path in sorted(folder.glob("*.toml")):
+        p = _load_cached(path)
+        if p.name != path.stem:
+            raise PresetError(f"{path}: name: {p.name!r} differs from the file name", _SCHEMA_HINT)
+        files[p.name] = path
+    for name, path in files.items():
+        p = _load_cached(path)
+        for alias in p.aliases:
+            if alias in files or alias in aliases:
+                owner = files[alias] if alias in files else files[aliases[alias]]
+                what = "the name" if alias in files else "an alias"
+                raise PresetError(
+                    f"{path}: aliases: {alias!r} is already {what} of {owner}",
+                    "give each bundled preset its own aliases",
+                )
+            aliases[alias] = name
+        for situation in p.chosen_for:
+            if situation in chosen:
+                raise PresetError(
+                    f"{path}: chosen_for: {situation!r} is already chosen by {files[chosen[situation]]}",
+                    "one bundled preset per kind of file",
+                )
+            chosen[situation] = name
+    return Index(MappingProxyType(files), MappingProxyType(aliases), MappingProxyType(chosen))
 
 
 def resolve(name_or_path: str) -> Preset:
     """A preset by name (`spotify-canvas`), alias (`canvas`) or path to a `.toml` file."""
-    name = ALIASES.get(name_or_path, name_or_path)
-    if name.endswith(".toml") or os.sep in name:
-        return load(Path(name))
-    candidate = presets_dir() / f"{name}.toml"
-    if not candidate.is_file():
-        known = ", ".join(sorted(ALIASES) + builtin_names())
+    if name_or_path.endswith(".toml") or os.sep in name_or_path:
+        return load(Path(name_or_path))
+    bundled = index()
+    name = bundled.aliases.get(name_or_path, name_or_path)
+    if name not in bundled.files:
+        known = ", ".join(sorted(bundled.aliases) + sorted(bundled.files))
         raise UsageError(
             f"unknown preset {name_or_path!r}", f"choose one of: {known}, or a path to a .toml file"
         )
-    return _load_cached(candidate)
+    return _load_cached(bundled.files[name])
+
+
+def chosen_for(situation: str) -> Preset:
+    """The bundled preset whose `chosen_for` names `situation` (see SITUATIONS)."""
+    bundled = index()
+    if situation not in bundled.chosen:
+        raise UsageError(
+            f"no bundled preset is chosen for {situation.replace('-', ' ')} files",
+            "name one with --as (mediakit presets list)",
+        )
+    return _load_cached(bundled.files[bundled.chosen[situation]])
 
 
 @cache
@@ -250,14 +339,26 @@ def load(path: Path) -> Preset:
     if data.get("schema") != 1:
         raise PresetError(f"{where}: schema: expected 1, got {data.get('schema')!r}", _SCHEMA_HINT)
     kind = _get(data, "kind", str, True, where, "")
-    if kind not in ("canvas", "clip"):
-        raise PresetError(f"{where}: kind: expected 'canvas' or 'clip', got {kind!r}", _SCHEMA_HINT)
+    if not _NAME.match(kind):
+        raise PresetError(
+            f"{where}: kind: expected a render kind's name (lowercase, e.g. 'canvas'), got {kind!r}",
+            _SCHEMA_HINT,
+        )
+    aliases = _names(data, "aliases", where)
+    chosen = _names(data, "chosen_for", where)
+    if not set(chosen) <= set(SITUATIONS):
+        raise PresetError(
+            f"{where}: chosen_for: expected items from {list(SITUATIONS)}, got {list(chosen)!r}", _SCHEMA_HINT
+        )
     accepts = _get(data, "accepts", list, True, where, "")
     if not all(a in ("video", "image") for a in accepts):
         raise PresetError(
             f"{where}: accepts: expected items from ['video', 'image'], got {accepts!r}", _SCHEMA_HINT
         )
-    render = RenderSpec(**(_table(data, "render", _RENDER_KEYS, where, required=True) or {}))
+    render_table = _table(data, "render", _RENDER_KEYS, where, required=True) or {}
+    if "fits" in render_table:
+        render_table["fits"] = _names(render_table, "fits", where, "render.")
+    render = RenderSpec(**render_table)
     safe = _table(data, "safe_zone", _SAFE_KEYS, where, required=False)
     captions = _table(data, "captions", _CAPTION_KEYS, where, required=False)
     raw_rules = data.get("rule", [])
@@ -280,7 +381,22 @@ def load(path: Path) -> Preset:
         safe_zone=SafeZone(**safe) if safe else None,
         captions=CaptionRules(**captions) if captions else None,
         path=path,
+        aliases=aliases,
+        chosen_for=chosen,
     )
+
+
+def _names(table: Mapping[str, Any], key: str, where: str, prefix: str = "") -> tuple[str, ...]:
+    """An optional list of lowercase names (aliases, situations, fit modes), each once."""
+    names = _get(table, key, list, False, where, prefix) or []
+    for name in names:
+        if not isinstance(name, str) or not _NAME.match(name):
+            raise PresetError(
+                f"{where}: {prefix}{key}: expected lowercase names (e.g. 'reels'), got {name!r}", _SCHEMA_HINT
+            )
+    if len(set(names)) != len(names):
+        raise PresetError(f"{where}: {prefix}{key}: a name is listed twice", _SCHEMA_HINT)
+    return tuple(names)
 
 
 def _no_unknown(table: Mapping[str, Any], allowed: set[str], where: str, prefix: str) -> None:
@@ -355,7 +471,7 @@ def _rule(raw: Any, where: str, prefix: str) -> Rule:
 
 
 _RATIO = re.compile(r"^\s*([1-9][0-9]*)\s*:\s*([1-9][0-9]*)\s*$")
-ORIENTATIONS = ("vertical",)
+ORIENTATIONS = ("vertical", "square-or-vertical")
 
 
 def _check_values(check: str, params: Mapping[str, Any], where: str, prefix: str) -> None:
@@ -365,6 +481,14 @@ def _check_values(check: str, params: Mapping[str, Any], where: str, prefix: str
             f"{where}: {prefix}.ratio: expected 'W:H' with whole numbers (e.g. '9:16'), "
             f"got {params['ratio']!r}",
             _SCHEMA_HINT,
+        )
+    if check == "color" and not any(k in params for k in ("primaries", "transfers", "spaces")):
+        raise PresetError(
+            f"{where}: {prefix}: a color rule needs primaries, transfers or spaces", _SCHEMA_HINT
+        )
+    if check == "size" and not params:
+        raise PresetError(
+            f"{where}: {prefix}: a size rule needs min_width, min_height, width or height", _SCHEMA_HINT
         )
     if check == "orientation" and params["value"] not in ORIENTATIONS:
         raise PresetError(

@@ -21,8 +21,11 @@ from mediakit.render.output import atomic_output, check_output, check_suffix
 log = logging.getLogger(__name__)
 
 SHEET_FRAMES = 8
-THUMB = (135, 240)  # one contact-sheet cell (9:16)
-PANEL = (270, 480)  # loop-wrap and safe-zone panels (9:16)
+THUMB = (135, 240)  # one contact-sheet cell of a 9:16 picture; other shapes keep its height (or MAX_WIDE)
+PANEL = (270, 480)  # loop-wrap and safe-zone panels of a 9:16 picture, likewise
+# The widest a cell or panel gets (a landscape picture), as a multiple of its height.
+MAX_WIDE = 4 / 3
+LEGEND_MIN_W = 200
 MARGIN, GAP, WIDE_GAP = 24, 12, 40
 TITLE_H, HEADING_H, LABEL_H, LEGEND_H = 56, 28, 24, 96
 BACKGROUND = (22, 22, 26)
@@ -66,23 +69,39 @@ class Layout:
     legend: Box
 
 
-def layout(kind: str) -> Layout:
-    """The preview's geometry for a video or a still ("image"); pure, so tests can find the pixels."""
+def cell(height: int, aspect: tuple[int, int]) -> tuple[int, int]:
+    """A cell `height` tall in the picture's shape (w, h); one wider than MAX_WIDE is made shorter instead."""
+    w, h = max(1, aspect[0]), max(1, aspect[1])
+    if w / h <= MAX_WIDE:
+        return (max(1, round(height * w / h)), height)
+    width = round(height * MAX_WIDE)
+    return (width, max(1, round(width * h / w)))
+
+
+def layout(kind: str, aspect: tuple[int, int] = (9, 16)) -> Layout:
+    """The preview's geometry for a video or a still ("image") of display shape `aspect` (w, h).
+
+    Pure, so tests can find the pixels. Cells and panels take the picture's shape (a 9:16 Canvas, a 3:4 or
+    1:1 Apple motion artwork), so a picture fills its panel and the safe zone is drawn over the picture.
+    """
+    thumb, panel = cell(THUMB[1], aspect), cell(PANEL[1], aspect)
+    top = MARGIN + TITLE_H + HEADING_H
     if kind == "image":
-        top = MARGIN + TITLE_H + HEADING_H
-        plain = Box(MARGIN, top, *PANEL)
-        safe = Box(plain.right + WIDE_GAP, top, *PANEL)
+        plain = Box(MARGIN, top, *panel)
+        safe = Box(plain.right + WIDE_GAP, top, *panel)
         legend = Box(MARGIN, plain.bottom + LABEL_H, safe.right - MARGIN, LEGEND_H)
         return Layout((safe.right + MARGIN, legend.bottom + MARGIN), (), None, None, plain, safe, legend)
-    width = 2 * MARGIN + SHEET_FRAMES * THUMB[0] + (SHEET_FRAMES - 1) * GAP
-    top = MARGIN + TITLE_H + HEADING_H
-    contact = tuple(Box(MARGIN + i * (THUMB[0] + GAP), top, *THUMB) for i in range(SHEET_FRAMES))
-    row = top + THUMB[1] + LABEL_H + GAP + HEADING_H
-    last = Box(MARGIN, row, *PANEL)
-    first = Box(last.right + WIDE_GAP, row, *PANEL)
-    safe = Box(width - MARGIN - PANEL[0], row, *PANEL)
-    legend = Box(first.right + WIDE_GAP, row, safe.left - WIDE_GAP - first.right - WIDE_GAP, PANEL[1])
-    return Layout((width, row + PANEL[1] + LABEL_H + MARGIN), contact, last, first, None, safe, legend)
+    width = max(
+        2 * MARGIN + SHEET_FRAMES * thumb[0] + (SHEET_FRAMES - 1) * GAP,
+        2 * MARGIN + 3 * panel[0] + 3 * WIDE_GAP + LEGEND_MIN_W,
+    )
+    contact = tuple(Box(MARGIN + i * (thumb[0] + GAP), top, *thumb) for i in range(SHEET_FRAMES))
+    row = top + thumb[1] + LABEL_H + GAP + HEADING_H
+    last = Box(MARGIN, row, *panel)
+    first = Box(last.right + WIDE_GAP, row, *panel)
+    safe = Box(width - MARGIN - panel[0], row, *panel)
+    legend = Box(first.right + WIDE_GAP, row, safe.left - WIDE_GAP - first.right - WIDE_GAP, panel[1])
+    return Layout((width, row + panel[1] + LABEL_H + MARGIN), contact, last, first, None, safe, legend)
 
 
 def fit(box: Box, size: tuple[int, int]) -> Box:
@@ -155,20 +174,20 @@ def _is_png(path: Path) -> bool:
 
 
 def _compose(info: MediaInfo, preset: Preset) -> Image.Image:
-    geometry = layout("image" if info.kind == "image" else "video")
+    size = info.display_size or (1, 1)
+    geometry = layout("image" if info.kind == "image" else "video", size)
     canvas = Image.new("RGB", geometry.size, BACKGROUND)
     draw = ImageDraw.Draw(canvas)
-    size = info.display_size or (1, 1)
     facts = f"{size[0]}x{size[1]}"
     safe_time: float | None = None
     if geometry.plain is not None:  # a still
-        safe_picture = _still(info)
+        safe_picture = _still(info, (geometry.safe.width, geometry.safe.height))
         draw.text(
             (geometry.plain.left, geometry.plain.top - HEADING_H), "the picture", fill=DIM, font=_font(15)
         )
         _paste(canvas, safe_picture, geometry.plain)
     else:
-        frames = _video_frames(info)
+        frames = _video_frames(info, (geometry.safe.width, geometry.safe.height))
         facts += f", {float(info.duration or max(t for t, _ in frames.values())):.2f} s"
         v = info.primary_video
         if v is not None and v.avg_rate:
@@ -181,7 +200,7 @@ def _compose(info: MediaInfo, preset: Preset) -> Image.Image:
     frame_box = _paste(canvas, safe_picture, geometry.safe)
     _safe_zone(canvas, frame_box, preset.safe_zone)
     draw = ImageDraw.Draw(canvas)
-    _legend(draw, geometry.legend, preset.safe_zone)
+    _legend(draw, geometry.legend, preset)
     caption = "safe zone" + (f", frame at {safe_time:.2f} s" if safe_time is not None else "")
     draw.text((geometry.safe.left, geometry.safe.top - HEADING_H), caption, fill=DIM, font=_font(15))
     if preset.safe_zone is None:
@@ -209,7 +228,7 @@ def _sheet_and_wrap(
         t, picture = frames[key]
         _paste(canvas, picture, box)
         draw.text((box.left, box.bottom + 4), f"{key} frame, {t:.2f} s", fill=TEXT, font=_font(14))
-    mid_y = last.top + PANEL[1] // 2
+    mid_y = last.top + last.height // 2
     x0, x1 = last.right + 8, first.left - 8
     draw.line([(x0, mid_y), (x1, mid_y)], fill=TEXT, width=3)
     draw.polygon([(x1, mid_y), (x1 - 9, mid_y - 7), (x1 - 9, mid_y + 7)], fill=TEXT)
@@ -257,13 +276,15 @@ def _safe_zone(canvas: Image.Image, frame: Box, zone: SafeZone | None) -> None:
     draw.rectangle([inner.left, inner.top, inner.right - 1, inner.bottom - 1], outline=(255, 255, 255))
 
 
-def _legend(draw: ImageDraw.ImageDraw, box: Box, zone: SafeZone | None) -> None:
+def _legend(draw: ImageDraw.ImageDraw, box: Box, preset: Preset) -> None:
+    zone = preset.safe_zone
     if zone is None:
         return
     font = _font(14)
     text = (
         f"Tinted: where the player UI sits or phones may crop the picture"
-        f"{' (an estimate: Spotify publishes no figures)' if zone.estimate else ''}. Keep faces, titles and "
+        f"{f' (an estimate: {preset.title} has no official figures)' if zone.estimate else ''}. Keep faces, "
+        "titles and "
         f"captions inside the white outline. Top {zone.top:.0%}, bottom {zone.bottom:.0%}, left "
         f"{zone.left:.0%}, right {zone.right:.0%}. Source: {zone.source}"
     )
@@ -285,18 +306,18 @@ def _legend(draw: ImageDraw.ImageDraw, box: Box, zone: SafeZone | None) -> None:
         y += 18
 
 
-def _still(info: MediaInfo) -> Image.Image:
+def _still(info: MediaInfo, panel: tuple[int, int]) -> Image.Image:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         with Image.open(info.path) as im:
             if im.format == "JPEG":
-                im.draft("RGB", (PANEL[0] * 2, PANEL[1] * 2))  # decode at a fraction of the size, much faster
+                im.draft("RGB", (panel[0] * 2, panel[1] * 2))  # decode at a fraction of the size, much faster
             picture = ImageOps.exif_transpose(im).convert("RGB")
-    picture.thumbnail((PANEL[0] * 2, PANEL[1] * 2), Image.Resampling.LANCZOS)
+    picture.thumbnail((panel[0] * 2, panel[1] * 2), Image.Resampling.LANCZOS)
     return picture
 
 
-def _video_frames(info: MediaInfo) -> dict[str, tuple[float, Image.Image]]:
+def _video_frames(info: MediaInfo, panel: tuple[int, int]) -> dict[str, tuple[float, Image.Image]]:
     """One sequential decode: the SHEET_FRAMES evenly spaced frames, the first, the middle and the last."""
     import av
 
@@ -307,7 +328,7 @@ def _video_frames(info: MediaInfo) -> dict[str, tuple[float, Image.Image]]:
     targets = {f"sheet{i}": i * duration / SHEET_FRAMES for i in range(SHEET_FRAMES)}
     targets.update(first=0.0, middle=duration / 2)
     step = float(1 / v.avg_rate) if v.avg_rate else 1 / 30
-    size = _decode_size(v.display_width, v.display_height, v.rotation)
+    size = _decode_size(v.display_width, v.display_height, v.rotation, panel)
     found: dict[str, tuple[float, Image.Image]] = {}
     last: tuple[float, Any] | None = None
     with open_container(info.path) as container:
@@ -335,9 +356,9 @@ def _video_frames(info: MediaInfo) -> dict[str, tuple[float, Image.Image]]:
     return found
 
 
-def _decode_size(width: int, height: int, rotation: int) -> tuple[int, int]:
+def _decode_size(width: int, height: int, rotation: int, panel: tuple[int, int]) -> tuple[int, int]:
     """Coded (pre-rotation) size to convert frames at: the display size fitted into twice a panel."""
-    box = Box(0, 0, PANEL[0] * 2, PANEL[1] * 2)
+    box = Box(0, 0, panel[0] * 2, panel[1] * 2)
     shown = fit(box, (max(1, width), max(1, height)))
     return (shown.height, shown.width) if rotation in (90, 270) else (shown.width, shown.height)
 

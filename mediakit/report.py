@@ -22,8 +22,11 @@ class Finding:
     message: str
     hint: str
     source: str = ""
+    # The fix as data, for a program to act on (`mediakit fix`): {"action": "trim", "max_seconds": 8.0, ...}.
+    # The actions and their keys are listed in presets/README.md. None when no mechanical fix exists.
+    fix: dict[str, Any] | None = field(default=None, hash=False)
 
-    def as_dict(self) -> dict[str, str]:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "rule": self.rule,
             "severity": self.severity,
@@ -32,6 +35,7 @@ class Finding:
             "message": self.message,
             "hint": self.hint,
             "source": self.source,
+            "fix": dict(self.fix) if self.fix is not None else None,
         }
 
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
+import math
 import os
 from collections.abc import Callable, Iterable, Iterator
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 from mediakit.errors import FFmpegNotFound, MediakitError, UsageError
 from mediakit.inputs import display
-from mediakit.preset import Preset, Rule, resolve
+from mediakit.preset import Preset, Rule, chosen_for, resolve
 from mediakit.probe import MediaInfo, probe
 from mediakit.report import SCHEMA_VERSION as SCHEMA_VERSION
 from mediakit.report import FileReport as FileReport
@@ -49,13 +51,25 @@ MEDIA_SUFFIXES = {
 # --- choosing a profile ----------------------------------------------------------------------------------
 
 
-def choose_profile(info: MediaInfo) -> tuple[str, str]:
-    """Pick canvas or clip from the file itself; returns (preset name, reason)."""
+_SITUATION_WORDS = {
+    "image": "a still image",
+    "silent-video": "a video without an audio stream",
+    "video-with-audio": "a video with an audio stream",
+}
+
+
+def situation(info: MediaInfo) -> str:
+    """What the file is, in the terms of a preset's `chosen_for` (preset.SITUATIONS)."""
     if info.kind == "image":
-        return "spotify-canvas", "a still image can only be a Canvas"
-    if info.audio:
-        return "spotify-clip", "it has an audio stream (Canvases are silent, Clips need audio)"
-    return "spotify-canvas", "it has no audio stream (Clips need audio)"
+        return "image"
+    return "video-with-audio" if info.audio else "silent-video"
+
+
+def choose_profile(info: MediaInfo) -> tuple[str, str]:
+    """The bundled preset chosen for files like this one (its `chosen_for`); returns (preset name, reason)."""
+    what = situation(info)
+    preset = chosen_for(what)
+    return preset.name, f"chosen for {_SITUATION_WORDS[what]} (--as names another preset)"
 
 
 # --- the checks -------------------------------------------------------------------------------------------
@@ -72,12 +86,27 @@ def _check(name: str) -> Callable[[Check], Check]:
     return register
 
 
-def _finding(rule: Rule, observed: str, expected: str, message: str, hint: str) -> Finding:
-    return Finding(rule.id, rule.severity, observed, expected, message, hint, rule.source)
+def _finding(
+    rule: Rule, observed: str, expected: str, message: str, hint: str, fix: dict[str, Any] | None = None
+) -> Finding:
+    return Finding(rule.id, rule.severity, observed, expected, message, hint, rule.source, fix)
 
 
 def _seconds(value: float) -> str:
     return f"{value:.3f}".rstrip("0").rstrip(".") + " s"
+
+
+def _size(preset: Preset) -> str:
+    return f"{preset.render.width}x{preset.render.height}"
+
+
+def _reframe(preset: Preset, **extra: Any) -> dict[str, Any]:
+    return {"action": "reframe", "width": preset.render.width, "height": preset.render.height, **extra}
+
+
+def _fits(preset: Preset) -> str:
+    """The --fit choices a reframing hint offers: the preset's own (`fits`), else the usual three."""
+    return "|".join(preset.render.fits) if preset.render.fits else "crop|blur|pad"
 
 
 @_check("duration")
@@ -100,7 +129,8 @@ def _duration(rule: Rule, info: MediaInfo, preset: Preset) -> Finding | None:
             _seconds(d),
             expected,
             f"{_seconds(d)} is longer than {_seconds(hi)}",
-            f"trim it: mediakit {preset.kind} {display(info.path.name)} --duration {target}",
+            f"trim it: {preset.command(display(info.path.name), '--duration', str(target))}",
+            {"action": "trim", "max_seconds": hi, "max_inclusive": hi_in},
         )
     if lo is not None and (d < lo or (d == lo and not lo_in)):
         target = int(lo) + 1
@@ -109,7 +139,9 @@ def _duration(rule: Rule, info: MediaInfo, preset: Preset) -> Finding | None:
             _seconds(d),
             expected,
             f"{_seconds(d)} is shorter than {_seconds(lo)}",
-            f"render from a source of {target} s or more: mediakit {preset.kind} SOURCE --duration {target}",
+            f"render from a source of {target} s or more: "
+            f"{preset.command('SOURCE', '--duration', str(target))}",
+            {"action": "lengthen", "min_seconds": lo, "min_inclusive": lo_in},
         )
     return None
 
@@ -136,7 +168,8 @@ def _aspect(rule: Rule, info: MediaInfo, preset: Preset) -> Finding | None:
         f"{size[0]}x{size[1]} ({float(got):.4f})",
         f"{rule.params['ratio']} ({float(want):.4f})",
         f"the picture is {size[0]}x{size[1]}, {off * 100:.1f} % off {rule.params['ratio']}",
-        "re-render it: mediakit crops or pads to 1080x1920 (--fit crop|blur|pad)",
+        f"reframe it to {_size(preset)}: {preset.command(display(info.path.name), '--fit', _fits(preset))}",
+        _reframe(preset),
     )
 
 
@@ -144,6 +177,18 @@ def _whole_pixels_of(size: tuple[int, int], ratio: Fraction) -> bool:
     """Whether `size` is `ratio` to the nearest whole pixel (563x1000 is 9:16; 1080x1918 is not)."""
     w, h = size
     return abs(w - h * ratio) <= Fraction(1, 2) or abs(h - w / ratio) <= Fraction(1, 2)
+
+
+def _too_small(rule: Rule, preset: Preset, observed: str, expected: str, message: str) -> Finding:
+    # Upscaling makes the size pass but not the picture sharp: the fix says so, the hint asks for a source.
+    return _finding(
+        rule,
+        observed,
+        expected,
+        message,
+        f"use a larger source; renders for {preset.title} are {_size(preset)}",
+        _reframe(preset, upscale=True),
+    )
 
 
 @_check("height")
@@ -154,12 +199,8 @@ def _height(rule: Rule, info: MediaInfo, preset: Preset) -> Finding | None:
     h = size[1]
     lo, hi = rule.params.get("min"), rule.params.get("max")
     if lo is not None and h < lo:
-        return _finding(
-            rule,
-            f"{h} px",
-            f"≥ {lo} px",
-            f"{h} px tall is below the minimum of {lo} px",
-            "use a larger source; mediakit renders 1080x1920",
+        return _too_small(
+            rule, preset, f"{h} px", f"≥ {lo} px", f"{h} px tall is below the minimum of {lo} px"
         )
     if hi is not None and h > hi:
         return _finding(
@@ -167,42 +208,59 @@ def _height(rule: Rule, info: MediaInfo, preset: Preset) -> Finding | None:
             f"{h} px",
             f"≤ {hi} px",
             f"{h} px tall is larger than needed ({hi} px)",
-            "downscale to 1080x1920 to keep the file small",
+            f"downscale it to keep the file small: {preset.command(display(info.path.name))} "
+            f"renders {_size(preset)}",
+            _reframe(preset),
         )
     return None
 
 
 @_check("size")
-def _size(rule: Rule, info: MediaInfo, preset: Preset) -> Finding | None:
+def _size_check(rule: Rule, info: MediaInfo, preset: Preset) -> Finding | None:
     size = info.display_size
     if not size:
         return None
     w, h = size
     mw, mh = rule.params.get("min_width", 0), rule.params.get("min_height", 0)
-    if w >= mw and h >= mh:
-        return None
-    return _finding(
-        rule,
-        f"{w}x{h}",
-        f"≥ {mw}x{mh}",
-        f"{w}x{h} is smaller than {mw}x{mh}",
-        "use a larger source; mediakit renders 1080x1920",
-    )
+    if w < mw or h < mh:
+        return _too_small(rule, preset, f"{w}x{h}", f"≥ {mw}x{mh}", f"{w}x{h} is smaller than {mw}x{mh}")
+    ew, eh = rule.params.get("width"), rule.params.get("height")
+    if (ew is not None and w != ew) or (eh is not None and h != eh):
+        want = f"{ew if ew is not None else 'any'}x{eh if eh is not None else 'any'}"
+        return _finding(
+            rule,
+            f"{w}x{h}",
+            f"exactly {want}",
+            f"{w}x{h} is not {want}",
+            f"re-render it at {_size(preset)}: {preset.command(display(info.path.name))}",
+            _reframe(preset),
+        )
+    return None
 
 
 @_check("orientation")
 def _orientation(rule: Rule, info: MediaInfo, preset: Preset) -> Finding | None:
     size = info.display_size
-    if not size or rule.params["value"] != "vertical" or size[1] > size[0]:
+    if not size:
+        return None
+    value = rule.params["value"]
+    if size[1] > size[0] or (value == "square-or-vertical" and size[1] == size[0]):
         return None
     shape = "square" if size[0] == size[1] else "landscape"
+    want = "vertical (taller than wide)" if value == "vertical" else "square or vertical"
     return _finding(
         rule,
         f"{shape} {size[0]}x{size[1]}",
-        "vertical (taller than wide)",
-        f"the video is {shape}, not vertical",
-        "reframe it to 9:16 with --fit crop --focus X,Y or --fit blur",
+        want,
+        f"the video is {shape}, not {want.partition(' (')[0]}",
+        f"reframe it to {_size(preset)}: "
+        f"{preset.command(display(info.path.name), '--fit', _fits(preset))} (crop: --focus X,Y)",
+        _reframe(preset),
     )
+
+
+# Containers a still can be; the rest are audio/video containers.
+_STILL_CONTAINERS = {"jpeg", "png", "webp", "gif", "tiff", "bmp"}
 
 
 @_check("container")
@@ -211,12 +269,15 @@ def _container(rule: Rule, info: MediaInfo, preset: Preset) -> Finding | None:
     if info.container in allowed:
         return None
     names = ", ".join(a.upper() for a in allowed)
+    fitting = [a for a in allowed if (a in _STILL_CONTAINERS) == (info.kind == "image")]
+    target = (fitting or list(allowed))[0]
     return _finding(
         rule,
         info.container.upper(),
         names,
         f"{info.container.upper()} is not {names}",
-        "re-render it with mediakit, which writes MP4",
+        f"rewrap or re-render it as {target.upper()}: {preset.command(display(info.path.name))}",
+        {"action": "remux", "container": target},
     )
 
 
@@ -231,7 +292,12 @@ def _video_codec(rule: Rule, info: MediaInfo, preset: Preset) -> Finding | None:
     got = f"{v.codec} {v.pix_fmt}"
     want = f"{'/'.join(codecs)} {'/'.join(pix_fmts)}"
     return _finding(
-        rule, got, want, f"the video is {got}, not {want}", "re-encode it with mediakit (H.264 High, yuv420p)"
+        rule,
+        got,
+        want,
+        f"the video is {got}, not {want}",
+        f"re-encode it: {preset.command(display(info.path.name))} writes H.264 High, yuv420p",
+        {"action": "reencode", "codec": codecs[0], "pix_fmt": pix_fmts[0]},
     )
 
 
@@ -247,15 +313,17 @@ def _audio(rule: Rule, info: MediaInfo, preset: Preset) -> Finding | None:
             rule,
             f"{len(info.audio)} audio stream(s)",
             "no audio",
-            "the file has audio, which Spotify ignores for a Canvas",
-            "drop it: mediakit canvas re-renders without audio",
+            f"the file has an audio track, which {preset.title} does not allow",
+            f"drop it: {preset.command(display(info.path.name))} renders without audio",
+            {"action": "drop-audio"},
         )
     return _finding(
         rule,
         "no audio stream",
         "an audio stream",
-        "the file has no audio; Clips need sound",
-        "add a track: mediakit clip SOURCE --audio song.wav",
+        f"the file has no audio; {preset.title} needs sound",
+        f"add a track: {preset.command(display(info.path.name), '--audio', 'song.wav')}",
+        {"action": "add-audio"},
     )
 
 
@@ -273,12 +341,20 @@ def _frame_rate(rule: Rule, info: MediaInfo, preset: Preset) -> Finding | None:
         else (f"≥ {lo:g} fps" if lo is not None else f"≤ {hi:g} fps" if hi is not None else "any rate")
     )
     expected = f"{span}, constant" if rule.params.get("constant") else span
-    hint = "re-render it with mediakit (constant 30 fps; --fps 24|25|30)"
+    # The preset's own render rate, unless the rule's range excludes it.
+    target = preset.render.fps
+    if lo is not None and target < lo - 0.01:
+        target = math.ceil(lo)
+    if hi is not None and target > hi + 0.01:
+        target = math.floor(hi)
+    command = preset.command(display(info.path.name), "--fps", str(target))
+    hint = f"re-render it at a constant {target} fps: {command}"
+    fix = {"action": "resample", "fps": target}
     if (lo is not None and fps < lo - 0.01) or (hi is not None and fps > hi + 0.01):
-        return _finding(rule, f"{fps:.3f} fps", expected, f"{fps:.2f} fps is outside {span}", hint)
+        return _finding(rule, f"{fps:.3f} fps", expected, f"{fps:.2f} fps is outside {span}", hint, fix)
     if rule.params.get("constant") and v.constant_rate is False:
         return _finding(
-            rule, f"variable ({fps:.2f} fps average)", expected, "the frame rate is variable", hint
+            rule, f"variable ({fps:.2f} fps average)", expected, "the frame rate is variable", hint, fix
         )
     return None
 
@@ -288,13 +364,56 @@ def _file_size(rule: Rule, info: MediaInfo, preset: Preset) -> Finding | None:
     limit = rule.params["max_bytes"]
     if info.size_bytes <= limit:
         return None
+    crf = preset.render.crf + 3
     return _finding(
         rule,
         f"{info.size_bytes / 1e6:.1f} MB",
         f"≤ {limit / 1e6:.0f} MB",
         f"the file is {info.size_bytes / 1e6:.1f} MB, over {limit / 1e6:.0f} MB",
-        "re-render it with a higher --crf (e.g. 23) or a shorter --duration",
+        f"re-render it smaller: {preset.command(display(info.path.name), '--crf', str(crf))} "
+        "(or a shorter --duration)",
+        {"action": "shrink", "max_bytes": limit},
     )
+
+
+_COLOR_WORDS = {"primaries": "primaries", "transfers": "transfer", "spaces": "matrix"}
+# The fix names one value per tag, as FFmpeg's -color_primaries, -color_trc and -colorspace take them.
+_COLOR_FIX_KEYS = {"primaries": "primaries", "transfers": "transfer", "spaces": "space"}
+
+
+@_check("color")
+def _color(rule: Rule, info: MediaInfo, preset: Preset) -> Finding | None:
+    v = info.primary_video
+    if v is None:
+        return None
+    p = rule.params
+    unspecified_ok = p.get("allow_unspecified", False)
+    got = {"primaries": v.color_primaries, "transfers": v.color_transfer, "spaces": v.color_space}
+    wrong = {
+        key: value
+        for key, value in got.items()
+        if key in p and (value not in p[key] if value is not None else not unspecified_ok)
+    }
+    if not wrong:
+        return None
+    shown = ", ".join(f"{_COLOR_WORDS[k]} {got[k] or 'unspecified'}" for k in got if k in p)
+    want = ", ".join(f"{_COLOR_WORDS[k]} {'/'.join(p[k])}" for k in got if k in p)
+    # Missing tags only need writing; tags naming another colour space mean the pixels must be converted.
+    untagged = all(value is None for value in wrong.values())
+    tags = {_COLOR_FIX_KEYS[k]: p[k][0] for k in got if k in p}
+    if untagged:
+        message = f"the video's colour space is not tagged ({shown})"
+        command = preset.command(display(info.path.name))
+        hint = f"tag it (the pixels stay as they are), or re-render it: {command}"
+        fix = {"action": "retag-color", **tags}
+    else:
+        message = f"the video is tagged {shown}, not {want}"
+        hint = (
+            f"convert it to {want} (HDR needs tone mapping), then re-render it: "
+            f"{preset.command(display(info.path.name))}"
+        )
+        fix = {"action": "convert-color", **tags}
+    return _finding(rule, shown, want, message, hint, fix)
 
 
 def _integrity(info: MediaInfo) -> list[Finding]:
@@ -321,7 +440,12 @@ def _kind_finding(preset: Preset, info: MediaInfo) -> Finding | None:
             "audio only",
             " or ".join(preset.accepts),
             "the file has no video stream",
-            "use a video file; for a clip from a still: mediakit clip still.png --audio song.wav",
+            "use a video file"
+            + (
+                f"; or make one from a still: {preset.command('still.png', '--audio', 'song.wav')}"
+                if preset.render.audio
+                else ""
+            ),
         )
     return Finding(
         "kind",

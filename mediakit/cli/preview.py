@@ -9,9 +9,10 @@ import click
 from mediakit.cli.output import emit_json, escape, stdout
 from mediakit.errors import EXIT_CODE_HELP
 
-HELP = f"""Draw a preview PNG of a Canvas or Clip: 8 frames across its duration with their times, the
-loop wrap (the last frame next to the first) and a frame with the safe zone and the player UI drawn over it.
-For a JPEG Canvas: the picture and its safe zone.
+HELP = f"""Draw a preview PNG of a video or still: 8 frames across its duration with their times, the
+loop wrap (the last frame next to the first) and a frame with the preset's safe zone and player UI drawn
+over it (--as reels, --as shorts, ...). Panels take the picture's shape (9:16, 3:4, 1:1). For a still:
+the picture and its safe zone.
 
 The PNG goes next to the input as <stem>.preview.png. An older PNG there is replaced; the input, or any
 file that is not a PNG, never is.
@@ -21,6 +22,7 @@ Examples:
   mediakit preview cover.canvas.mp4
   mediakit preview clip.mp4 -o review/clip.png
   mediakit preview cover.jpg --as canvas --json
+  mediakit preview hook.mp4 --as reels
 
 {EXIT_CODE_HELP}
 """
@@ -37,8 +39,9 @@ Examples:
 @click.option(
     "--as",
     "profile",
-    metavar="canvas|clip|PRESET|FILE.toml",
-    help="Profile whose safe zone is drawn (default: chosen from the file, as validate does).",
+    metavar="PRESET|FILE.toml",
+    help="Preset whose safe zone is drawn: a name, an alias (canvas, clip, reels, tiktok, shorts, ...) or a "
+    ".toml file (default: chosen from the file, as validate does).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON document.")
 def preview(file: str, output: str | None, profile: str | None, as_json: bool) -> None:

@@ -1,4 +1,4 @@
-"""`mediakit validate`: check files and folders against the Canvas or Clip profile."""
+"""`mediakit validate`: check files and folders against a platform preset (Canvas, Clip, Reels, ...)."""
 
 from __future__ import annotations
 
@@ -8,15 +8,19 @@ from mediakit import __version__
 from mediakit.cli.output import emit_json, escape, stdout
 from mediakit.errors import EXIT_CODE_HELP, ExitCode
 
-HELP = f"""Check files (or folders, walked recursively) against Spotify's specs.
+HELP = f"""Check files (or folders, walked recursively) against a platform's specs.
 
-Every broken rule is listed with what was seen, what is expected and how to fix it. Without --as the
-profile is picked from the file: stills and silent videos are Canvases, videos with audio are Clips.
+Every broken rule is listed with what was seen, what is expected and how to fix it (--json adds each fix
+as data). Without --as the profile is picked from the file by the bundled presets' `chosen_for`: stills and
+silent videos are Spotify Canvases, videos with audio Spotify Clips. `mediakit presets list` shows the
+others (apple-tall, apple-square, reels, tiktok, shorts).
 
 \b
 Examples:
   mediakit validate canvas.mp4
   mediakit validate --as clip renders/
+  mediakit validate --as reels hook.mp4
+  mediakit validate --as apple-square motion.mp4 --json
   mediakit validate *.mp4 --json > report.json
   mediakit validate --as my-profile.toml video.mp4
   mediakit validate --deep canvas.mp4        # also flashing, cuts, loop seam, blur, loudness
@@ -32,8 +36,9 @@ _MARK = {"pass": "[green]✓ pass[/]", "warn": "[yellow]! warn[/]", "fail": "[re
 @click.option(
     "--as",
     "profile",
-    metavar="canvas|clip|PRESET|FILE.toml",
-    help="Profile to check against (default: chosen per file).",
+    metavar="PRESET|FILE.toml",
+    help="Preset to check against: a name, an alias (canvas, clip, reels, ...: mediakit presets list) "
+    "or a .toml file (default: chosen per file).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document (schema in the README).")
 @click.option("--strict", is_flag=True, help="Treat warnings as failures.")

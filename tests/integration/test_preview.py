@@ -22,10 +22,10 @@ GREY = 128
 X264 = ("-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p")
 
 
-def grey_video(tmp_path: Path, name: str, audio: bool) -> Path:
-    """A flat mid-grey 9:16 video, so the tint is the only colour in the overlay."""
+def grey_video(tmp_path: Path, name: str, audio: bool, size: str = "180x320") -> Path:
+    """A flat mid-grey video (9:16 unless told), so the tint is the only colour in the overlay."""
     out = tmp_path / name
-    args = ["-f", "lavfi", "-i", "color=c=0x808080:s=180x320:r=30:d=2"]
+    args = ["-f", "lavfi", "-i", f"color=c=0x808080:s={size}:r=30:d=2"]
     if audio:
         args += ["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:d=2", "-c:a", "aac", "-shortest"]
     ffmpeg(*args, *X264, str(out))
@@ -160,3 +160,70 @@ def test_audio_alone_has_nothing_to_preview(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no picture to preview"):
         render_preview(wav)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["song.wav"]
+
+
+@pytest.mark.parametrize("name", ["reels", "tiktok", "shorts"])
+def test_the_overlay_follows_the_preset_given(tmp_path: Path, name: str) -> None:
+    video = grey_video(tmp_path, "hook.mp4", audio=True)
+    out = render_preview(video, tmp_path / f"{name}.png", preset=name)
+    with Image.open(out) as im:
+        png = np.asarray(im.convert("RGB"))
+    panel = layout("video").safe
+    zone = resolve(name).safe_zone
+    assert zone is not None
+    # Each band ends at the preset's own fraction of the panel (the figures in docs/SPECS.md).
+    x = panel.left + panel.width // 3
+    top, bottom = round(panel.height * zone.top), round(panel.height * zone.bottom)
+    assert np.abs(pixel(png, x, panel.top + top - 2) - tinted()).max() < 8
+    assert np.abs(pixel(png, x, panel.top + top + 3) - GREY).max() < 8
+    assert np.abs(pixel(png, x, panel.bottom - bottom - 3) - GREY).max() < 8
+    assert np.abs(pixel(png, x, panel.bottom - bottom + 2) - tinted()).max() < 8
+    right = round(panel.width * zone.right)
+    middle = panel.top + panel.height // 2
+    assert np.abs(pixel(png, panel.right - right + 2, middle) - tinted()).max() < 8
+    assert np.abs(pixel(png, panel.right - right - 3, middle) - GREY).max() < 8
+
+
+def test_the_cli_takes_as_for_the_overlay(tmp_path: Path) -> None:
+    video = grey_video(tmp_path, "hook.mp4", audio=True)
+    result = CliRunner().invoke(preview, [str(video), "--as", "shorts", "--json"])
+    assert result.exit_code == 0, result.output
+    with Image.open(json.loads(result.output)["output"]) as im:
+        png = np.asarray(im.convert("RGB"))
+    panel, zone = layout("video").safe, resolve("shorts").safe_zone
+    assert zone is not None
+    # Shorts' right-hand button column (192 px of 1080) is wider than any Spotify band.
+    x = panel.right - round(panel.width * zone.right) + 2
+    assert np.abs(pixel(png, x, panel.top + panel.height // 2) - tinted()).max() < 8
+
+
+@pytest.mark.parametrize(("size", "aspect"), [("240x320", (3, 4)), ("256x256", (1, 1)), ("320x180", (16, 9))])
+def test_the_sheet_takes_the_pictures_shape(tmp_path: Path, size: str, aspect: tuple[int, int]) -> None:
+    """A 3:4 or 1:1 Apple motion artwork (or a landscape video) fills its cells and panels: no bars."""
+    video = grey_video(tmp_path, "motion.mp4", audio=False, size=size)
+    w, h = map(int, size.split("x"))
+    out = render_preview(video, tmp_path / "motion.png", preset="apple-square" if w == h else "apple-tall")
+    geometry = layout("video", (w, h))
+    with Image.open(out) as im:
+        assert im.size == geometry.size
+        png = np.asarray(im.convert("RGB"))
+    for box in (*geometry.contact, geometry.last, geometry.first, geometry.safe):
+        assert box is not None
+        assert abs(box.width / box.height - aspect[0] / aspect[1]) < 0.01
+        for x, y in ((box.left + 1, box.top + 1), (box.right - 2, box.bottom - 2)):  # corners: picture
+            assert np.abs(pixel(png, x, y) - GREY).max() < 8, (box, x, y)
+    assert geometry.legend.width >= 200
+    # The Apple presets publish no safe zone: nothing is tinted.
+    assert np.abs(pixel(png, geometry.safe.left + 3, geometry.safe.top + 3) - GREY).max() < 8
+
+
+def test_a_square_still_preview(tmp_path: Path) -> None:
+    jpg = tmp_path / "cover.jpg"
+    Image.new("RGB", (300, 300), (GREY, GREY, GREY)).save(jpg, quality=95)
+    out = render_preview(jpg, preset="canvas")
+    geometry = layout("image", (300, 300))
+    with Image.open(out) as im:
+        assert im.size == geometry.size
+        png = np.asarray(im.convert("RGB"))
+    assert geometry.plain is not None and geometry.plain.width == geometry.plain.height
+    assert np.abs(pixel(png, geometry.plain.right - 2, geometry.plain.bottom - 2) - GREY).max() < 8

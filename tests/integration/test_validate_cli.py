@@ -349,7 +349,7 @@ def test_json_is_one_document_with_the_documented_fields(media: MediaFactory) ->
     for f in doc["files"]:
         assert set(f) == {"path", "profile", "profile_reason", "verdict", "findings", "media"}
     (finding,) = doc["files"][1]["findings"]
-    assert set(finding) == {"rule", "severity", "observed", "expected", "message", "hint", "source"}
+    assert set(finding) == {"rule", "severity", "observed", "expected", "message", "hint", "source", "fix"}
     assert (finding["rule"], finding["observed"], finding["expected"]) == (
         "duration",
         "2.9 s",
@@ -388,9 +388,9 @@ def test_profile_is_chosen_per_file_and_explained(media: MediaFactory) -> None:
     _, doc = run_json(canvas_base(media), clip_base(media), jpeg)
     got = [(f["profile"], f["profile_reason"]) for f in doc["files"]]
     assert got == [
-        ("spotify-canvas", "it has no audio stream (Clips need audio)"),
-        ("spotify-clip", "it has an audio stream (Canvases are silent, Clips need audio)"),
-        ("spotify-canvas", "a still image can only be a Canvas"),
+        ("spotify-canvas", "chosen for a video without an audio stream (--as names another preset)"),
+        ("spotify-clip", "chosen for a video with an audio stream (--as names another preset)"),
+        ("spotify-canvas", "chosen for a still image (--as names another preset)"),
     ]
     _, doc = run_json("--as", "spotify-clip", canvas_base(media))
     assert (doc["files"][0]["profile"], doc["files"][0]["profile_reason"]) == (
@@ -476,9 +476,9 @@ def test_strict_turns_warnings_into_failures_in_json(media: MediaFactory) -> Non
     [
         ["validate"],
         ["validate", "--bogus", "x.mp4"],
-        ["validate", "--as", "tiktok", "x.mp4"],
+        ["validate", "--as", "vine", "x.mp4"],
         ["validate", "--as", "missing.toml", "x.mp4"],
-        ["presets", "show", "tiktok"],
+        ["presets", "show", "vine"],
         ["nonsense"],
     ],
     ids=[
@@ -573,22 +573,46 @@ def test_presets_list(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = exit_code(["presets", "list", "--json"], capsys)
     assert code == 0
     listed = json.loads(out)
-    assert [(p["name"], p["kind"]) for p in listed] == [
-        ("spotify-canvas", "canvas"),
-        ("spotify-clip", "clip"),
+    assert [(p["name"], p["aliases"], p["kind"], p["width"], p["height"], p["audio"]) for p in listed] == [
+        ("apple-motion-square", ["apple-square"], "canvas", 3840, 3840, "forbidden"),
+        ("apple-motion-tall", ["apple-tall"], "canvas", 2048, 2732, "forbidden"),
+        ("instagram-reels", ["reels"], "clip", 1080, 1920, "required"),
+        ("spotify-canvas", ["canvas"], "canvas", 1080, 1920, "forbidden"),
+        ("spotify-clip", ["clip"], "clip", 1080, 1920, "required"),
+        ("tiktok", [], "clip", 1080, 1920, "required"),
+        ("youtube-shorts", ["shorts"], "clip", 1080, 1920, "required"),
     ]
-    assert all(p["rules"] == len(resolve(p["name"]).rules) for p in listed)
+    by_name = {p["name"]: p for p in listed}
+    assert by_name["spotify-clip"]["duration"] == {
+        "min": 3.0,
+        "max": 30.0,
+        "min_inclusive": False,
+        "max_inclusive": False,
+    }
+    assert by_name["tiktok"]["duration"]["max"] == 600.0 and by_name["tiktok"]["duration"]["min"] == 0.0
+    assert all(p["rules"] == len(resolve(p["name"]).rules) and p["title"] for p in listed)
     result = CliRunner().invoke(cli, ["presets", "list"])
-    assert result.exit_code == 0 and "spotify-canvas" in result.stdout and "spotify-clip" in result.stdout
+    assert result.exit_code == 0
+    # Every name and alias is shown whole (a user types them), on a 80-column console too.
+    rows = result.stdout.splitlines()
+    for p in listed:
+        (row,) = [r for r in rows if r.startswith(p["name"] + " ")]
+        assert all(alias in row.split() for alias in p["aliases"]) and p["kind"] in row.split()
+        assert f"{p['width']}x{p['height']}" in row
+    assert "3 < d < 30 s" in result.stdout and "≤ 180 s" in result.stdout and "8-20 s" in result.stdout
 
 
-@pytest.mark.parametrize("name", ["canvas", "spotify-clip"])
+@pytest.mark.parametrize(
+    "name", ["canvas", "spotify-clip", "apple-tall", "reels", "tiktok", "youtube-shorts"]
+)
 def test_presets_show(name: str, capsys: pytest.CaptureFixture[str]) -> None:
     preset = resolve(name)
     code, out, _ = exit_code(["presets", "show", name, "--json"], capsys)
     assert code == 0
     doc = json.loads(out)
     assert doc["name"] == preset.name
+    assert (doc["aliases"], doc["chosen_for"]) == (list(preset.aliases), list(preset.chosen_for))
+    assert doc["render"]["fits"] == list(preset.render.fits)
     assert [r["id"] for r in doc["rules"]] == [r.id for r in preset.rules]
     assert all(r["source"] and "params" in r for r in doc["rules"])
     result = CliRunner().invoke(cli, ["presets", "show", name])
@@ -597,6 +621,10 @@ def test_presets_show(name: str, capsys: pytest.CaptureFixture[str]) -> None:
     for rule in preset.rules:
         assert rule.id in result.stdout
     assert "(deep)" in result.stdout
+    if preset.aliases:
+        assert f"aliases: {preset.aliases[0]}" in result.stdout
+    if preset.render.fits:
+        assert "fit: crop" in result.stdout
 
 
 def test_presets_show_a_users_file(tmp_path: Path) -> None:
@@ -808,7 +836,11 @@ def test_a_batch_manifest_output_must_fit_its_format(
             "--captions FILE",
         ),
         (["validate", "--as", "{toml}", "{still}"], "notes.toml: not valid TOML", "fix the line"),
-        (["validate", "--as", "{bad_kind}", "{still}"], "kind: expected 'canvas' or 'clip'", "presets show"),
+        (
+            ["validate", "--as", "{bad_kind}", "{still}"],
+            "kind: expected a render kind's name",
+            "presets show",
+        ),
     ],
 )
 def test_every_refusal_has_a_hint_line(
@@ -818,7 +850,7 @@ def test_every_refusal_has_a_hint_line(
     Image.new("RGB", (1080, 1920), "gray").save(still)
     (tmp_path / "x.vtt").write_text("WEBVTT\n\n00:00.000 --> 00:01.000\nhi\n")
     (tmp_path / "notes.toml").write_text("hello = \n")
-    (tmp_path / "kind.toml").write_text('schema = 1\nkind = "poster"\n')
+    (tmp_path / "kind.toml").write_text('schema = 1\nkind = "Poster Art"\n')
     files = {"still": still, "vtt": tmp_path / "x.vtt", "toml": tmp_path / "notes.toml"}
     files["bad_kind"] = tmp_path / "kind.toml"
     code, out, err = exit_code([a.format(**files) for a in argv], capsys)

@@ -24,8 +24,30 @@ def readme_example() -> str:
 # --- the bundled presets ------------------------------------------------------------------------------------
 
 
+BUNDLED = [
+    "apple-motion-square",
+    "apple-motion-tall",
+    "instagram-reels",
+    "spotify-canvas",
+    "spotify-clip",
+    "tiktok",
+    "youtube-shorts",
+]
+ALIASES = {
+    "canvas": "spotify-canvas",
+    "clip": "spotify-clip",
+    "reels": "instagram-reels",
+    "shorts": "youtube-shorts",
+    "apple-tall": "apple-motion-tall",
+    "apple-square": "apple-motion-square",
+}
+
+
 def test_bundled_presets_and_aliases() -> None:
-    assert builtin_names() == ["spotify-canvas", "spotify-clip"]
+    assert builtin_names() == BUNDLED
+    for alias, name in ALIASES.items():
+        assert resolve(alias) is resolve(name), alias
+    assert dict(preset_mod.index().aliases) == ALIASES
     assert resolve("canvas") is resolve("spotify-canvas")
     assert resolve("clip").name == "spotify-clip"
     assert resolve("canvas").kind == "canvas" and resolve("clip").kind == "clip"
@@ -33,10 +55,17 @@ def test_bundled_presets_and_aliases() -> None:
     assert resolve("clip").accepts == ("video",)
 
 
-@pytest.mark.parametrize("name", ["spotify-canvas", "spotify-clip"])
+@pytest.mark.parametrize("name", BUNDLED)
 def test_every_bundled_rule_has_a_source_and_known_check(name: str) -> None:
     p = resolve(name)
-    assert p.rules
+    assert p.name == name and p.path.stem == name
+    assert p.rules and p.render.source
+    if p.safe_zone is not None:
+        assert p.safe_zone.source
+    lo, hi, _, _ = p.duration_limits()
+    assert lo <= p.render.duration <= hi, "the default render length breaks the preset's own duration rule"
+    # A whole number of frames at the preset's rate: a render lands exactly on its default duration.
+    assert (p.render.duration * p.render.fps).is_integer()
     for rule in p.rules:
         assert rule.source, rule.id
         assert rule.check in CHECKS
@@ -69,9 +98,110 @@ def test_preset_objects_are_frozen() -> None:
 
 def test_unknown_preset_name_is_a_usage_error() -> None:
     with pytest.raises(UsageError) as exc:
-        resolve("tiktok")
+        resolve("vine")
     assert exc.value.exit_code == ExitCode.USAGE
-    assert "canvas" in (exc.value.hint or "") and "spotify-clip" in (exc.value.hint or "")
+    hint = exc.value.hint or ""
+    assert all(name in hint for name in [*BUNDLED, *ALIASES])
+
+
+# The platform figures, as docs/SPECS.md gives them with their sources (not as mediakit reports them).
+
+
+def test_apple_motion_presets_match_the_specs() -> None:
+    for name, size, ratio in (("apple-tall", (2048, 2732), "3:4"), ("apple-square", (3840, 3840), "1:1")):
+        p = resolve(name)
+        assert p.kind == "canvas" and p.accepts == ("video",)
+        assert (p.render.width, p.render.height) == size
+        assert p.duration_limits() == (8.0, 20.0, True, True)
+        assert p.render.audio is False and p.render.fits == ("crop",)
+        assert (p.render.duration, p.render.fps, p.render.crf, p.render.x264_preset) == (10.0, 30, 20, "slow")
+        assert dict(p.rule("aspect").params) == {"ratio": ratio, "tolerance": 0.01}
+        assert p.rule("audio").params["present"] is False and p.rule("audio").severity == "error"
+        assert dict(p.rule("size-min").params) == {"min_width": size[0], "min_height": size[1]}
+        assert dict(p.rule("size-exact").params) == {"width": size[0], "height": size[1]}
+        assert (p.rule("size-min").severity, p.rule("size-exact").severity) == ("error", "warning")
+        assert p.rule("file-size").params["max_bytes"] == 400_000_000
+        rate = p.rule("frame-rate").params
+        assert (rate["min"], rate["max"]) == (23.976, 30.0)
+        assert p.rule("color").params["primaries"] == ("bt709",)
+        assert "35 s" in p.rule("duration").note
+
+
+@pytest.mark.parametrize(
+    ("name", "longest", "zone"),
+    [
+        ("reels", 180.0, (0.14, 0.35, 0.06, 0.06)),
+        ("tiktok", 600.0, (100 / 1920, 300 / 1920, 0.0, 150 / 1080)),
+        ("shorts", 180.0, (288 / 1920, 672 / 1920, 48 / 1080, 192 / 1080)),
+    ],
+)
+def test_vertical_social_presets_match_the_specs(
+    name: str, longest: float, zone: tuple[float, float, float, float]
+) -> None:
+    p = resolve(name)
+    assert p.kind == "clip" and (p.render.width, p.render.height) == (1080, 1920)
+    assert p.duration_limits()[1] == longest
+    assert p.render.audio and p.rule("audio").params["present"] and p.rule("audio").severity == "error"
+    assert (p.render.loudness, p.render.true_peak) == (-14.0, -1.0)
+    loud = p.rule("loudness").params
+    assert (loud["target"], loud["max_true_peak"]) == (-14.0, -1.0)
+    assert p.render.duration == 15.0 and p.captions is not None
+    z = p.safe_zone
+    assert z is not None and z.estimate
+    assert (z.top, z.bottom, z.left, z.right) == pytest.approx(zone, abs=0.001)
+
+
+def test_files_are_chosen_by_the_bundled_presets_chosen_for() -> None:
+    assert dict(preset_mod.index().chosen) == {
+        "image": "spotify-canvas",
+        "silent-video": "spotify-canvas",
+        "video-with-audio": "spotify-clip",
+    }
+    assert preset_mod.chosen_for("image") is resolve("canvas")
+
+
+def _folder(tmp_path: Path, **files: str) -> Path:
+    folder = tmp_path / "presets"
+    folder.mkdir()
+    for stem, extra in files.items():
+        text = readme_example().replace('name = "my-vertical"', f'name = "{stem}"\n{extra}')
+        (folder / f"{stem}.toml").write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("files", "needle"),
+    [
+        ({"one": 'aliases = ["v"]', "two": 'aliases = ["v"]'}, "aliases: 'v' is already an alias of"),
+        ({"one": 'aliases = ["two"]', "two": ""}, "aliases: 'two' is already the name of"),
+        (
+            {"one": 'chosen_for = ["image"]', "two": 'chosen_for = ["image"]'},
+            "chosen_for: 'image' is already chosen by",
+        ),
+    ],
+)
+def test_a_clash_between_bundled_presets_is_a_load_error(
+    tmp_path: Path, files: dict[str, str], needle: str
+) -> None:
+    folder = _folder(tmp_path, **files)
+    with pytest.raises(PresetError) as exc:
+        preset_mod.index(folder)
+    assert needle in exc.value.message and str(folder / "two.toml") in exc.value.message
+    assert exc.value.exit_code == ExitCode.USAGE
+
+
+def test_a_folder_without_clashes_indexes_names_aliases_and_choices(tmp_path: Path) -> None:
+    folder = _folder(tmp_path, one='aliases = ["o", "uno"]\nchosen_for = ["image"]', two='aliases = ["t"]')
+    found = preset_mod.index(folder)
+    assert dict(found.aliases) == {"o": "one", "uno": "one", "t": "two"}
+    assert dict(found.chosen) == {"image": "one"} and sorted(found.files) == ["one", "two"]
+
+
+def test_any_lowercase_kind_name_loads(tmp_path: Path) -> None:
+    # The render side, not the loader, knows which kinds exist: a preset file is data.
+    path = tmp_path / "p.toml"
+    path.write_text(readme_example().replace('kind = "clip"', 'kind = "motion-art"'), encoding="utf-8")
+    assert load(path).kind == "motion-art"
 
 
 # --- the schema README --------------------------------------------------------------------------------------
@@ -139,7 +269,38 @@ def _variants() -> list[tuple[str, str, str]]:
         ),
         ("duplicate-id", 'replace:id = "vertical"|id = "duration"', "rule id 'duration' is used twice"),
         ("schema", "replace:schema = 1|schema = 2", "schema: expected 1"),
-        ("kind", 'replace:kind = "clip"|kind = "reel"', "kind: expected 'canvas' or 'clip'"),
+        ("kind", 'replace:kind = "clip"|kind = "Reel Video"', "kind: expected a render kind's name"),
+        (
+            "aliases",
+            'replace:kind = "clip"|kind = "clip"\naliases = "reels"',
+            "aliases: expected list, got str",
+        ),
+        (
+            "alias-name",
+            'replace:kind = "clip"|kind = "clip"\naliases = ["My Reels"]',
+            "aliases: expected lowercase",
+        ),
+        (
+            "alias-twice",
+            'replace:kind = "clip"|kind = "clip"\naliases = ["a", "a"]',
+            "aliases: a name is listed twice",
+        ),
+        (
+            "chosen-for",
+            'replace:kind = "clip"|kind = "clip"\nchosen_for = ["audio"]',
+            "chosen_for: expected items",
+        ),
+        ("fits", "replace:audio = true|audio = true\nfits = [1]", "render.fits: expected lowercase names"),
+        (
+            "color-empty",
+            "append:[[rule]]\nid = 'c'\ncheck = 'color'\nseverity = 'error'\nsource = 'x'\n",
+            "rule[3]: a color rule needs primaries",
+        ),
+        (
+            "size-empty",
+            "append:[[rule]]\nid = 's'\ncheck = 'size'\nseverity = 'error'\nsource = 'x'\n",
+            "rule[3]: a size rule needs",
+        ),
         ("accepts", 'replace:accepts = ["video"]|accepts = ["audio"]', "accepts: expected items"),
         ("render-missing", "replace:[render]|[rendering]", "unknown key rendering"),
         ("render-key-missing", "replace:crf = 20\n|", "missing key render.crf"),

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mediakit.preset import Preset, load, resolve
+from mediakit.preset import Preset, builtin_names, load, resolve
 from mediakit.probe import AudioInfo, MediaInfo, StillInfo, VideoInfo, container_name
 from mediakit.validate import FileReport, Finding, check, choose_profile, known_checks
 
@@ -107,7 +107,7 @@ def test_a_spec_canvas_and_clip_break_no_rule() -> None:
 
 
 def test_every_check_kind_in_the_presets_has_an_implementation() -> None:
-    for preset in (CANVAS, CLIP):
+    for preset in (resolve(name) for name in builtin_names()):
         for rule in preset.rules:
             assert rule.deep or rule.check in known_checks(), rule.id
 
@@ -397,7 +397,8 @@ def test_verdicts(severities: tuple[str, ...], normal: str, strict: str) -> None
 
 
 def test_profile_is_chosen_from_the_file_and_says_why() -> None:
-    assert choose_profile(media()) == ("spotify-canvas", "it has no audio stream (Clips need audio)")
+    name, reason = choose_profile(media())
+    assert name == "spotify-canvas" and "without an audio stream" in reason
     name, reason = choose_profile(media(audio=True))
     assert name == "spotify-clip" and "audio stream" in reason
     name, reason = choose_profile(still(1080, 1920))
@@ -470,3 +471,243 @@ def test_container_name_never_crashes_on_random_headers(demuxer: str, head: byte
         assert name in {"mp4", "mov", "3gp", "m4a"}
     elif demuxer.startswith("matroska"):
         assert name in {"mkv", "webm"}
+
+
+# --- every bundled preset: a file made to its figures passes, one off them fails; fixes and hints -----------
+
+APPLE_TALL = resolve("apple-tall")
+APPLE_SQUARE = resolve("apple-square")
+SOCIAL = [resolve(n) for n in ("reels", "tiktok", "shorts")]
+
+
+@pytest.mark.parametrize("preset", [APPLE_TALL, APPLE_SQUARE])
+def test_apple_motion_figures(preset: Preset) -> None:
+    w, h = preset.render.width, preset.render.height
+    assert check(media(Fraction(10), width=w, height=h), preset) == ()
+    assert check(media(Fraction(8), width=w, height=h, avg_rate=Fraction(24000, 1001)), preset) == ()
+    assert check(media(Fraction(20), width=w, height=h, avg_rate=Fraction(25)), preset) == ()
+    # Each figure of the guide broken alone, with the rule it must raise (and its severity).
+    cases = [
+        (media(Fraction(7.9), width=w, height=h), "duration", "error"),
+        (media(Fraction(21), width=w, height=h), "duration", "error"),
+        (media(Fraction(10), width=w, height=h, audio=True), "audio", "error"),
+        (media(Fraction(10), width=w // 2, height=h // 2), "size-min", "error"),
+        (media(Fraction(10), width=w + 4, height=h + 4), "size-exact", "warning"),
+        (media(Fraction(10), width=w, height=w * 16 // 9), "aspect", "error"),  # and not exactly the size
+        (media(Fraction(10), width=w, height=h, avg_rate=Fraction(60)), "frame-rate", "error"),
+        (media(Fraction(10), width=w, height=h, avg_rate=Fraction(15)), "frame-rate", "error"),
+        (media(Fraction(10), width=w, height=h, size_bytes=400_000_001), "file-size", "error"),
+        (media(Fraction(10), width=w, height=h, codec="vp9"), "video-codec", "error"),
+        (
+            media(Fraction(10), width=w, height=h, codec="prores", pix_fmt="yuva444p10le"),
+            "video-codec-h264",
+            "warning",
+        ),
+        (media(Fraction(10), width=w, height=h, container="webm"), "format", "error"),
+        (media(Fraction(10), width=w, height=h, color_primaries="bt2020"), "color", "error"),
+        (media(Fraction(10), width=w, height=h, color_transfer="smpte2084"), "color", "error"),
+        (media(Fraction(10), width=w, height=h, color_primaries=None), "color-tagged", "warning"),
+    ]
+    for info, rule, severity in cases:
+        found = {f.rule: f.severity for f in check(info, preset)}
+        extra = {"size-exact": "warning"} if rule == "aspect" else {}
+        assert found == {rule: severity, **extra}, (rule, found)
+
+
+@pytest.mark.parametrize("preset", SOCIAL, ids=lambda p: p.name)
+def test_vertical_social_figures(preset: Preset) -> None:
+    longest = preset.duration_limits()[1]
+    assert check(media(Fraction(15), audio=True), preset) == ()
+    assert check(media(Fraction(longest), audio=True, avg_rate=Fraction(60)), preset) in (
+        (),
+        # Shorts: over a minute is allowed, but blocked with a Content ID claim (a warning).
+        tuple(
+            f for f in check(media(Fraction(longest), audio=True), preset) if f.rule == "duration-content-id"
+        ),
+    )
+    assert {f.rule for f in check(media(Fraction(longest + 1), audio=True), preset)} == {"duration"}
+    assert {f.rule for f in check(media(Fraction(15)), preset)} == {"audio"}
+    assert check(media(Fraction(15)), preset)[0].severity == "error"
+    landscape = {f.rule for f in check(media(Fraction(15), width=1920, height=1080, audio=True), preset)}
+    assert "aspect" in landscape or "orientation" in landscape
+
+
+def test_shorts_take_square_but_not_landscape_video() -> None:
+    shorts = resolve("shorts")
+    square = check(media(Fraction(15), width=1080, height=1080, audio=True), shorts)
+    assert {f.rule: f.severity for f in square} == {"aspect": "warning", "size-recommended": "warning"}
+    wide = {
+        f.rule: f.severity for f in check(media(Fraction(15), width=1920, height=1080, audio=True), shorts)
+    }
+    assert wide["orientation"] == "error"
+    # Over a minute: allowed (up to 3), but a Content ID claim blocks it: a warning.
+    (f,) = check(media(Fraction(90), audio=True), shorts)
+    assert (f.rule, f.severity) == ("duration-content-id", "warning")
+
+
+def test_tiktok_size_floor_is_the_ads_minimum() -> None:
+    tiktok = resolve("tiktok")
+    assert {
+        f.rule: f.severity for f in check(media(Fraction(15), width=540, height=960, audio=True), tiktok)
+    } == {"size-recommended": "warning"}
+    small = {
+        f.rule: f.severity for f in check(media(Fraction(15), width=360, height=640, audio=True), tiktok)
+    }
+    assert small == {"size-min": "error"}
+
+
+@pytest.mark.parametrize(
+    ("preset", "info", "rule", "fix"),
+    [
+        (
+            CANVAS,
+            media(Fraction(84, 10)),
+            "duration",
+            {"action": "trim", "max_seconds": 8.0, "max_inclusive": True},
+        ),
+        (
+            CLIP,
+            media(Fraction(2), audio=True),
+            "duration",
+            {"action": "lengthen", "min_seconds": 3.0, "min_inclusive": False},
+        ),
+        (
+            CANVAS,
+            media(width=1080, height=1080),
+            "aspect",
+            {"action": "reframe", "width": 1080, "height": 1920},
+        ),
+        (
+            APPLE_TALL,
+            media(Fraction(10), width=1536, height=2048),
+            "size-min",
+            {"action": "reframe", "width": 2048, "height": 2732, "upscale": True},
+        ),
+        (
+            APPLE_SQUARE,
+            media(Fraction(10), width=4096, height=4096),
+            "size-exact",
+            {"action": "reframe", "width": 3840, "height": 3840},
+        ),
+        (
+            CLIP,
+            media(audio=True, codec="hevc", pix_fmt="yuv420p10le"),
+            "video-codec",
+            {"action": "reencode", "codec": "h264", "pix_fmt": "yuv420p"},
+        ),
+        (CANVAS, media(audio=True), "audio", {"action": "drop-audio"}),
+        (resolve("reels"), media(Fraction(15)), "audio", {"action": "add-audio"}),
+        (CANVAS, media(avg_rate=Fraction(60)), "frame-rate", {"action": "resample", "fps": 30}),
+        (CANVAS, media(size_bytes=9_000_000), "file-size", {"action": "shrink", "max_bytes": 8_000_000}),
+        (CLIP, media(audio=True, container="mkv"), "format", {"action": "remux", "container": "mp4"}),
+        (CANVAS, still(1080, 1920, fmt="PNG"), "format", {"action": "remux", "container": "jpeg"}),
+        (
+            APPLE_TALL,
+            media(
+                Fraction(10),
+                width=2048,
+                height=2732,
+                color_primaries=None,
+                color_transfer=None,
+                color_space=None,
+            ),
+            "color-tagged",
+            {"action": "retag-color", "primaries": "bt709", "transfer": "bt709", "space": "bt709"},
+        ),
+        (
+            APPLE_TALL,
+            media(
+                Fraction(10), width=2048, height=2732, color_primaries="bt2020", color_transfer="arib-std-b67"
+            ),
+            "color",
+            {"action": "convert-color", "primaries": "bt709", "transfer": "bt709", "space": "bt709"},
+        ),
+    ],
+)
+def test_findings_carry_a_structured_fix(preset: Preset, info: MediaInfo, rule: str, fix: dict) -> None:
+    (f,) = [f for f in check(info, preset) if f.rule == rule]
+    assert f.fix == fix
+    assert f.as_dict()["fix"] == fix
+
+
+def test_findings_without_a_mechanical_fix_say_none() -> None:
+    (f,) = check(dataclasses.replace(media(), kind="audio", video=()), CANVAS)
+    assert f.rule == "kind" and f.fix is None and f.as_dict()["fix"] is None
+
+
+@pytest.mark.parametrize("preset", [resolve(n) for n in builtin_names()], ids=lambda p: p.name)
+def test_hints_follow_the_preset(preset: Preset) -> None:
+    """Every hint names the preset's render kind and itself, and its own render size, never another's."""
+    size = f"{preset.render.width}x{preset.render.height}"
+    broken = [
+        media(Fraction(1000), width=200, height=300, avg_rate=Fraction(90), codec="vp9", container="webm",
+              size_bytes=10**10, audio=not preset.render.audio, color_primaries="bt2020"),
+        media(Fraction(1, 2), width=4000, height=1000),
+    ]  # fmt: skip
+    hints = [f.hint for info in broken for f in check(info, preset)]
+    assert hints
+    for hint in hints:
+        if "mediakit " in hint:
+            assert f"mediakit {preset.kind} " in hint, hint
+            assert hint.endswith(f"--preset {preset.name}") or f"--preset {preset.name} " in hint, hint
+        other_sizes = {"1080x1920", "2048x2732", "3840x3840"} - {size}
+        assert not any(s in hint for s in other_sizes), hint
+    assert any(size in h for h in hints)
+
+
+def test_a_user_preset_is_named_by_its_path_in_hints(tmp_path: Path) -> None:
+    mine = _preset(tmp_path, 'id = "long"\ncheck = "duration"\nmax = 10.0')
+    (f,) = check(media(Fraction(12)), mine)
+    assert f.hint == f"trim it: mediakit canvas x.mp4 --duration 9 --preset {tmp_path / 'mine.toml'}"
+
+
+@pytest.mark.parametrize(
+    ("rule", "overrides", "fails"),
+    [
+        ('primaries = ["bt709"]', {}, False),
+        ('primaries = ["bt709"]', {"color_primaries": None}, True),
+        ('primaries = ["bt709"]\nallow_unspecified = true', {"color_primaries": None}, False),
+        ('primaries = ["bt709"]\nallow_unspecified = true', {"color_primaries": "bt2020"}, True),
+        ('transfers = ["bt709", "iec61966-2-1"]', {"color_transfer": "iec61966-2-1"}, False),
+        ('transfers = ["bt709"]', {"color_transfer": "smpte2084"}, True),
+        ('spaces = ["bt709"]', {"color_space": "smpte170m"}, True),
+        # Only the tags the rule names are read.
+        ('spaces = ["bt709"]', {"color_primaries": "bt2020"}, False),
+    ],
+)
+def test_color_check(tmp_path: Path, rule: str, overrides: dict, fails: bool) -> None:
+    preset = _preset(tmp_path, f'id = "color"\ncheck = "color"\n{rule}')
+    found = check(media(**overrides), preset)
+    assert bool(found) is fails
+    if fails:
+        assert found[0].rule == "color" and found[0].fix is not None
+
+
+def test_color_finding_words_missing_and_wrong_tags() -> None:
+    untagged = media(
+        Fraction(10), width=2048, height=2732, color_primaries=None, color_transfer=None, color_space=None
+    )
+    (f,) = check(untagged, APPLE_TALL)
+    assert f.observed == "primaries unspecified, transfer unspecified, matrix unspecified"
+    assert "not tagged" in f.message and f.severity == "warning"
+    (f,) = check(media(Fraction(10), width=2048, height=2732, color_transfer="smpte2084"), APPLE_TALL)
+    assert f.expected == "primaries bt709, transfer bt709/iec61966-2-1, matrix bt709"
+    assert "smpte2084" in f.message and f.severity == "error"
+
+
+@pytest.mark.parametrize(
+    ("size", "fails"),
+    [((1080, 1920), False), ((1080, 1080), False), ((1920, 1080), True), ((1081, 1080), True)],
+)
+def test_square_or_vertical_orientation(tmp_path: Path, size: tuple[int, int], fails: bool) -> None:
+    preset = _preset(tmp_path, 'id = "o"\ncheck = "orientation"\nvalue = "square-or-vertical"')
+    assert bool(check(media(width=size[0], height=size[1]), preset)) is fails
+
+
+@pytest.mark.parametrize(
+    ("size", "found"), [((100, 200), None), ((100, 201), "exactly 100x200"), ((99, 200), "exactly 100x200")]
+)
+def test_exact_size_rule(tmp_path: Path, size: tuple[int, int], found: str | None) -> None:
+    preset = _preset(tmp_path, 'id = "s"\ncheck = "size"\nwidth = 100\nheight = 200')
+    got = check(media(width=size[0], height=size[1]), preset)
+    assert (got[0].expected if got else None) == found
