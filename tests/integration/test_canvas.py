@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from mediakit import CanvasOptions, render_canvas
 from mediakit.cli.main import cli, main
 from mediakit.errors import InputError, OutputError, RenderError
 from mediakit.probe import probe
-from mediakit import CanvasOptions, render_canvas
 from mediakit.render.still import load_rgb
 from tests.frames import rgb_frame
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from mediakit import CanvasOptions, render_canvas
 from mediakit.analysis.loop import SEAM_LIMIT, measure_loop
 from mediakit.analysis.motion import estimate_windows, jitter
-from mediakit import CanvasOptions, render_canvas
 from tests.frames import gray_frames
 from tests.media import ffmpeg
 

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from mediakit import ClipOptions, render_clip
 from mediakit.cli.main import cli, main
 from mediakit.errors import InputError, UsageError
 from mediakit.probe import probe
-from mediakit import ClipOptions, render_clip
 from tests.media import FFMPEG, ffmpeg
 
 pytestmark = pytest.mark.integration

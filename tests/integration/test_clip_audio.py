@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from mediakit import ClipOptions, render_clip
 from mediakit.cli.main import main
 from mediakit.errors import InputError
-from mediakit import ClipOptions, render_clip
 from tests import loudness_meter as meter
 from tests.media import ffmpeg
 

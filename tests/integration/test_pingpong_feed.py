@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from mediakit import CanvasOptions, render_canvas
 from mediakit.errors import FFmpegFailed, FFmpegTimeout, InputError
 from mediakit.ffmpeg.runner import FEEDER_NICE, feeder, run
 from mediakit.render import footage
-from mediakit import CanvasOptions, render_canvas
 from tests.frames import gray_frames
 from tests.media import FFMPEG
 

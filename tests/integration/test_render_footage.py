@@ -16,10 +16,9 @@ import numpy as np
 import pytest
 
 import mediakit
+from mediakit import CanvasOptions, ClipOptions, render_canvas, render_clip
 from mediakit.errors import InputError
 from mediakit.probe import probe
-from mediakit import CanvasOptions, render_canvas
-from mediakit import ClipOptions, render_clip
 from tests.frames import gray_frames
 from tests.media import ffmpeg
 

@@ -118,7 +118,7 @@ def test_footage_pingpong_is_fed_by_mediakit_with_no_reverse_buffer():
     assert feeder[feeder.index("-protocol_whitelist") + 1] == "file"
     assert "concat" not in feeder[feeder.index("-format_whitelist") + 1].split(",")
     assert isinstance(plan.source, footage.PingPong) and plan.source.forward == 106
-    assert [pass_.name for pass_ in plan.passes] == ["encode"] and plan.level is None
+    assert [pass_.name for pass_ in plan.passes] == ["encoding"] and plan.level is None
 
 
 @pytest.mark.parametrize(("w", "h", "follow"), [(1920, 1080, True), (1080, 1920, True), (3840, 2160, False)])

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from mediakit import ClipOptions, render_clip
 from mediakit.cli.main import main
 from mediakit.errors import InputError
 from mediakit.probe import probe
-from mediakit import ClipOptions, render_clip
 from tests import loudness_meter as meter
 from tests.media import ffmpeg
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from mediakit.probe import probe
 from mediakit import ClipOptions, render_clip
+from mediakit.probe import probe
 from tests import loudness_meter as meter
 
 pytestmark = [pytest.mark.realworld, pytest.mark.fetched, pytest.mark.integration]

@@ -10,10 +10,10 @@ import av
 import numpy as np
 import pytest
 
+from mediakit import CanvasOptions, render_canvas
 from mediakit.deep import deep_check
 from mediakit.preset import resolve
 from mediakit.probe import probe
-from mediakit import CanvasOptions, render_canvas
 from mediakit.validate import Finding
 
 pytestmark = [pytest.mark.fetched, pytest.mark.slow]

@@ -14,10 +14,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from mediakit import CanvasOptions, ClipOptions, render_canvas, render_clip
 from mediakit.analysis.motion import estimate_windows, jitter
 from mediakit.probe import probe
-from mediakit import CanvasOptions, render_canvas
-from mediakit import ClipOptions, render_clip
 from tests.frames import gray_frames
 from tests.integration.test_render_footage import repeated, steps
 
