@@ -28,9 +28,9 @@ from mediakit.kinds.canvas import CanvasOptions as CanvasOptions
 from mediakit.kinds.clip import ClipOptions as ClipOptions
 from mediakit.preset import Preset, resolve
 from mediakit.probe import MediaInfo, probe
-from mediakit.render import audio, footage
-from mediakit.render.output import atomic_output, check_output, default_output, part_path
-from mediakit.render.plan import Job, Level, Pass, Plan
+from mediakit.rendering import audio, footage
+from mediakit.rendering.output import atomic_output, check_output, default_output, part_path
+from mediakit.rendering.plan import Job, Level, Pass, Plan
 from mediakit.report import FileReport
 from mediakit.validate import self_check
 

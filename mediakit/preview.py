@@ -16,7 +16,7 @@ from mediakit.errors import InputError, OutputError
 from mediakit.inputs import display
 from mediakit.preset import Preset, SafeZone, resolve
 from mediakit.probe import MediaInfo, open_container, probe
-from mediakit.render.output import atomic_output, check_output, check_suffix
+from mediakit.rendering.output import atomic_output, check_output, check_suffix
 
 log = logging.getLogger(__name__)
 

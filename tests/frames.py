@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import av
@@ -42,3 +43,12 @@ def yuv_planes(path: Path, index: int = 0) -> tuple[np.ndarray, np.ndarray, np.n
                     for p in frame.planes
                 )
     raise IndexError(index)
+
+
+def without_progress(err: str) -> str:
+    """stderr without the step lines a render prints when stderr is not a terminal (`canvas: probing`)."""
+    return "".join(
+        line
+        for line in err.splitlines(keepends=True)
+        if not re.match(r"^(canvas|clip): [a-z ]+$", line.strip())
+    )

@@ -23,7 +23,7 @@ from mediakit.batch.jobs import (
 )
 from mediakit.errors import UsageError
 from mediakit.inputs import display
-from mediakit.render.output import suffix_problem
+from mediakit.rendering.output import suffix_problem
 
 log = logging.getLogger(__name__)
 

@@ -67,7 +67,7 @@ register(
         title="a silent looping visual (Spotify Canvas, Apple Music motion artwork)",
         options=CanvasOptions,
         default_preset="spotify-canvas",
-        renderer="mediakit.render.canvas",
+        renderer="mediakit.rendering.canvas",
         accepts=("image", "video"),
     )
 )
@@ -77,7 +77,7 @@ register(
         title="a vertical video with sound and captions (Spotify Clips, Reels, TikTok, Shorts)",
         options=ClipOptions,
         default_preset="spotify-clip",
-        renderer="mediakit.render.clip",
+        renderer="mediakit.rendering.clip",
         accepts=("image", "video"),
     )
 )

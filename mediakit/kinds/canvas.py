@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from mediakit.kinds import common
 from mediakit.options import option
-from mediakit.render.framing import LOOPS
+from mediakit.rendering.framing import LOOPS
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ from typing import Any
 
 from mediakit.options import option
 from mediakit.preset import RENDER_RATES
-from mediakit.render.framing import FITS, MOTIONS
-from mediakit.render.plan import X264_PRESETS
+from mediakit.rendering.framing import FITS, MOTIONS
+from mediakit.rendering.plan import X264_PRESETS
 
 
 def motion() -> Any:

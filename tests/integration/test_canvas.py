@@ -17,8 +17,8 @@ from mediakit import CanvasOptions, render_canvas
 from mediakit.cli.main import cli, main
 from mediakit.errors import InputError, OutputError, RenderError
 from mediakit.probe import probe
-from mediakit.render.still import load_rgb
-from tests.frames import rgb_frame
+from mediakit.rendering.still import load_rgb
+from tests.frames import rgb_frame, without_progress
 
 pytestmark = pytest.mark.integration
 FAST = {"x264_preset": "veryfast", "size": "720x1280"}
@@ -284,7 +284,7 @@ def test_damaged_still_is_refused_in_one_line_with_nothing_left(media, tmp_path,
                     *dry,
                 ]
             )
-        err = capsys.readouterr().err
+        err = without_progress(capsys.readouterr().err)
         assert code.value.code == InputError.exit_code
         assert err.startswith("mediakit: error: ") and "truncated" in err.splitlines()[0]
         assert "Traceback" not in err and list(outdir.iterdir()) == [] and digest(broken) == before
@@ -325,8 +325,11 @@ def test_cli_json_dry_run_and_progress(media, tmp_path):
     assert doc["output"] == str(out) and doc["frames"] == 90 and doc["validation"]["verdict"] == "pass"
     assert doc["options"]["motion"] == "push-in" and doc["seconds"] > 0 and "libx264" in doc["command"]
     events = []
-    render_canvas(src, out, CanvasOptions(duration=3, **FAST), overwrite=True, on_progress=events.append)
-    assert events and events[-1].done and events[-1].frame == 90
+    render_canvas(src, out, CanvasOptions(duration=3, **FAST), overwrite=True, on_event=events.append)
+    encoding = [e.fraction for e in events if e.step == "drawing and encoding frames"]
+    # progress moves forwards to the end, and the render ends validating
+    assert encoding[0] == 0.0 and encoding[-1] == 1.0 and encoding == sorted(encoding)
+    assert events[-1].step == "validating"
 
 
 def test_a_text_dry_run_prints_the_warnings_the_json_one_lists(media, tmp_path, capsys):

@@ -19,7 +19,7 @@ from mediakit.captions.glyphs import font_runs
 from mediakit.captions.layout import _pillow_font
 from mediakit.fonts import CAPTION_FONT, FALLBACK_FONTS, FONT_DIR
 from mediakit.preset import SafeZone, resolve
-from mediakit.render.clip import ClipOptions, _prepare_captions
+from mediakit.rendering.clip import ClipOptions, _prepare_captions
 from tests.media import FFMPEG
 
 pytestmark = pytest.mark.integration

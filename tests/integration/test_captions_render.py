@@ -168,7 +168,7 @@ REALWORLD = Path(__file__).resolve().parents[1] / "realworld" / "captions" / "fi
 
 @pytest.mark.realworld
 def test_every_cue_of_a_real_webvtt_file_with_identifiers_is_burned_in(tmp_path):
-    from mediakit.render.clip import ClipOptions, _prepare_captions
+    from mediakit.rendering.clip import ClipOptions, _prepare_captions
 
     # webvtt-py's test file: six cues, two with identifier lines; mediakit used to lose cues 1 and 3.
     path = REALWORLD / "webvtt-py_using_identifiers.vtt"
@@ -192,7 +192,7 @@ def test_every_cue_of_a_real_webvtt_file_with_identifiers_is_burned_in(tmp_path)
 
 @pytest.mark.realworld
 def test_a_block_without_timing_reaches_the_clip_result_as_an_issue(tmp_path):
-    from mediakit.render.clip import ClipOptions, _prepare_captions
+    from mediakit.rendering.clip import ClipOptions, _prepare_captions
 
     path = REALWORLD / "webvtt-py_missing_timeframe.vtt"
     caps = _prepare_captions(ClipOptions(captions=str(path)), resolve("clip"), (540, 960), 28.0, tmp_path)

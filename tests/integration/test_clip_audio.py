@@ -15,6 +15,7 @@ from mediakit import ClipOptions, render_clip
 from mediakit.cli.main import main
 from mediakit.errors import InputError
 from tests import loudness_meter as meter
+from tests.frames import without_progress
 from tests.media import ffmpeg
 
 pytestmark = pytest.mark.integration
@@ -146,7 +147,7 @@ def test_a_tracker_module_gets_an_audio_hint(still, tmp_path, capsys, name):
     with pytest.raises(SystemExit) as code:
         main(["clip", str(still), "--audio", str(track), "-o", str(tmp_path / "y.mp4")])
     assert code.value.code == 1 and not (tmp_path / "y.mp4").exists()
-    err_lines = capsys.readouterr().err.strip().splitlines()
+    err_lines = without_progress(capsys.readouterr().err).strip().splitlines()
     assert err_lines[0].startswith("mediakit: error: ") and "render it to WAV" in err_lines[1]
 
 

@@ -29,7 +29,7 @@ from PIL import Image
 from mediakit.cli.main import cli
 from mediakit.errors import MediakitError
 from mediakit.probe import probe
-from mediakit.render.still import load_rgb
+from mediakit.rendering.still import load_rgb
 from mediakit.validate import validate_path
 from tests.media import MediaFactory, ffmpeg
 

@@ -14,7 +14,7 @@ import pytest
 from mediakit import CanvasOptions, render_canvas
 from mediakit.errors import FFmpegFailed, FFmpegTimeout, InputError
 from mediakit.ffmpeg.runner import FEEDER_NICE, feeder, run
-from mediakit.render import footage
+from mediakit.rendering import footage
 from tests.frames import gray_frames
 from tests.media import FFMPEG
 

@@ -365,7 +365,7 @@ def test_non_media_raises_input_error(media: MediaFactory) -> None:
 def test_an_exif_rotated_tiff_probes_as_it_renders(tmp_path: Path) -> None:
     """Pillow turns a TIFF's size when it opens it (the probe swapped it back), and loading an L/P/CMYK page
     from a path scrambled it; the probe, the render's probe and load_rgb must all show it upright."""
-    from mediakit.render.still import load_rgb
+    from mediakit.rendering.still import load_rgb
 
     for mode in ("L", "P", "CMYK", "RGB"):
         picture = Image.new("L", (30, 20), 0)

@@ -24,8 +24,8 @@ from mediakit.batch.manifest import ManifestError, load_manifest
 from mediakit.batch.state import STATE_NAME, State, fingerprint, job_key
 from mediakit.cli.main import main
 from mediakit.errors import UsageError
-from mediakit.render.canvas import CanvasOptions
-from mediakit.render.clip import ClipOptions
+from mediakit.rendering.canvas import CanvasOptions
+from mediakit.rendering.clip import ClipOptions
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 

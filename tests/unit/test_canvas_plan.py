@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from mediakit.errors import UsageError
 from mediakit.preset import resolve
 from mediakit.probe import MediaInfo, StillInfo, VideoInfo
-from mediakit.render import footage, still
-from mediakit.render.canvas import CanvasOptions, plan_canvas
+from mediakit.rendering import footage, still
+from mediakit.rendering.canvas import CanvasOptions, plan_canvas
 
 PRESET = resolve("canvas")
 OUT = Path("/out/x.canvas.mp4")
@@ -247,7 +247,7 @@ def test_explicit_fps_wins_and_blends_what_is_not_a_whole_step():
 )
 def test_auto_fit_shows_a_still_far_from_9_16_whole(size, fit):
     """1080x1800 (3:5) loses 6.25 % of its height to a crop: kept cropped. 1080x2340 loses 18 %: blur."""
-    from mediakit.render.canvas import resolve_fit
+    from mediakit.rendering.canvas import resolve_fit
 
     opts = resolve_fit(CanvasOptions(), still_info(*size), (1080, 1920))
     assert opts.fit == fit
@@ -348,7 +348,7 @@ def test_source_matrix_is_read_as_players_read_it(space, height, expected):
     ],
 )
 def test_a_wrong_suffix_gets_a_fitting_name(name: str, fmt: str, fitting: str) -> None:
-    from mediakit.render.output import suffix_problem
+    from mediakit.rendering.output import suffix_problem
 
     problem = suffix_problem(Path(name), fmt)
     assert problem is not None and problem[1] == fitting

@@ -153,7 +153,7 @@ def test_karaoke_timing_and_fonts_together():
 
 
 def test_a_user_font_gets_the_fallbacks_beside_it(tmp_path):
-    from mediakit.render.clip import _user_font
+    from mediakit.rendering.clip import _user_font
 
     mine = tmp_path / "My Font.ttf"
     shutil.copyfile(CAPTION_FONT, mine)
@@ -186,7 +186,7 @@ def test_font_names_are_read_from_the_name_table(tmp_path):
 
 def test_a_font_libass_cannot_name_is_refused(tmp_path):
     from mediakit.errors import InputError
-    from mediakit.render.clip import _user_font
+    from mediakit.rendering.clip import _user_font
 
     data = bytearray(CAPTION_FONT.read_bytes())
     at = data.index(b"name")  # the table directory entry: rename the tag, so the font has no name table

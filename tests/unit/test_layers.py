@@ -19,7 +19,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("model", ("mediakit.probe", "mediakit.preset", "mediakit.report", "mediakit.captions")),
     ("analysis", ("mediakit.analysis",)),
     ("checks", ("mediakit.validate", "mediakit.deep")),
-    ("render", ("mediakit.render", "mediakit.options", "mediakit.kinds")),
+    ("render", ("mediakit.rendering", "mediakit.options", "mediakit.kinds")),
     ("pipeline", ("mediakit.pipeline",)),
     ("jobs", ("mediakit.batch", "mediakit.kit", "mediakit.preview")),
     ("cli", ("mediakit.cli", "mediakit.__main__")),
@@ -133,10 +133,10 @@ def test_the_cycle_finder_finds_a_cycle() -> None:
     assert _cycles(graph) == [["a", "b", "c"]]
 
 
-@pytest.mark.parametrize("module", ["mediakit.cli.main", "mediakit.render.canvas"])
+@pytest.mark.parametrize("module", ["mediakit.cli.main", "mediakit.rendering.canvas"])
 def test_the_reader_sees_function_level_imports(module: str) -> None:
     # cli.main imports its commands by name at run time; render.canvas imports still.py inside a function.
     graph = _graph()
     assert graph[module], f"{module} should import other mediakit modules"
-    if module == "mediakit.render.canvas":
-        assert "mediakit.render.still" in graph[module]
+    if module == "mediakit.rendering.canvas":
+        assert "mediakit.rendering.still" in graph[module]

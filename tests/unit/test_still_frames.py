@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mediakit.render import still
+from mediakit.rendering import still
 
 OUT = (180, 320)
 FRAMES = 24
@@ -98,7 +98,7 @@ def test_a_spool_that_cannot_be_written_falls_back_to_drawing(tmp_path):
 import hashlib, logging, os, resource, signal, sys, threading
 from pathlib import Path
 logging.basicConfig(level=logging.DEBUG)
-from mediakit.render import still
+from mediakit.rendering import still
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 resource.setrlimit(resource.RLIMIT_FSIZE, ({3 * frame + 100}, {3 * frame + 100}))
 r, w = os.pipe()

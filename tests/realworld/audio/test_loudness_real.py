@@ -15,6 +15,7 @@ from mediakit.cli.main import main
 from mediakit.errors import InputError
 from mediakit.probe import probe
 from tests import loudness_meter as meter
+from tests.frames import without_progress
 from tests.media import ffmpeg
 
 pytestmark = [pytest.mark.realworld, pytest.mark.integration]
@@ -54,7 +55,7 @@ def test_the_absolute_gate_signal_is_refused_as_too_quiet(still, tmp_path, capsy
     with pytest.raises(SystemExit) as code:
         main(["clip", str(still), "--audio", str(ABS_GATE), "-o", str(out), "--x264-preset", "ultrafast"])
     assert code.value.code == 1
-    lines = capsys.readouterr().err.strip().splitlines()
+    lines = without_progress(capsys.readouterr().err).strip().splitlines()
     assert lines[0].startswith("mediakit: error: ") and lines[1].startswith("  hint: ") and len(lines) == 2
     assert not out.exists()
 

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from mediakit.cli.main import cli
 from mediakit.errors import InputError
 from mediakit.probe import probe
-from mediakit.render.still import load_rgb
+from mediakit.rendering.still import load_rgb
 
 HERE = Path(__file__).resolve().parent
 SKIMAGE = "scikit-image/skimage/data"

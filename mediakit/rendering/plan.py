@@ -167,15 +167,15 @@ class Plan:
         return shlex.join(self.argv)
 
     def commands(self) -> list[str]:
-        """Every command, in the order they run (a feeder before the encoder it feeds)."""
+        """Every command, in the order they start (an encoder, then the feeder that fills its stdin)."""
         lines = []
         for p in self.passes:
+            lines.append(p.command_line())
             feeder = getattr(p.source, "feeder_argv", ())
             if feeder:
                 from mediakit.ffmpeg.runner import full_argv
 
                 lines.append(shlex.join(full_argv(feeder, fed=False, progress=False)))
-            lines.append(p.command_line())
         return lines
 
 

@@ -20,8 +20,8 @@ from mediakit.errors import InputError
 from mediakit.ffmpeg.runner import feeder, send_range
 from mediakit.inputs import SAFE_INPUT_OPTIONS, file_url
 from mediakit.probe import MediaInfo, VideoInfo
-from mediakit.render.framing import LOOPS as LOOPS
-from mediakit.render.framing import crop_box
+from mediakit.rendering.framing import LOOPS as LOOPS
+from mediakit.rendering.framing import crop_box
 
 BT709 = {"color_primaries": "bt709", "color_trc": "bt709", "colorspace": "bt709", "range": "tv"}
 

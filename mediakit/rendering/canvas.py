@@ -15,8 +15,8 @@ from mediakit.kinds.canvas import CanvasOptions as CanvasOptions
 from mediakit.options import check_fields
 from mediakit.preset import RENDER_RATES, Preset
 from mediakit.probe import MediaInfo, VideoInfo
-from mediakit.render import footage, framing
-from mediakit.render.plan import (
+from mediakit.rendering import footage, framing
+from mediakit.rendering.plan import (
     Encoding,
     Job,
     Pass,
@@ -124,7 +124,7 @@ def _raw_encoder_argv(
 
 def _still_pass(job: Job, opts: CanvasOptions, out: tuple[int, int], frames: int, enc: Encoding,
                 warnings: list[str]) -> Pass:  # fmt: skip
-    from mediakit.render import still  # numpy and OpenCV: only for stills
+    from mediakit.rendering import still  # numpy and OpenCV: only for stills
 
     info = job.info
     assert info.still is not None
@@ -149,7 +149,7 @@ def _still_pass(job: Job, opts: CanvasOptions, out: tuple[int, int], frames: int
 def _jpeg_pass(job: Job, opts: CanvasOptions, out: tuple[int, int], warnings: list[str]) -> Pass:
     info = job.info
     if info.still is not None:
-        from mediakit.render import still
+        from mediakit.rendering import still
 
         _warn_upscale(info.still.width, info.still.height, out, opts.fit, warnings)
         picture = still.StillPicture(
@@ -285,8 +285,8 @@ def _pingpong_plan(
     raw = {"f": "rawvideo", "pix_fmt": "yuv420p", "frames:v": n, "an": True, "sn": True, "dn": True}
     feeder = compile_argv(fitted.output(filename="pipe:0", extra_options=raw), ffmpeg_bin)
     note = (
-        f"pingpong loop: the first command fits {n} frames and writes them raw to a temp file (its "
-        f"fd 0); mediakit sends the second frames 0..{n - 1} "
+        f"pingpong loop: the second command fits {n} frames and writes them raw to a temp file (its "
+        f"fd 0); mediakit sends the first (the encoder) frames 0..{n - 1} "
         f"{'as they land' if follow else 'once all are there'}, then {n - 2}..1, from that file"
     )
     source = footage.PingPong(feeder, out[0] * out[1] * 3 // 2, n, target.parent, follow)

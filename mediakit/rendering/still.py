@@ -20,9 +20,9 @@ from mediakit.errors import InputError, ProbeError
 from mediakit.ffmpeg.runner import send_range
 from mediakit.inputs import display
 from mediakit.probe import MAX_STILL_PIXELS, PIL_DAMAGE, STILL_FORMATS
-from mediakit.render.framing import FITS as FITS  # re-exported: the framing choices are the still's
-from mediakit.render.framing import MOTIONS as MOTIONS
-from mediakit.render.framing import crop_box
+from mediakit.rendering.framing import FITS as FITS  # re-exported: the framing choices are the still's
+from mediakit.rendering.framing import MOTIONS as MOTIONS
+from mediakit.rendering.framing import crop_box
 
 log = logging.getLogger(__name__)
 

@@ -21,9 +21,9 @@ from mediakit.kinds.clip import ClipOptions as ClipOptions
 from mediakit.options import check_fields
 from mediakit.preset import RENDER_RATES, Preset, SafeZone
 from mediakit.probe import MediaInfo
-from mediakit.render import audio, footage, framing
-from mediakit.render.canvas import parse_color
-from mediakit.render.plan import (
+from mediakit.rendering import audio, footage, framing
+from mediakit.rendering.canvas import parse_color
+from mediakit.rendering.plan import (
     Encoding,
     Job,
     Level,
@@ -432,7 +432,7 @@ class _Graph:
         """A still's frames, drawn by mediakit onto the encoder's stdin (None for footage)."""
         if self.info.kind != "image":
             return None
-        from mediakit.render import still  # numpy and OpenCV: only for stills
+        from mediakit.rendering import still  # numpy and OpenCV: only for stills
 
         opts = self.opts
         return still.StillMotion(
