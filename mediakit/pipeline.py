@@ -297,11 +297,14 @@ def _run_pass(step: Pass, seconds: float, emit: EventCallback) -> None:
         step.writer.write()
     else:
 
+        reached = [0.0]  # ffmpeg may report no time yet (N/A) after a real one: never go backwards
+
         def progress(p: Progress) -> None:
             if p.done:
                 emit(Event(step.name, 1.0))
             elif seconds > 0:
-                emit(Event(step.name, min(p.out_seconds / seconds, 1.0)))
+                reached[0] = max(reached[0], min(p.out_seconds / seconds, 1.0))
+                emit(Event(step.name, reached[0]))
 
         run(step.argv, feed=step.source.feed if step.source is not None else None, on_progress=progress)
 
