@@ -296,7 +296,6 @@ def _run_pass(step: Pass, seconds: float, emit: EventCallback) -> None:
     if step.writer is not None:
         step.writer.write()
     else:
-
         reached = [0.0]  # ffmpeg may report no time yet (N/A) after a real one: never go backwards
 
         def progress(p: Progress) -> None:

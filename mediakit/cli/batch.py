@@ -189,11 +189,29 @@ def _jobs(
     return jobs, out.absolute()
 
 
+def job_line(job: Any, outcome: Any) -> list[str]:
+    """A finished job as it is reported the moment it ends: status, name, reason, then its warnings."""
+    style = _STYLE[outcome.status]
+    lines = [f"[{style}]{outcome.status}[/] {escape(job.name)}: {escape(outcome.reason)}"]
+    lines += [f"    [yellow]warning:[/] {escape(w)}" for w in outcome.warnings]
+    return lines
+
+
 @contextlib.contextmanager
 def _display(total: int, enabled: bool) -> Iterator[Callable[[Any], None] | None]:
-    """An overall bar plus one line per running job, on stderr, only when stderr is a terminal."""
-    if not enabled or not sys.stderr.isatty():
+    """Each job reported on stderr as it finishes, with its warnings; on a terminal also an overall bar
+    and one bar per running job."""
+    if not enabled:
         yield None
+        return
+    if not sys.stderr.isatty():
+
+        def on_done(event: Any) -> None:
+            if event.kind == "done" and event.outcome is not None:
+                for line in job_line(event.job, event.outcome):
+                    stderr.print(line, highlight=False, soft_wrap=True)
+
+        yield on_done
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn
 
@@ -218,6 +236,9 @@ def _display(total: int, enabled: bool) -> Iterator[Callable[[Any], None] | None
                 bar.advance(overall)
                 if job.index in running:
                     bar.remove_task(running.pop(job.index))
+                if event.outcome is not None:
+                    for line in job_line(job, event.outcome):
+                        bar.console.print(line, highlight=False, soft_wrap=True)
 
         yield on_event
 

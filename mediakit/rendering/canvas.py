@@ -50,7 +50,14 @@ def frame_size(opts: CanvasOptions, preset: Preset) -> tuple[int, int]:
 
 def allowed_fits(preset: Preset) -> tuple[str, ...]:
     """The fits a preset allows (Apple Music motion: only crop, the art must fill the frame)."""
-    return tuple(getattr(preset.render, "fits", ()) or ()) or framing.FITS
+    fits = tuple(preset.render.fits or ())
+    unknown = [f for f in fits if f not in framing.FITS]
+    if unknown:  # the preset loader cannot know the renderer's fits (it sits below it)
+        raise UsageError(
+            f"{preset.path}: render.fits: unknown fit {unknown[0]!r}",
+            f"choose from {', '.join(framing.FITS)}",
+        )
+    return fits or framing.FITS
 
 
 def check_options(opts: CanvasOptions, preset: Preset) -> None:

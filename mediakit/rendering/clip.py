@@ -22,7 +22,7 @@ from mediakit.options import check_fields
 from mediakit.preset import RENDER_RATES, Preset, SafeZone
 from mediakit.probe import MediaInfo
 from mediakit.rendering import audio, footage, framing
-from mediakit.rendering.canvas import parse_color
+from mediakit.rendering.canvas import allowed_fits, parse_color
 from mediakit.rendering.plan import (
     Encoding,
     Job,
@@ -309,7 +309,11 @@ def prepare(job: Job) -> Prepared:
     size = (profile.render.width, profile.render.height)
     warnings: list[str] = _track_notes(info, track, opts, seconds, profile)
     src = (info.still.width, info.still.height) if info.still else _display_size(info)
-    fits = tuple(getattr(profile.render, "fits", ()) or ()) or framing.FITS
+    fits = allowed_fits(profile)
+    if opts.fit not in fits and opts.fit != "auto":
+        raise UsageError(
+            f"--fit {opts.fit} is not allowed for {profile.title}", f"choose {' or '.join(fits)}"
+        )
     fit = fits[0] if opts.fit == "auto" and "blur" not in fits else opts.fit
     opts = dataclasses.replace(
         opts, fit=framing.resolve_fit(fit, src, size[0] / size[1], info.kind == "image")
