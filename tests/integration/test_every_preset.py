@@ -13,6 +13,7 @@ import pytest
 from mediakit import CanvasOptions, ClipOptions, render
 from mediakit.preset import builtin_names, resolve
 from mediakit.validate import validate_path
+from tests import loudness_meter as meter
 from tests.media import MediaFactory
 
 pytestmark = pytest.mark.integration
@@ -94,3 +95,53 @@ def test_the_square_apple_asset_renders_as_a_draft(media: MediaFactory, tmp_path
     got_w, got_h, seconds, _rate, has_audio, _frames = _independent(out)
     assert (got_w, got_h) == (720, 720) and seconds == 8.0 and not has_audio
     assert result.draft and result.options.fit == "crop" and result.report.verdict() in ("pass", "warn")
+
+
+def test_a_new_platform_is_a_new_toml_file(media: MediaFactory, tmp_path: Path) -> None:
+    # A made-up platform: 720x1280, 4-10 s, audio at -16 LUFS; no code knows it, the file says it all.
+    preset = tmp_path / "my-platform.toml"
+    preset.write_text(
+        """schema = 1
+name = "my-platform"
+kind = "clip"
+title = "My platform"
+accepts = ["video", "image"]
+
+[render]
+width = 720
+height = 1280
+fps = 25
+duration = 6.0
+crf = 23
+x264_preset = "ultrafast"
+audio = true
+loudness = -16.0
+true_peak = -2.0
+
+[[rule]]
+id = "duration"
+check = "duration"
+min = 4.0
+max = 10.0
+severity = "error"
+source = "our spec"
+
+[[rule]]
+id = "size"
+check = "size"
+min_width = 720
+min_height = 1280
+severity = "error"
+source = "our spec"
+""",
+        encoding="utf-8",
+    )
+    cover = media.still("preset-cover.png", (1200, 1200))
+    song = media.video("preset-song.mp4", size="64x64", seconds=8, audio=True)
+    out = tmp_path / "mine.mp4"
+    result = render("clip", cover, out, ClipOptions(audio=str(song)), preset=str(preset))
+    got_w, got_h, seconds, rate, has_audio, _frames = _independent(out)
+    assert (got_w, got_h, seconds, rate, has_audio) == (720, 1280, 6.0, 25, True)
+    assert result.preset == "my-platform"
+    # measured by pyloudnorm (BS.1770, tests/loudness_meter.py), not by mediakit's ebur128 pass
+    assert abs(meter.integrated(out) - -16.0) <= 0.5 and meter.true_peak(out) <= -2.0
