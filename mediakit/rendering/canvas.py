@@ -346,7 +346,9 @@ def plan(job: Job) -> Plan:
     out = frame_size(opts, preset)
     info = job.info
     opts = resolve_fit(opts, info, out, preset)
-    warning = framing.crop_warning(opts.fit, _source_size(info), out[0] / out[1])
+    warning = framing.crop_warning(
+        opts.fit, _source_size(info), out[0] / out[1], may_blur="blur" in allowed_fits(preset)
+    )
     if warning:
         warnings.append(warning)
     if opts.format == "jpg":

@@ -318,7 +318,7 @@ def prepare(job: Job) -> Prepared:
     opts = dataclasses.replace(
         opts, fit=framing.resolve_fit(fit, src, size[0] / size[1], info.kind == "image")
     )
-    crop_note = framing.crop_warning(opts.fit, src, size[0] / size[1])
+    crop_note = framing.crop_warning(opts.fit, src, size[0] / size[1], may_blur="blur" in fits)
     if crop_note:
         warnings.append(crop_note)
     assert job.workdir is not None

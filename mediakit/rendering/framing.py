@@ -48,14 +48,26 @@ def resolve_fit(fit: str, src: tuple[int, int], aspect: float, still: bool) -> s
     return "blur" if still and crop_loss(src, aspect)[0] > CROP_LOSS_LIMIT else "crop"
 
 
-def crop_warning(fit: str, src: tuple[int, int], aspect: float) -> str | None:
-    """A warning when a crop cuts off more than CROP_LOSS_LIMIT of the picture (any source, any reason)."""
+def crop_warning(fit: str, src: tuple[int, int], aspect: float, may_blur: bool = True) -> str | None:
+    """A warning when a crop cuts off more than CROP_LOSS_LIMIT of the picture (any source, any reason);
+    `may_blur` is False where the preset allows only crop (the art must fill the frame)."""
     if fit != "crop":
         return None
     loss, side = crop_loss(src, aspect)
     if loss <= CROP_LOSS_LIMIT:
         return None
-    return (
-        f"the crop to 9:16 cuts off {loss:.0%} of the source's {side} ({src[0]}x{src[1]}): "
-        "use --fit blur to show the whole picture, or --focus to choose the part kept"
-    )
+    fix = "use --fit blur to show the whole picture, or --focus to choose the part kept"
+    if not may_blur:
+        fix = (
+            "this preset takes only a crop (the art must fill the frame): use --focus to choose the part kept"
+        )
+    size = f"{src[0]}x{src[1]}"
+    return f"the crop to {ratio_text(aspect)} cuts off {loss:.0%} of the source's {side} ({size}): {fix}"
+
+
+def ratio_text(aspect: float) -> str:
+    """9:16, 3:4, 1:1 ... for a width/height ratio (the nearest with terms up to 32)."""
+    from fractions import Fraction
+
+    ratio = Fraction(aspect).limit_denominator(32)
+    return f"{ratio.numerator}:{ratio.denominator}"
