@@ -199,6 +199,30 @@ def test_the_lyrics_follow_the_song_from_the_hook(kit_run, tmp_path, cover, song
     assert drawn_share(4.5) > 0.002  # song 14.5 s: "Second line"
 
 
+def test_from_footage_the_loop_and_the_clip_use_it_and_the_lyrics_still_follow_the_hook(
+    media, tmp_path, cover, song, lyrics
+):
+    # 9:16 footage at the output size: the clip's frames are the footage's, but where captions are drawn.
+    footage = media.video("kit-footage-916.mp4", size="1080x1920", seconds=4, fps="30")
+    result = make_kit(
+        KitInputs(cover, footage=footage, song=song, lyrics=lyrics, hook=HOOK),
+        tmp_path / "out",
+        only=["canvas", "clip"],
+        overrides={"*": FAST, "canvas": {"duration": 3}, "clip": {"duration": 3.5}},
+    )
+    assert [(e.asset, e.status) for e in result.entries] == [("canvas", "ok"), ("clip", "ok")]
+    for entry in result.entries:
+        assert_meets_figures(entry.asset, Path(entry.path))
+
+    def drawn_share(at: float) -> float:
+        a = first_frame(result.out / "clip.mp4", at).astype(np.int16)
+        b = first_frame(footage, at).astype(np.int16)
+        return float(np.mean(np.abs(a - b).max(axis=2) > 60))
+
+    assert drawn_share(1.0) > 0.002  # song 11.0 s: "First line at the hook"
+    assert drawn_share(3.2) < 0.0005  # song 13.2 s: no line (3.2 s of the song was "Before the hook")
+
+
 def test_the_first_frame_of_a_push_in_is_the_cover(media, tmp_path):
     cover = smooth_cover(media.root / "kit-cover-916.png", (1080, 1920))
     result = make_kit(
