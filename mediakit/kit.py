@@ -527,7 +527,9 @@ def _write_json(path: Path, document: Any) -> None:
     from mediakit.render.output import atomic_output
 
     with atomic_output(path) as tmp:
-        tmp.write_text(json.dumps(document, indent=1, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+        tmp.write_text(
+            json.dumps(document, indent=1, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
+        )
 
 
 def _run(
@@ -535,9 +537,9 @@ def _run(
 ) -> tuple[list[Entry], bool]:
     """Run `jobs` on `workers` threads, calling `emit` in this thread as each ends.
 
-    Threads, so the assets of one kit can share what they have in common in this process. They are daemon
-    threads: after an interrupt, a render whose ffmpeg did not see the signal (a SIGTERM sent to mediakit
-    alone) is abandoned, its ffmpeg ends when its progress pipe closes, and its temp file is removed here.
+    Threads, so the assets of one kit can share what they have in common in this process. On an interrupt
+    their ffmpeg children are stopped and they are given STOP_GRACE seconds to clean up; they are daemon
+    threads, so one that does not end by then is abandoned, and its temp file is removed here.
     """
     todo: queue.Queue[Job | None] = queue.Queue()
     results: queue.Queue[Entry] = queue.Queue()
@@ -568,6 +570,7 @@ def _run(
                 emit(entry)
     except KeyboardInterrupt:
         stop.set()
+        _stop_children(ffmpeg_bin)
         deadline = time.monotonic() + STOP_GRACE
         with contextlib.suppress(KeyboardInterrupt):
             for t in threads:
@@ -585,6 +588,23 @@ def _run(
         ]
         return done, True
     return done, False
+
+
+def _stop_children(ffmpeg_bin: str) -> None:
+    """Kill this process's ffmpeg children, as the runner does on Ctrl-C in the thread that runs it (a
+    SIGTERM sent to mediakit alone reaches neither them nor the worker threads; a graceful SIGTERM to an
+    ffmpeg fed frames on stdin left it waiting on that pipe). Each render then fails and removes its temp
+    file."""
+    import signal
+
+    for task in Path("/proc/self/task").glob("*/children"):  # Linux; elsewhere the grace period remains
+        with contextlib.suppress(OSError, ValueError):
+            for pid in task.read_text().split():
+                # Only the kit's ffmpeg: a program calling make_kit may have children of its own.
+                if os.path.realpath(f"/proc/{pid}/exe") != os.path.realpath(ffmpeg_bin):
+                    continue
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(int(pid), signal.SIGKILL)
 
 
 def _remove_leftovers(jobs: Iterable[Job], finished: set[str], since: float) -> None:

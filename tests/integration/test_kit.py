@@ -5,6 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -20,6 +25,7 @@ from mediakit.kit import ASSET_NAMES, KIT_JSON, KitInputs, make_kit
 from tests.media import ffmpeg
 
 pytestmark = pytest.mark.integration
+ROOT = Path(__file__).resolve().parents[2]
 
 # The platforms' own figures, written here from their specifications (see presets/*.toml and
 # docs/SPECS.md for the sources), not read from mediakit: picture size, the duration range (exclusive
@@ -349,6 +355,45 @@ def test_an_output_folder_that_is_a_file_is_refused(capsys, tmp_path, cover):
     (tmp_path / "out").write_text("a file")
     code, _, err = run_cli(capsys, cover, "-o", tmp_path / "out", "--only", "canvas")
     assert code == ExitCode.OUTPUT and "not a folder" in err
+
+
+def processes_with(marker: str) -> list[str]:
+    """Live processes whose environment holds `marker`: the kit and its ffmpeg children."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if marker.encode() in Path(f"/proc/{pid}/environ").read_bytes():
+                found.append(Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode())
+        except OSError:
+            continue
+    return found
+
+
+def test_sigterm_stops_every_render_and_leaves_no_partial_file(tmp_path, cover, song):
+    marker = f"mediakit-kit-test-{uuid.uuid4()}"
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "KIT_TEST_MARKER": marker}
+    argv = [sys.executable, "-m", "mediakit", "kit", str(cover), "--song", str(song), "-o", str(out)]
+    proc = subprocess.Popen(
+        [*argv, "--only", "canvas,clip", "--jobs", "2"], env=env, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 60
+    while not (out.is_dir() and any(".part." in p.name for p in out.iterdir())):  # both are rendering
+        assert proc.poll() is None and time.monotonic() < deadline, proc.stderr and proc.stderr.read()
+        time.sleep(0.1)
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGTERM)  # to mediakit alone, not to its ffmpeg children
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == ExitCode.INTERRUPTED, err
+    assert "Traceback" not in err and err.rstrip().endswith("mediakit: interrupted")
+    assert processes_with(marker) == []  # no ffmpeg outlives the kit
+    assert sorted(p.name for p in out.iterdir()) == ["kit.json"]  # no temp file, no half output
+    document = json.loads((out / KIT_JSON).read_text(encoding="utf-8"))
+    assert document["interrupted"] is True
+    assert {(a["asset"], a["status"]) for a in document["assets"]} == {
+        ("canvas", "failed"),
+        ("clip", "failed"),
+    }
 
 
 @pytest.mark.slow
