@@ -86,7 +86,12 @@ def _line(entry: Any) -> str:
     type=click.Path(dir_okay=False, path_type=str),
     help="SRT, WebVTT or ASS captions, timed in the song's time.",
 )
-@click.option("--hook", callback=_hook, help="Where the clips start in the song: seconds or M:SS (0:42).")
+@click.option(
+    "--hook",
+    callback=_hook,
+    metavar="TIME",
+    help="Where the clips start in the song: seconds or M:SS (0:42).",
+)
 @click.option(
     "--only", multiple=True, metavar="NAMES", help="Make only these assets (comma-separated or repeated)."
 )

@@ -357,6 +357,24 @@ def test_an_output_folder_that_is_a_file_is_refused(capsys, tmp_path, cover):
     assert code == ExitCode.OUTPUT and "not a folder" in err
 
 
+def test_kit_help_imports_no_renderer():
+    code = (
+        "import sys\nfrom mediakit.cli.main import main\n"
+        "try:\n    main(['kit', '--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in sys.modules if m in ('numpy', 'av', 'cv2') or m.startswith('mediakit.render')]\n"
+        "print(sorted(heavy))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert "Assets: canvas, clip, apple-tall" in done.stdout and done.stdout.rstrip().endswith("[]"), (
+        done.stdout
+    )
+
+
 def processes_with(marker: str) -> list[str]:
     """Live processes whose environment holds `marker`: the kit and its ffmpeg children."""
     found = []
