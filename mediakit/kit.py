@@ -199,8 +199,8 @@ def _installed(preset_name: str) -> str | None:
     return None
 
 
-def check_inputs(inputs: KitInputs) -> tuple[str, ...]:
-    """Refuse unusable inputs with one line each, before anything is written; returns notes for the user."""
+def check_inputs(inputs: KitInputs) -> None:
+    """Refuse unusable inputs with one line each, before anything is written."""
     from mediakit.probe import probe
 
     if inputs.lyrics is not None and inputs.song is None:
@@ -220,7 +220,6 @@ def check_inputs(inputs: KitInputs) -> tuple[str, ...]:
         )
     if cover.damage:
         raise InputError(f"{display(cover.path)}: {cover.damage[0]}", "export the cover again")
-    notes: list[str] = []
     if inputs.footage is not None:
         footage = probe(inputs.footage, decode=False)
         if footage.kind != "video" or footage.primary_video is None:
@@ -244,7 +243,6 @@ def check_inputs(inputs: KitInputs) -> tuple[str, ...]:
         from mediakit.captions import read_captions
 
         read_captions(inputs.lyrics)  # an unreadable file: one line now, not one failure per clip
-    return tuple(notes)
 
 
 def _options(
