@@ -358,7 +358,9 @@ def _with_threads(job: Job, threads: int) -> Job:
     return dataclasses.replace(job, options=dataclasses.replace(job.options, threads=threads))
 
 
-def _render(job: Job, *, draft: bool, ffmpeg_bin: str | None) -> Any:
+def _render(
+    job: Job, *, draft: bool, ffmpeg_bin: str | None, on_progress: Callable[[Any], None] | None = None
+) -> Any:
     """The one call into the renderers (to become `pipeline.render(job.asset.kind, ...)`)."""
     options = job.options
     if draft and options.x264_preset is None:
@@ -367,16 +369,34 @@ def _render(job: Job, *, draft: bool, ffmpeg_bin: str | None) -> Any:
         from mediakit.render.canvas import render_canvas
 
         return render_canvas(
-            job.source, job.output, options, overwrite=True, preset=job.asset.preset, ffmpeg_bin=ffmpeg_bin
+            job.source,
+            job.output,
+            options,
+            overwrite=True,
+            preset=job.asset.preset,
+            ffmpeg_bin=ffmpeg_bin,
+            on_progress=on_progress,
         )
     from mediakit.render.clip import render_clip
 
     return render_clip(
-        job.source, job.output, options, overwrite=True, preset=job.asset.preset, ffmpeg_bin=ffmpeg_bin
+        job.source,
+        job.output,
+        options,
+        overwrite=True,
+        preset=job.asset.preset,
+        ffmpeg_bin=ffmpeg_bin,
+        on_progress=on_progress,
     )
 
 
-def make_asset(job: Job, *, draft: bool = False, ffmpeg_bin: str | None = None) -> Entry:
+def make_asset(
+    job: Job,
+    *,
+    draft: bool = False,
+    ffmpeg_bin: str | None = None,
+    on_progress: Callable[[str, float], None] | None = None,
+) -> Entry:
     """Render, validate and preview one asset; every error becomes a `failed` entry (never raises)."""
     from mediakit.preview import render_preview
     from mediakit.validate import validate_path
@@ -390,7 +410,14 @@ def make_asset(job: Job, *, draft: bool = False, ffmpeg_bin: str | None = None) 
         )
 
     try:
-        result = _render(job, draft=draft, ffmpeg_bin=ffmpeg_bin)
+        progress = None
+        if on_progress is not None:
+            report_progress = on_progress
+
+            def progress(p: Any) -> None:
+                report_progress(asset.name, p.out_seconds)
+
+        result = _render(job, draft=draft, ffmpeg_bin=ffmpeg_bin, on_progress=progress)
         warnings = [*job.notes, *result.warnings]
         # The lyrics are the whole song's: most of their lines are outside the clip by design, and what
         # the lint finds in those lines (too fast, too short) is not about this clip.
@@ -459,6 +486,7 @@ def make_kit(
     overrides: Mapping[str, Mapping[str, Any]] | None = None,
     on_plan: Callable[[list[Job], list[Entry], int, int], None] | None = None,
     on_done: Callable[[Entry], None] | None = None,
+    on_progress: Callable[[str, float], None] | None = None,
 ) -> KitResult:
     """Make every asset `inputs` allow into folder `out`, with a contact sheet each and kit.json.
 
@@ -467,6 +495,8 @@ def make_kit(
     reason) or `skipped` (an input it needs is missing, or its preset is not installed), all are reported,
     and kit.json is written. `overrides` maps an asset name (or "*" for all) to option values, e.g.
     {"*": {"x264_preset": "ultrafast"}}. A KeyboardInterrupt stops the running renders (no partial files).
+    `on_plan` and `on_done` are called in the calling thread; `on_progress` (asset name, seconds of output
+    encoded) in the thread rendering that asset.
     """
     from mediakit.batch.engine import cores
     from mediakit.ffmpeg.binary import ffmpeg_path
@@ -494,7 +524,7 @@ def make_kit(
             on_plan(jobs, skipped, n, threads)
         for entry in skipped:
             emit(entry)
-        done, interrupted = _run(jobs, n, draft, binary, emit)
+        done, interrupted = _run(jobs, n, draft, binary, emit, on_progress)
     entries = tuple(skipped) + tuple(done)
     order = {name: i for i, name in enumerate(ASSET_NAMES)}
     entries = tuple(sorted(entries, key=lambda e: order[e.asset]))
@@ -531,7 +561,12 @@ def _write_json(path: Path, document: Any) -> None:
 
 
 def _run(
-    jobs: list[Job], workers: int, draft: bool, ffmpeg_bin: str, emit: Callable[[Entry], None]
+    jobs: list[Job],
+    workers: int,
+    draft: bool,
+    ffmpeg_bin: str,
+    emit: Callable[[Entry], None],
+    on_progress: Callable[[str, float], None] | None = None,
 ) -> tuple[list[Entry], bool]:
     """Run `jobs` on `workers` threads, calling `emit` in this thread as each ends.
 
@@ -553,7 +588,7 @@ def _run(
                 return
             if job is None:
                 return
-            results.put(make_asset(job, draft=draft, ffmpeg_bin=ffmpeg_bin))
+            results.put(make_asset(job, draft=draft, ffmpeg_bin=ffmpeg_bin, on_progress=on_progress))
 
     began = time.time()
     threads = [threading.Thread(target=serve, daemon=True, name=f"mediakit-kit-{i}") for i in range(workers)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,52 @@ def _line(entry: Any) -> str:
     return f"{head} {entry.status}: {escape(entry.reason or '')}"
 
 
+class _Bars:
+    """One bar per asset being made (seconds of output encoded), only when stderr is a terminal."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.bar: Any = None
+        self.tasks: dict[str, Any] = {}
+        if enabled and sys.stderr.isatty():
+            from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
+
+            self.bar = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TaskProgressColumn(),
+                console=stderr,
+                transient=True,
+            )
+
+    def __enter__(self) -> _Bars:
+        if self.bar is not None:
+            self.bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+    def plan(self, jobs: list[Any]) -> None:
+        if self.bar is None:
+            return
+        from mediakit.preset import resolve
+
+        for job in jobs:
+            seconds = job.options.duration
+            if seconds is None and job.asset.kind == "canvas":
+                seconds = resolve(job.asset.preset).render.duration
+            self.tasks[job.asset.name] = self.bar.add_task(f"  {job.asset.name}", total=seconds)
+
+    def progress(self, asset: str, seconds: float) -> None:  # called from the asset's thread
+        if asset in self.tasks:
+            self.bar.update(self.tasks[asset], completed=seconds)
+
+    def done(self, asset: str) -> None:
+        if asset in self.tasks:
+            self.bar.remove_task(self.tasks.pop(asset))
+
+
 @click.command(help=HELP)
 @click.argument("cover", type=click.Path(dir_okay=False, path_type=str))
 @click.option("-o", "--output", "out", required=True, type=click.Path(path_type=str), help="Output folder.")
@@ -128,7 +175,10 @@ def kit(
 
     inputs = KitInputs(Path(cover), optional(footage), optional(song), optional(lyrics), hook)
 
+    bars = _Bars(enabled=not quiet)
+
     def on_plan(jobs: list[Any], skipped: list[Any], workers: int, threads: int) -> None:
+        bars.plan(jobs)
         if not quiet and jobs:
             stderr.print(
                 f"kit: {len(jobs)} asset(s) to make ({workers} at once x {threads} ffmpeg thread(s))"
@@ -136,6 +186,7 @@ def kit(
             )
 
     def on_done(entry: Any) -> None:
+        bars.done(entry.asset)
         if quiet and entry.status != "failed":
             return
         stderr.print(_line(entry))
@@ -143,18 +194,20 @@ def kit(
             for warning in entry.warnings:
                 stderr.print(f"    [yellow]warning:[/] {escape(warning)}")
 
-    result = make_kit(
-        inputs,
-        out,
-        only=only,
-        skip=skip,
-        workers=workers,
-        draft=draft,
-        overwrite=overwrite,
-        ffmpeg_bin=getattr(settings, "ffmpeg", None),
-        on_plan=on_plan,
-        on_done=on_done,
-    )
+    with bars:
+        result = make_kit(
+            inputs,
+            out,
+            only=only,
+            skip=skip,
+            workers=workers,
+            draft=draft,
+            overwrite=overwrite,
+            ffmpeg_bin=getattr(settings, "ffmpeg", None),
+            on_plan=on_plan,
+            on_done=on_done,
+            on_progress=bars.progress if bars.bar is not None else None,
+        )
     if as_json:
         emit_json(result.document)
     if not quiet:
