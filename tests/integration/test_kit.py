@@ -298,6 +298,33 @@ def test_the_cli_renders_and_reports_each_asset_on_stderr(capsys, tmp_path, cove
     assert document["draft"] is True and document["inputs"]["hook"] == 16.0
 
 
+def test_an_asset_the_inputs_cannot_make_fails_alone_and_the_exit_code_says_so(capsys, tmp_path, cover, song):
+    # 2 s of footage: enough for a canvas loop (with a warning), not for a Clip (more than 3 s).
+    footage = _short_footage(tmp_path)
+    code, out, err = run_cli(
+        capsys, cover, "--footage", footage, "--song", song, "-o", tmp_path / "out", "--only", "canvas,clip",
+        "--draft", "--json",
+    )  # fmt: skip
+    assert code == ExitCode.FAILED, err
+    statuses = {a["asset"]: (a["status"], a["reason"]) for a in json.loads(out)["assets"]}
+    assert statuses["canvas"] == ("ok", None)
+    assert statuses["clip"][0] == "failed" and "a clip needs more than 3 s" in statuses["clip"][1]
+    assert any(line.startswith("✗ clip (spotify-clip) failed: ") for line in err.splitlines()), err
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "canvas.mp4",
+        "canvas.preview.png",
+        "kit.json",
+    ]
+    assert_meets_figures("canvas", tmp_path / "out" / "canvas.mp4")
+
+
+def _short_footage(folder: Path) -> Path:
+    path = folder / "short.mp4"
+    ffmpeg("-f", "lavfi", "-i", "testsrc2=s=360x640:r=30:d=2", "-c:v", "libx264", "-preset", "ultrafast",
+           "-pix_fmt", "yuv420p", str(path))  # fmt: skip
+    return path
+
+
 @pytest.mark.parametrize(
     "args, words",
     [
