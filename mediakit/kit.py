@@ -352,6 +352,15 @@ def plan_kit(
     return jobs, skipped
 
 
+def _work(job: Job) -> float:
+    """Roughly how much encoding an asset is: pixels per frame times seconds (a still's clip: 15 s)."""
+    from mediakit.preset import resolve
+
+    spec = resolve(job.asset.preset).render
+    seconds = job.options.duration or (spec.duration if job.asset.kind == "canvas" else 15.0)
+    return spec.width * spec.height * seconds
+
+
 def _with_threads(job: Job, threads: int) -> Job:
     if job.options.threads is not None:  # chosen by the caller's overrides
         return job
@@ -511,7 +520,8 @@ def make_kit(
         jobs, skipped = plan_kit(inputs, out, assets, Path(work), overrides)
         n = max(1, min(workers or cores(), len(jobs) or 1))
         threads = max(1, cores() // n)  # the cores shared out: n encoders at once, not n x all cores
-        jobs = [_with_threads(job, threads) for job in jobs]
+        # The biggest first: with fewer workers than assets, the 3840x3840 one does not start last, alone.
+        jobs = sorted((_with_threads(job, threads) for job in jobs), key=_work, reverse=True)
         existing = _existing(jobs, out)
         if existing and not overwrite:
             more = f" and {len(existing) - 1} more" if len(existing) > 1 else ""
