@@ -613,11 +613,14 @@ def _run(
                 emit(entry)
     except KeyboardInterrupt:
         stop.set()
-        _stop_children(ffmpeg_bin)
         deadline = time.monotonic() + STOP_GRACE
         with contextlib.suppress(KeyboardInterrupt):
-            for t in threads:
-                t.join(timeout=max(0.0, deadline - time.monotonic()))
+            # Again and again: a render between two ffmpeg runs (a clip measures its loudness first)
+            # starts the next one after the first kill.
+            while any(t.is_alive() for t in threads) and time.monotonic() < deadline:
+                _stop_children(ffmpeg_bin)
+                for t in threads:
+                    t.join(timeout=0.05)
             while not results.empty():
                 done.append(results.get_nowait())
         _remove_leftovers(jobs, {e.asset for e in done}, began)
