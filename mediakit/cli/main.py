@@ -22,6 +22,7 @@ Examples:
   mediakit canvas cover.png                 # push-in Canvas -> cover.canvas.mp4
   mediakit canvas live.mov --start 12 --loop pingpong
   mediakit clip live.mov --captions lyrics.srt  # captioned Clip, audio at -14 LUFS
+  mediakit kit cover.png --song track.wav --lyrics lyrics.srt --hook 0:42 -o release/  # every asset
   mediakit validate *.mp4                   # check files before you upload
   mediakit validate renders/ --json         # one JSON report for a folder
   mediakit preview out.canvas.mp4           # contact sheet, loop wrap and safe zone as a PNG
@@ -45,7 +46,7 @@ class Settings:
 # Each command's module is imported only when that command runs (or --help lists them all), so
 # `mediakit canvas` does not pay for importing the batch, clip and preview machinery. The command
 # object in mediakit/cli/NAME.py is named NAME.
-_COMMANDS = ("validate", "presets", "doctor", "canvas", "clip", "batch", "captions", "preview")
+_COMMANDS = ("validate", "presets", "doctor", "canvas", "clip", "kit", "batch", "captions", "preview")
 
 
 class _LazyGroup(click.Group):
