@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mediakit import __version__
+from mediakit import __version__, kinds
 from mediakit.errors import InputError, MediakitError, OutputError, UsageError
 from mediakit.inputs import display, local_file
 
@@ -25,7 +25,6 @@ log = logging.getLogger(__name__)
 KIT_JSON = "kit.json"
 SCHEMA_VERSION = 1
 STATUSES = ("ok", "failed", "skipped")
-DRAFT_X264_PRESET = "veryfast"
 # After an interrupt, how long running assets get to see their ffmpeg end (a terminal's Ctrl-C reaches it
 # too) and remove their temp files before the kit removes what is left and stops.
 STOP_GRACE = 10.0
@@ -252,17 +251,9 @@ def _options(
     overrides: Mapping[str, Mapping[str, Any]],
 ) -> Any:
     """The render options of one asset: its kind's defaults, the asset's own, the inputs, then overrides."""
-    from mediakit.preset import resolve
-
-    preset = resolve(asset.preset)
+    cls = kinds.get(asset.kind).options
     values: dict[str, Any] = dict(asset.defaults)
-    if asset.kind == "canvas":
-        from mediakit.render.canvas import CanvasOptions as cls
-
-        values["size"] = f"{preset.render.width}x{preset.render.height}"
-    else:
-        from mediakit.render.clip import ClipOptions as cls  # type: ignore[assignment]
-
+    if asset.kind == "clip":
         assert inputs.song is not None
         values.update(audio=str(inputs.song), audio_start=inputs.hook)
         if lyrics is not None:
@@ -368,34 +359,28 @@ def _with_threads(job: Job, threads: int) -> Job:
 
 
 def _render(
-    job: Job, *, draft: bool, ffmpeg_bin: str | None, on_progress: Callable[[Any], None] | None = None
+    job: Job,
+    *,
+    draft: bool,
+    ffmpeg_bin: str | None,
+    cache: Any = None,
+    on_event: Callable[[Any], None] | None = None,
 ) -> Any:
-    """The one call into the renderers (to become `pipeline.render(job.asset.kind, ...)`)."""
-    options = job.options
-    if draft and options.x264_preset is None:
-        options = dataclasses.replace(options, x264_preset=DRAFT_X264_PRESET)
-    if job.asset.kind == "canvas":
-        from mediakit.render.canvas import render_canvas
+    """The one call into the renderers: the pipeline, sharing `cache` (one probe of each input, one decode
+    of the cover, one loudness step for every clip of the same song part) with the kit's other assets."""
+    from mediakit.pipeline import render
 
-        return render_canvas(
-            job.source,
-            job.output,
-            options,
-            overwrite=True,
-            preset=job.asset.preset,
-            ffmpeg_bin=ffmpeg_bin,
-            on_progress=on_progress,
-        )
-    from mediakit.render.clip import render_clip
-
-    return render_clip(
+    return render(
+        job.asset.kind,
         job.source,
         job.output,
-        options,
-        overwrite=True,
+        job.options,
         preset=job.asset.preset,
+        overwrite=True,
+        draft=draft,
         ffmpeg_bin=ffmpeg_bin,
-        on_progress=on_progress,
+        cache=cache,
+        on_event=on_event,
     )
 
 
@@ -405,8 +390,10 @@ def make_asset(
     draft: bool = False,
     ffmpeg_bin: str | None = None,
     on_progress: Callable[[str, float], None] | None = None,
+    cache: Any = None,
 ) -> Entry:
-    """Render, validate and preview one asset; every error becomes a `failed` entry (never raises)."""
+    """Render, validate and preview one asset; every error becomes a `failed` entry (never raises).
+    `on_progress` gets (asset name, how far through its current step, 0-1)."""
     from mediakit.preview import render_preview
     from mediakit.validate import validate_path
 
@@ -423,10 +410,11 @@ def make_asset(
         if on_progress is not None:
             report_progress = on_progress
 
-            def progress(p: Any) -> None:
-                report_progress(asset.name, p.out_seconds)
+            def progress(event: Any) -> None:
+                if event.fraction is not None:
+                    report_progress(asset.name, event.fraction)
 
-        result = _render(job, draft=draft, ffmpeg_bin=ffmpeg_bin, on_progress=progress)
+        result = _render(job, draft=draft, ffmpeg_bin=ffmpeg_bin, cache=cache, on_event=progress)
         warnings = [*job.notes, *result.warnings]
         # The lyrics are the whole song's: most of their lines are outside the clip by design, and what
         # the lint finds in those lines (too fast, too short) is not about this clip.
@@ -562,7 +550,7 @@ def _write_json(path: Path, document: Any) -> None:
     """Atomically, with the mode any new file gets (readers never see half a manifest)."""
     import json
 
-    from mediakit.render.output import atomic_output
+    from mediakit.rendering.output import atomic_output
 
     with atomic_output(path) as tmp:
         tmp.write_text(
@@ -584,6 +572,9 @@ def _run(
     their ffmpeg children are stopped and they are given STOP_GRACE seconds to clean up; they are daemon
     threads, so one that does not end by then is abandoned, and its temp file is removed here.
     """
+    from mediakit.pipeline import Cache
+
+    cache = Cache()
     todo: queue.Queue[Job | None] = queue.Queue()
     results: queue.Queue[Entry] = queue.Queue()
     for job in jobs:
@@ -598,7 +589,9 @@ def _run(
                 return
             if job is None:
                 return
-            results.put(make_asset(job, draft=draft, ffmpeg_bin=ffmpeg_bin, on_progress=on_progress))
+            results.put(
+                make_asset(job, draft=draft, ffmpeg_bin=ffmpeg_bin, on_progress=on_progress, cache=cache)
+            )
 
     began = time.time()
     threads = [threading.Thread(target=serve, daemon=True, name=f"mediakit-kit-{i}") for i in range(workers)]

@@ -74,7 +74,7 @@ def _line(entry: Any) -> str:
 
 
 class _Bars:
-    """One bar per asset being made (seconds of output encoded), only when stderr is a terminal."""
+    """One bar per asset being made (how far through its current step), only when stderr is a terminal."""
 
     def __init__(self, enabled: bool) -> None:
         self.bar: Any = None
@@ -102,15 +102,10 @@ class _Bars:
     def plan(self, jobs: list[Any]) -> None:
         if self.bar is None:
             return
-        from mediakit.preset import resolve
-
         for job in jobs:
-            seconds = job.options.duration
-            if seconds is None and job.asset.kind == "canvas":
-                seconds = resolve(job.asset.preset).render.duration
-            self.tasks[job.asset.name] = self.bar.add_task(f"  {job.asset.name}", total=seconds)
+            self.tasks[job.asset.name] = self.bar.add_task(f"  {job.asset.name}", total=1.0)
 
-    def progress(self, asset: str, seconds: float) -> None:  # called from the asset's thread
+    def progress(self, asset: str, seconds: float) -> None:  # called from the asset's thread; 0-1
         if asset in self.tasks:
             self.bar.update(self.tasks[asset], completed=seconds)
 
