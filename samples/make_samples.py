@@ -81,10 +81,54 @@ def ready_canvas(path: Path) -> None:
     )
 
 
+def song(path: Path, seconds: int = 40) -> None:
+    """A 40 s stereo "song": two detuned chords that pulse twice a second over pink noise (loudness like
+    music, so a clip normalizes it rather than refusing it as too quiet)."""
+    tones = "+".join(
+        f"{a}*sin(2*PI*{f}*t)" for a, f in ((0.25, 220), (0.18, 277.2), (0.15, 329.6), (0.1, 440))
+    )
+    pulse = "(0.65+0.35*{}(2*PI*2*t))"
+    left, right = f"({tones})*{pulse.format('sin')}", f"({tones})*{pulse.format('cos')}"
+    _ffmpeg(
+        "-f", "lavfi", "-i", f"aevalsrc='{left}|{right}':s=48000:d={seconds}",
+        "-f", "lavfi", "-i", f"anoisesrc=d={seconds}:c=pink:a=0.05:r=48000",
+        "-filter_complex", "[0:a][1:a]amix=inputs=2:normalize=0", "-c:a", "pcm_s16le", str(path),
+    )  # fmt: skip
+
+
+LYRICS = """1
+00:00:10,000 --> 00:00:13,000
+Lights down low on the avenue
+
+2
+00:00:13,200 --> 00:00:16,500
+every window singing back to you
+
+3
+00:00:16,800 --> 00:00:20,000
+Hold the night, don't let it go
+
+4
+00:00:20,200 --> 00:00:24,000
+out now, everywhere
+"""
+
+
+def lyrics(path: Path) -> None:
+    """Lyrics timed in the song's time (the hook is at 0:10)."""
+    path.write_text(LYRICS, encoding="utf-8")
+
+
 def main() -> None:
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "samples/generated")
     out.mkdir(parents=True, exist_ok=True)
-    jobs = {"cover.png": cover, "footage.mp4": footage, "ready.canvas.mp4": ready_canvas}
+    jobs = {
+        "cover.png": cover,
+        "footage.mp4": footage,
+        "ready.canvas.mp4": ready_canvas,
+        "song.wav": song,
+        "lyrics.srt": lyrics,
+    }
     for name, make in jobs.items():
         target = out / name
         if not target.exists():
