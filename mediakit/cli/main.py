@@ -15,7 +15,8 @@ from mediakit.errors import EXIT_CODE_HELP, ExitCode, MediakitError
 
 log = logging.getLogger(__name__)
 
-HELP = f"""Spec-checked Spotify Canvas loops and Clips from stills and footage.
+HELP = f"""Spec-checked vertical video for a release: Spotify Canvas and Clips, Apple Music motion artwork,
+Reels, TikTok and Shorts, from stills, footage and songs.
 
 \b
 Examples:
