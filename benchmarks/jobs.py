@@ -321,20 +321,33 @@ def _pingpong_one_liner(source: Path, options: list[str], out: Path) -> tuple[st
 
 
 def _footage_job(
-    env: Env, name: str, source: Path, summary: str, with_moviepy: bool, targets: tuple[Target, ...]
+    env: Env,
+    name: str,
+    source: Path,
+    summary: str,
+    with_moviepy: bool,
+    targets: tuple[Target, ...],
+    with_draft: bool = False,
 ) -> Job:
     work = env.work / name
     work.mkdir(parents=True, exist_ok=True)
-    outs = {k: work / f"{k}.mp4" for k in ("mediakit", "one-liner", "moviepy")}
+    outs = {k: work / f"{k}.mp4" for k in ("mediakit", "draft", "one-liner", "moviepy")}
     args = [str(source), "--loop", "pingpong", "--duration", str(SECONDS), "-o", str(outs["mediakit"])]
     args.append("--overwrite")
     options = encoder_options(dry_run(env, args))
-    contestants = [
-        _contestant("mediakit", (*env.mediakit, "canvas", *args), outs["mediakit"]),
+    contestants = [_contestant("mediakit", (*env.mediakit, "canvas", *args), outs["mediakit"])]
+    if with_draft:
+        draft = [*args[: args.index("-o")], "-o", str(outs["draft"]), "--overwrite", "--draft"]
+        check = _video(outs["draft"], FRAMES, DRAFT_SIZE)
+        contestants.append(
+            Contestant("mediakit --draft", (*env.mediakit, "canvas", *draft), check, outs["draft"])
+        )
+        targets = (*targets, _draft_target())
+    contestants.append(
         _contestant(
             "one-liner (ffmpeg)", _pingpong_one_liner(source, options, outs["one-liner"]), outs["one-liner"]
-        ),
-    ]
+        )
+    )
     if with_moviepy:
         argv = _moviepy(env, "pingpong", source, outs["moviepy"], options)
         contestants.append(_contestant("moviepy 2", argv, outs["moviepy"], once=True))
@@ -345,6 +358,7 @@ def _footage_job(
         contestants=tuple(contestants),
         targets=targets,
         compare=(("moviepy 2", "mediakit"),) if with_moviepy else (),
+        notes=(DRAFT_NOTE,) if with_draft else (),
     )
 
 
@@ -356,6 +370,7 @@ def pingpong_job(env: Env) -> Job:
         "7 s ping-pong canvas from 1920x1080 footage (crop 9:16, scale to 1080x1920, x264 slow)",
         with_moviepy=True,
         targets=(Target("mediakit", "ratio", 1.05, "mediakit / hand-written one-liner ≤ 1.05×"),),
+        with_draft=True,
     )
 
 
