@@ -39,6 +39,7 @@ class Inputs:
     validate_dir: Path  # 100 small MP4 canvases
     clip_footage: Path  # 1920x1080, 30 fps, 20 s, H.264 + AAC pink noise (the clip job's source)
     lyrics: Path  # SRT with 4 captions inside the clip job's first 15 s
+    song: Path  # 20 s stereo WAV, 48 kHz 16-bit: two tones over pink noise (the clip-still job's track)
 
 
 # Four cues inside the first 15 s (the clip job renders 0-15 s), one of them long enough to wrap.
@@ -137,6 +138,32 @@ def _footage_with_audio(path: Path) -> None:
     )
 
 
+def _song(path: Path) -> None:
+    # A stand-in for a mastered track: two tones (A3 and E4, pulsing at 2 Hz) over pink noise, about
+    # -21 LUFS, so the loudness step has a real gain to find. WAV, as a song comes from a DAW.
+    ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=220:sample_rate=48000:duration=20",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=330:sample_rate=48000:duration=20",
+        "-f",
+        "lavfi",
+        "-i",
+        "anoisesrc=color=pink:sample_rate=48000:amplitude=0.15:duration=20:seed=7",
+        "-filter_complex",
+        "[0][1][2]amix=inputs=3:normalize=0,tremolo=f=2:d=0.5,aformat=channel_layouts=stereo",
+        "-c:a",
+        "pcm_s16le",
+        "-f",
+        "wav",
+        str(path),
+    )
+
+
 def _small_canvas(source: str) -> Callable[[Path], None]:
     def make(path: Path) -> None:
         ffmpeg(
@@ -193,4 +220,5 @@ def prepare(cache: Path, log: Callable[[str], None] = print) -> Inputs:
         validate_dir=_validate_set(cache / f"validate-{VALIDATE_COUNT}-v1", log),
         clip_footage=_cached(cache / "footage-av-1080p-20s-v1.mp4", _footage_with_audio, log),
         lyrics=_cached(cache / "lyrics-4-v1.srt", lambda p: p.write_text(LYRICS, encoding="utf-8"), log),
+        song=_cached(cache / "song-20s-v1.wav", _song, log),
     )

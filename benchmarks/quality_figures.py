@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from mediakit import CanvasOptions, render_canvas
 from mediakit.analysis.loop import measure_loop
 from mediakit.analysis.motion import estimate_windows, jitter
-from mediakit import CanvasOptions, render_canvas
 from tests.frames import gray_frames
 from tests.media import ffmpeg
 

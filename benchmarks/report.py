@@ -89,7 +89,13 @@ def figures(job: Job, runs: dict[str, list[Run]]) -> dict[str, Figures]:
     return out
 
 
-def target_value(target: Target, figs: dict[str, Figures]) -> float | None:
+def target_value(target: Target, figs: dict[str, Figures], cmps: list[Comparison]) -> float | None:
+    if target.against is not None:
+        # Paired against another contestant than the reference: the job's comparison of the two.
+        pair = next(
+            (c for c in cmps if (c.a, c.b, c.beyond) == (target.contestant, target.against, None)), None
+        )
+        return pair.wall if pair is not None and target.metric == "ratio" else None
     f = figs.get(target.contestant)
     if f is None:
         return None
@@ -109,8 +115,12 @@ class Comparison:
 def comparisons(job: Job, runs: dict[str, list[Run]]) -> list[Comparison]:
     out = []
     ref = runs.get(job.reference or "", [])
+    # A target paired against another contestant than the reference is reported even if not in `compare`.
+    pairs = list(
+        dict.fromkeys([*job.compare, *((t.contestant, t.against) for t in job.targets if t.against)])
+    )
     for (a, b), minus in [
-        *((p, None) for p in job.compare),
+        *((p, None) for p in pairs),
         *((p, ref) for p in job.compare_beyond_reference),
     ]:
         ra, rb = runs.get(a, []), runs.get(b, [])
@@ -162,14 +172,15 @@ def table(job: Job, figs: dict[str, Figures], runs: dict[str, list[Run]]) -> str
     lines.extend(f"  note: {n}" for n in job.notes)
     if job.per_item:
         lines.extend(_per_item(job, figs))
-    for cmp in comparisons(job, runs):
+    cmps = comparisons(job, runs)
+    for cmp in cmps:
         what = f"{cmp.a} / {cmp.b}" + (f", beyond {cmp.beyond}" if cmp.beyond else "")
         lines.append(
             f"  {what}: {_num(cmp.wall, '.2f', '×')} wall, {_num(cmp.cpu, '.2f', '×')} CPU "
             f"(median of {cmp.pairs} paired run(s))"
         )
     for t in job.targets:
-        value = target_value(t, figs)
+        value = target_value(t, figs, cmps)
         verdict = "no valid runs" if value is None else "MET" if value <= t.limit else "NOT MET"
         lines.append(f"  target: {t.label}: {_unit(t.metric, value)} → {verdict}")
     return "\n".join(lines)
@@ -193,6 +204,7 @@ def _per_item(job: Job, figs: dict[str, Figures]) -> list[str]:
 
 
 def job_document(job: Job, figs: dict[str, Figures], runs: dict[str, list[Run]]) -> dict[str, Any]:
+    cmps = comparisons(job, runs)
     contestants = []
     for c in job.contestants:
         f = figs[c.name]
@@ -225,7 +237,8 @@ def job_document(job: Job, figs: dict[str, Figures], runs: dict[str, list[Run]])
                 "contestant": t.contestant,
                 "metric": t.metric,
                 "limit": t.limit,
-                "value": (v := target_value(t, figs)),
+                "against": (t.against or job.reference) if t.metric == "ratio" else None,
+                "value": (v := target_value(t, figs, cmps)),
                 "met": None if v is None else v <= t.limit,
             }
             for t in job.targets
@@ -239,7 +252,7 @@ def job_document(job: Job, figs: dict[str, Figures], runs: dict[str, list[Run]])
                 "cpu_ratio": c.cpu,
                 "pairs": c.pairs,
             }
-            for c in comparisons(job, runs)
+            for c in cmps
         ],
         "per_item": job.per_item,
     }
