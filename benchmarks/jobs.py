@@ -221,7 +221,7 @@ def _contestant(
 
 
 DRAFT_NOTE = (
-    "mediakit --draft = the same command with --draft (720x1280, x264 veryfast, CRF 23; a clip's loudness "
+    "mediakit --draft = the same command with --draft (720x1280, x264 ultrafast, CRF 23; a clip's loudness "
     "step takes its first estimate instead of encoding candidates); its ratio is against mediakit's "
     "default render in the same repetition"
 )

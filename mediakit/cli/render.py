@@ -32,7 +32,7 @@ def render_command(kind_name: str, help_text: str) -> click.Command:
     )
     @render_options([(kind_name, kind.options)])
     @click.option(
-        "--draft", is_flag=True, help="A quick look: 720 wide, x264 veryfast; the same motion and captions."
+        "--draft", is_flag=True, help="A quick look: 720 wide, x264 ultrafast; the same motion and captions."
     )
     @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
     @click.option(
