@@ -460,17 +460,6 @@ def _existing(jobs: Iterable[Job], out: Path) -> list[Path]:
     return [p for p in paths if os.path.lexists(p)]
 
 
-def _prepare_out(out: Path) -> None:
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"{display(out)}: exists and is not a folder", "choose another -o folder")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(
-            f"{display(out)}: cannot create the output folder ({exc.strerror})", "choose another -o folder"
-        ) from None
-
-
 def make_kit(
     inputs: KitInputs,
     out: str | os.PathLike[str],
@@ -518,7 +507,9 @@ def make_kit(
                 f"{display(existing[0])}{more} already exist",
                 "pass --overwrite to replace them, or choose another -o",
             )
-        _prepare_out(out)
+        from mediakit.rendering.output import make_folder
+
+        make_folder(out)
         if on_plan is not None:
             on_plan(jobs, skipped, n, threads)
         for entry in skipped:

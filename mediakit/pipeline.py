@@ -238,21 +238,17 @@ def render(
             job = dataclasses.replace(job, gain=gain)
             plan = impl.plan(job)
         if dry_run:
-            return Result(
+            return _result(
                 k.name,
-                full_profile.name,
+                full_profile,
                 target,
-                str(info.path),
-                info.kind,
-                plan.options if plan.options is not None else opts,
+                info,
+                opts,
                 plan,
                 None,
-                plan.warnings,
-                time.monotonic() - started,
-                rendered=False,
-                draft=draft,
-                commands=(*commands, *plan.commands()),
-                caption_issues=plan.issues,
+                started,
+                draft,
+                (*commands, *plan.commands()),
             )
         extra: dict[str, Any] = {}
         with atomic_output(target) as tmp:
@@ -265,21 +261,40 @@ def render(
             checked = _draft_rules(profile) if draft else profile
             report = self_check(tmp, target, checked, k.name)
             extra = impl.verify(job, plan, report)
-    warnings = (*plan.warnings, *extra.get("warnings", ()))
+    return _result(
+        k.name, full_profile, target, info, opts, plan, report, started, draft, tuple(commands), extra
+    )
+
+
+def _result(
+    kind: str,
+    preset: Preset,
+    target: Path,
+    info: MediaInfo,
+    options: Any,
+    plan: Plan,
+    report: FileReport | None,
+    started: float,
+    draft: bool,
+    commands: tuple[str, ...],
+    extra: dict[str, Any] | None = None,
+) -> Result:
+    """A render's result (`report` None: a dry run); `extra` is what the kind's verify added."""
+    extra = extra or {}
     return Result(
-        k.name,
-        full_profile.name,
+        kind,
+        preset.name,
         target,
         str(info.path),
         info.kind,
-        plan.options if plan.options is not None else opts,
+        plan.options if plan.options is not None else options,
         plan,
         report,
-        warnings,
+        (*plan.warnings, *extra.get("warnings", ())),
         time.monotonic() - started,
-        rendered=True,
+        rendered=report is not None,
         draft=draft,
-        commands=tuple(commands),
+        commands=commands,
         loudness=extra.get("loudness"),
         caption_issues=plan.issues,
     )

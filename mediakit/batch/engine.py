@@ -14,8 +14,7 @@ from mediakit import __version__
 from mediakit.batch.jobs import Job, duplicate_outputs
 from mediakit.batch.state import State, write_json_atomic
 from mediakit.batch.worker import STATUSES, Outcome, Task
-from mediakit.errors import OutputError
-from mediakit.inputs import display
+from mediakit.rendering.output import make_folder
 
 log = logging.getLogger(__name__)
 
@@ -73,12 +72,7 @@ def run_batch(
     """Run `jobs` into `out`. A KeyboardInterrupt stops the run cleanly: the result says `interrupted`."""
     started = time.monotonic()
     emit = on_event or (lambda event: None)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(
-            f"{display(out)}: cannot create the output folder ({exc.strerror})", "choose another -o folder"
-        ) from None
+    make_folder(out)
     state = State.load(out)
     by_index = {job.index: job for job in jobs}
     outcomes: dict[int, Outcome] = {}

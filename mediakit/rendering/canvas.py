@@ -60,13 +60,20 @@ def allowed_fits(preset: Preset) -> tuple[str, ...]:
     return fits or framing.FITS
 
 
-def check_options(opts: CanvasOptions, preset: Preset) -> None:
-    """Refuse options the preset cannot take (usage errors, before any file is read)."""
+def check_common(opts: Any, preset: Preset) -> tuple[float, float]:
+    """The checks every kind makes: each option against its declaration, and the frame rate the preset
+    would give; returns the preset's duration range."""
     check_fields(opts)
-    lo, hi, _, _ = preset.duration_limits()
     fps = opts.fps or preset.render.fps
     if fps not in RENDER_RATES:
         raise UsageError(f"--fps {fps} is not supported", "choose 24, 25 or 30")
+    lo, hi, _, _ = preset.duration_limits()
+    return lo, hi
+
+
+def check_options(opts: CanvasOptions, preset: Preset) -> None:
+    """Refuse options the preset cannot take (usage errors, before any file is read)."""
+    lo, hi = check_common(opts, preset)
     duration = preset.render.duration if opts.duration is None else opts.duration
     if not lo <= duration <= hi:
         raise UsageError(

@@ -18,11 +18,10 @@ from mediakit.errors import InputError, UsageError
 from mediakit.inputs import SAFE_INPUT_OPTIONS, display, file_url
 from mediakit.kinds.clip import CAPTION_STYLES as CAPTION_STYLES
 from mediakit.kinds.clip import ClipOptions as ClipOptions
-from mediakit.options import check_fields
-from mediakit.preset import RENDER_RATES, Preset, SafeZone
+from mediakit.preset import Preset, SafeZone
 from mediakit.probe import MediaInfo
 from mediakit.rendering import audio, footage, framing
-from mediakit.rendering.canvas import allowed_fits, parse_color
+from mediakit.rendering.canvas import allowed_fits, check_common, parse_color
 from mediakit.rendering.plan import (
     Encoding,
     Job,
@@ -50,11 +49,7 @@ def _frames(seconds: float, fps: Fraction, lo: float, hi: float) -> int:
 
 def check_options(opts: ClipOptions, preset: Preset) -> None:
     """Refuse options the preset cannot take (usage errors, before any file is read)."""
-    check_fields(opts)
-    lo, hi, _, _ = preset.duration_limits()
-    fps = opts.fps or preset.render.fps
-    if fps not in RENDER_RATES:
-        raise UsageError(f"--fps {fps} is not supported", "choose 24, 25 or 30")
+    lo, hi = check_common(opts, preset)
     if opts.duration is not None and not lo < opts.duration < hi:
         raise UsageError(
             f"--duration {opts.duration:g} s is outside the {preset.title} range: longer than {lo:g} s "

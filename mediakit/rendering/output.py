@@ -68,6 +68,18 @@ def check_suffix(output: Path, fmt: str) -> None:
         raise UsageError(problem[0], f"name it {SUFFIXES[fmt][0]}: -o {problem[1]}")
 
 
+def make_folder(out: Path) -> None:
+    """Create an output folder (and its parents), refused in one line when that cannot be done."""
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"{display(out)}: exists and is not a folder", "choose another -o folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(
+            f"{display(out)}: cannot create the output folder ({exc.strerror})", "choose another -o folder"
+        ) from None
+
+
 def part_path(output: Path) -> Path:
     """The temp name a render writes before it is validated and renamed: `.cover.canvas.part.mp4`."""
     return output.with_name(f".{output.stem[:60]}.part{output.suffix}")
