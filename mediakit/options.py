@@ -5,6 +5,7 @@ numpy, no ffmpeg bindings, so `--help` stays quick)."""
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import re
 from collections.abc import Iterator
@@ -117,6 +118,8 @@ def convert(s: Spec, value: Any, base: Path) -> Any:
     if s.type == "number":
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ValueError(f"expected a number, got {_type_name(value)}")
+        if not math.isfinite(value):
+            raise ValueError(f"expected a number, got {value}")
         return float(value)
     if s.type == "span" and isinstance(value, str):
         from mediakit.captions.model import CaptionError
@@ -165,6 +168,8 @@ def check_value(s: Spec, value: Any) -> None:
         raise UsageError(f"unknown {name} {value!r}", f"choose one of {', '.join(map(str, s.choices))}")
     values = value if s.type in ("pair", "span") else (value,) if s.type in ("int", "number") else ()
     for v in values:
+        if isinstance(v, float) and not math.isfinite(v):  # NaN passes every comparison: refuse it first
+            raise UsageError(f"{s.flag} {_show(value)} is not a number", s.hint or f"choose {_range(s)}")
         if s.min is not None and s.min_open and v <= s.min:
             raise UsageError(f"{s.flag} {_show(value)} must be more than {s.min:g}{s.unit}", s.hint)
         if s.min == 0 and s.max is None and v < 0:
@@ -186,7 +191,9 @@ def _range(s: Spec) -> str:
         return f"{s.min}-{s.max}"  # 1.0-1.5 for a number, 0-51 for a whole number
     if s.min is not None:
         return f"{'more than' if s.min_open else 'at least'} {s.min:g}"
-    return f"at most {s.max:g}"
+    if s.max is not None:
+        return f"at most {s.max:g}"
+    return "a number"
 
 
 def check_fields(options: Any) -> None:

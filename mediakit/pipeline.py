@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import shlex
 import tempfile
 import threading
 import time
@@ -182,9 +183,14 @@ def render(
         raise TypeError(f"{kind} takes {k.options.__name__}, not {type(opts).__name__}")
     profile = preset if isinstance(preset, Preset) else resolve(preset or k.default_preset)
     if profile.kind != k.name:
+        if profile.kind not in kinds.names():
+            raise UsageError(
+                f"the preset {profile.ref} is a {profile.kind!r}, which mediakit does not render",
+                f"mediakit renders {', '.join(kinds.names())}: set kind to one of them",
+            )
         raise UsageError(
             f"the preset {profile.name} is for a {profile.kind}, not a {k.name}",
-            f"use mediakit {profile.kind} --preset {profile.name}",
+            f"use mediakit {profile.kind} --preset {shlex.quote(profile.ref)}",
         )
     full_profile = profile
     if draft:

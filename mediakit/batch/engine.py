@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mediakit import __version__
+from mediakit import __version__, kinds
 from mediakit.batch.jobs import Job, duplicate_outputs
 from mediakit.batch.state import State, write_json_atomic
 from mediakit.batch.worker import STATUSES, Outcome, Task
@@ -168,6 +168,7 @@ def _document(
                 "index": job.index,
                 "name": job.name,
                 "kind": job.kind,
+                "preset": job.preset or kinds.get(job.kind).default_preset,
                 "input": str(job.input),
                 "output": str(job.output),
                 "options": job.options_dict(),

@@ -73,8 +73,11 @@ class Problem:
 
 def output_suffix(kind: str, options: Options, preset: str | None = None) -> str:
     """`.canvas.mp4`, `.canvas.jpg`, `.clip.mp4` or `.PRESET.mp4`, as the render commands name outputs."""
+    from mediakit.preset import resolve
+
     k = kinds.get(kind)
-    return k.suffix(options, preset or k.default_preset)
+    # The preset's own name (a user's file is named by its `name`, never by its path).
+    return k.suffix(options, resolve(preset).name if preset else k.default_preset)
 
 
 def convert_value(key: str, value: Any, base: Path) -> Any:

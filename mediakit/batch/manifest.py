@@ -132,8 +132,8 @@ def _check_defaults(defaults: dict[str, Any], base: Path, problems: _Problems) -
             if value not in KINDS:
                 problems.add("[defaults]", key, f"unknown kind {value!r} (choose {' or '.join(KINDS)})")
         elif key == "preset":
-            if _preset_kind(value) is None:
-                problems.add("[defaults]", key, _preset_problem(value))
+            if _preset_kind(_preset_path(value, base)) is None:
+                problems.add("[defaults]", key, _preset_problem(_preset_path(value, base)))
         elif key not in ALL_OPTION_KEYS:
             problems.add("[defaults]", key, unknown_key(key, (*ALL_OPTION_KEYS, "kind", "preset")))
         else:
@@ -164,7 +164,7 @@ def _job(
         if key in raw and not (isinstance(raw[key], str) and raw[key]):
             problems.add(where, key, "expected a string")
             ok = False
-    preset = raw.get("preset", defaults.get("preset"))
+    preset = _preset_path(raw.get("preset", defaults.get("preset")), base)
     preset_kind = _preset_kind(preset) if preset is not None else None
     if preset is not None and preset_kind is None:
         if "preset" in raw:  # a bad default preset is reported once, under [defaults]
@@ -210,6 +210,13 @@ def _job(
     else:
         output = out / (source.stem + output_suffix(kind, options, preset))
     return Job(index, name, kind, source, output, options, preset)
+
+
+def _preset_path(value: Any, base: Path) -> Any:
+    """A preset given as a .toml path is relative to the manifest's folder, like every path in it."""
+    if isinstance(value, str) and (value.endswith(".toml") or "/" in value or os.sep in value):
+        return os.path.abspath(base / Path(value).expanduser())
+    return value
 
 
 def _preset_kind(name: Any) -> str | None:

@@ -53,8 +53,20 @@ def fingerprint(path: Path, known: Fingerprint | None = None) -> Fingerprint:
 
 
 def job_key(job: Job, hashes: dict[str, str]) -> str:
-    """What an output depends on: mediakit's version, the kind, the options and the content of each file."""
-    document = {"mediakit": __version__, "kind": job.kind, "options": job.options_dict(), "files": hashes}
+    """What an output depends on: mediakit's version, the kind, the preset (its name and its file's content:
+    a user's preset may change), the options and the content of each file."""
+    from mediakit import kinds
+    from mediakit.preset import resolve
+
+    preset = resolve(job.preset or kinds.get(job.kind).default_preset)
+    preset_hash = hashlib.sha256(preset.path.read_bytes()).hexdigest()
+    document = {
+        "mediakit": __version__,
+        "kind": job.kind,
+        "preset": [preset.name, preset_hash],
+        "options": job.options_dict(),
+        "files": hashes,
+    }
     return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
 
 

@@ -38,14 +38,34 @@ def frame_size(opts: CanvasOptions, preset: Preset) -> tuple[int, int]:
     if not (w_text.isdigit() and h_text.isdigit()):
         raise UsageError(f"--size {opts.size} is not WxH", f"e.g. --size {default[0]}x{default[1]}")
     size = (int(w_text), int(h_text))
-    if size[0] % 2 or size[1] % 2 or min(size) < 64:
-        raise UsageError(f"--size {opts.size}: width and height must be even, 64 or more", "e.g. 720x1280")
+    example = f"e.g. --size {default[0]}x{default[1]}"
+    if size[0] % 2 or size[1] % 2 or min(size) < 64 or max(size) > 8192:
+        raise UsageError(f"--size {opts.size}: width and height must be even, 64 to 8192", example)
+    low = _smallest(preset)
+    if size[0] < low[0] or size[1] < low[1]:  # the preset's error rules would refuse the render after it
+        raise UsageError(
+            f"--size {opts.size} is smaller than {preset.title} takes ({low[0]}x{low[1]} at least)", example
+        )
     if abs(size[0] * default[1] - size[1] * default[0]) > default[1]:  # within a pixel of the shape
         raise UsageError(
             f"--size {opts.size} is not the shape of {preset.title} ({default[0]}x{default[1]})",
             f"choose a size of the same shape, e.g. {default[0]}x{default[1]}",
         )
     return size
+
+
+def _smallest(preset: Preset) -> tuple[int, int]:
+    """The smallest frame the preset's error rules accept (size and height minimums)."""
+    w = h = 0
+    for rule in preset.rules:
+        if rule.severity != "error":
+            continue
+        if rule.check == "size":
+            w = max(w, rule.params.get("min_width", 0), rule.params.get("width", 0))
+            h = max(h, rule.params.get("min_height", 0), rule.params.get("height", 0))
+        elif rule.check == "height":
+            h = max(h, rule.params.get("min", 0))
+    return w, h
 
 
 def allowed_fits(preset: Preset) -> tuple[str, ...]:
@@ -60,25 +80,26 @@ def allowed_fits(preset: Preset) -> tuple[str, ...]:
     return fits or framing.FITS
 
 
-def check_common(opts: Any, preset: Preset) -> tuple[float, float]:
+def check_common(opts: Any, preset: Preset) -> None:
     """The checks every kind makes: each option against its declaration, and the frame rate the preset
-    would give; returns the preset's duration range."""
+    would give."""
     check_fields(opts)
     fps = opts.fps or preset.render.fps
-    if fps not in RENDER_RATES:
-        raise UsageError(f"--fps {fps} is not supported", "choose 24, 25 or 30")
-    lo, hi, _, _ = preset.duration_limits()
-    return lo, hi
+    if opts.fps is None and fps not in RENDER_RATES:  # a user's preset (an option's choices are checked)
+        raise UsageError(
+            f"{preset.path}: render.fps {fps}: mediakit renders at 24, 25 or 30 fps",
+            "set render.fps to one of them (footage at 23.976 or 29.97 keeps its own rate)",
+        )
 
 
 def check_options(opts: CanvasOptions, preset: Preset) -> None:
     """Refuse options the preset cannot take (usage errors, before any file is read)."""
-    lo, hi = check_common(opts, preset)
+    check_common(opts, preset)
     duration = preset.render.duration if opts.duration is None else opts.duration
-    if not lo <= duration <= hi:
+    if not duration_ok(duration, preset):
         raise UsageError(
-            f"--duration {duration:g} s is outside the {preset.title} range {lo:g}-{hi:g} s",
-            f"choose a duration from {lo:g} to {hi:g} seconds",
+            f"--duration {duration:g} s is outside the {preset.title} range {range_text(preset)}",
+            f"choose a duration of {range_text(preset)}",
         )
     fits = allowed_fits(preset)
     if opts.fit not in fits and opts.fit != "auto":
@@ -104,11 +125,33 @@ def output_format(opts: CanvasOptions) -> str:
     return opts.format
 
 
-def whole_frames(seconds: float, fps: Fraction, hi: float) -> int:
-    """A whole number of frames, never over the limit (even by 1 ms)."""
-    frames = round(seconds * fps)
-    while frames / fps > hi:
+def duration_ok(seconds: float, preset: Preset) -> bool:
+    """Whether `seconds` is inside the preset's duration range, its open or closed ends as it says."""
+    lo, hi, lo_in, hi_in = preset.duration_limits()
+    return (seconds > lo or (lo_in and seconds == lo)) and (seconds < hi or (hi_in and seconds == hi))
+
+
+def range_text(preset: Preset) -> str:
+    """The range in words: "3-8 s", "longer than 3 s and shorter than 30 s", "at most 180 s"."""
+    lo, hi, lo_in, hi_in = preset.duration_limits()
+    if lo_in and hi_in and lo > 0 and hi != float("inf"):
+        return f"{lo:g}-{hi:g} s"
+    parts = []
+    if lo > 0 or not lo_in:
+        parts.append(f"{'at least' if lo_in else 'longer than'} {lo:g} s")
+    if hi != float("inf"):
+        parts.append(f"{'at most' if hi_in else 'shorter than'} {hi:g} s")
+    return " and ".join(parts) or "any length"
+
+
+def whole_frames(seconds: float, fps: Fraction, preset: Preset) -> int:
+    """A whole number of frames inside the preset's duration range (never over it, even by 1 ms)."""
+    lo, hi, _, _ = preset.duration_limits()
+    frames = max(1, round(seconds * fps))
+    while frames > 1 and float(frames / fps) >= hi and not duration_ok(float(frames / fps), preset):
         frames -= 1
+    while float(frames / fps) <= lo and not duration_ok(float(frames / fps), preset):
+        frames += 1
     return frames
 
 
@@ -318,7 +361,7 @@ def _warn_upscale(width: int, height: int, out: tuple[int, int], fit: str, warni
     if factor > 1.05:
         warnings.append(
             f"the source ({width}x{height}) is upscaled {factor:.1f}x: use a larger image or "
-            f"footage for a sharper canvas"
+            f"footage for a sharper picture"
         )
 
 
@@ -361,11 +404,11 @@ def plan(job: Job) -> Plan:
     if opts.format == "jpg":
         step = _jpeg_pass(job, opts, out, warnings)
         return Plan(job.output, 1, 0.0, "one frame as JPEG", (step,), warnings=tuple(warnings), options=opts)
-    lo, hi, _, _ = preset.duration_limits()
+    lo, _, _, _ = preset.duration_limits()
     video = info.primary_video if info.kind != "image" else None
     rate = footage.choose_rate(video, opts.fps, opts.fps or preset.render.fps)
     duration = preset.render.duration if opts.duration is None else opts.duration
-    frames = whole_frames(duration, rate.fps, hi)
+    frames = whole_frames(duration, rate.fps, preset)
     enc = _encoding(opts, preset, rate.fps, float(frames / rate.fps), out)
     if info.kind == "image":
         # Slow subpixel motion needs an encoder that does not "breathe": without fast P-skip x264 stops

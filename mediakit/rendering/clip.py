@@ -21,7 +21,14 @@ from mediakit.kinds.clip import ClipOptions as ClipOptions
 from mediakit.preset import Preset, SafeZone
 from mediakit.probe import MediaInfo
 from mediakit.rendering import audio, footage, framing
-from mediakit.rendering.canvas import allowed_fits, check_common, parse_color
+from mediakit.rendering.canvas import (
+    allowed_fits,
+    check_common,
+    duration_ok,
+    parse_color,
+    range_text,
+    whole_frames,
+)
 from mediakit.rendering.plan import (
     Encoding,
     Job,
@@ -37,24 +44,15 @@ from mediakit.report import FileReport
 log = logging.getLogger(__name__)
 
 
-def _frames(seconds: float, fps: Fraction, lo: float, hi: float) -> int:
-    """Whole frames strictly inside (lo, hi) seconds, as the clip rule's open interval demands."""
-    frames = round(seconds * fps)
-    while frames / fps >= hi:
-        frames -= 1
-    while frames / fps <= lo:
-        frames += 1
-    return frames
-
-
 def check_options(opts: ClipOptions, preset: Preset) -> None:
     """Refuse options the preset cannot take (usage errors, before any file is read)."""
-    lo, hi = check_common(opts, preset)
-    if opts.duration is not None and not lo < opts.duration < hi:
+    check_common(opts, preset)
+    lo, hi, _, _ = preset.duration_limits()
+    if opts.duration is not None and not duration_ok(opts.duration, preset):
+        middle = min(lo + 12, hi - 1) if hi != float("inf") else lo + 12
         raise UsageError(
-            f"--duration {opts.duration:g} s is outside the {preset.title} range: longer than {lo:g} s "
-            f"and shorter than {hi:g} s",
-            f"choose a duration such as {lo + 2:g} or {min(hi - 1, 60):g}",
+            f"--duration {opts.duration:g} s is outside the {preset.title} range: {range_text(preset)}",
+            f"choose a duration such as {middle:g}",
         )
     if opts.captions and opts.text:
         raise UsageError(
@@ -292,14 +290,13 @@ def prepare(job: Job) -> Prepared:
         )
     if not info.audio and track is None:
         raise InputError(
-            f"{display(info.path)}: has no audio, and Clips need sound",
-            f"add a track: mediakit clip {display(info.path.name)} --audio song.wav",
+            f"{display(info.path)}: has no audio, and a {profile.title} needs sound",
+            f"add a track: {profile.command(display(info.path.name), '--audio', 'song.wav')}",
         )
-    lo, hi, _, _ = profile.duration_limits()
     rate = footage.choose_rate(
         info.primary_video if info.kind != "image" else None, opts.fps, opts.fps or profile.render.fps
     )
-    frames = _frames(_duration(info, track, opts, profile), rate.fps, lo, hi)
+    frames = whole_frames(_duration(info, track, opts, profile), rate.fps, profile)
     seconds = float(frames / rate.fps)
     size = (profile.render.width, profile.render.height)
     warnings: list[str] = _track_notes(info, track, opts, seconds, profile)
@@ -492,7 +489,7 @@ class _Graph:
             return InputError(
                 f"{display(self.track.path)}: the --audio track{mixed} is too quiet to normalize ({level}) "
                 f"from --audio-start {self.opts.audio_start:g} for {seconds}",
-                "pick a part with sound (--audio-start) or a louder file: a Clip needs audible sound",
+                "pick a part with sound (--audio-start) or a louder file: the clip needs audible sound",
             )
         return InputError(
             f"{display(self.info.path)}: the footage's sound is too quiet to normalize ({level}) from "

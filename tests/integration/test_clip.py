@@ -213,7 +213,7 @@ def test_still_with_a_song_makes_a_moving_clip(media, tmp_path):
 
 def test_no_audio_is_a_clear_error(media, tmp_path):
     silent = media.video("silent.mp4", size="720x1280", seconds=5)
-    with pytest.raises(InputError, match="Clips need sound") as info:
+    with pytest.raises(InputError, match="a Spotify Clip needs sound") as info:
         render_clip(silent, tmp_path / "x.mp4", ClipOptions(**FAST))
     assert "--audio" in (info.value.hint or "")
     with pytest.raises(SystemExit) as code:

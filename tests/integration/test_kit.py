@@ -391,7 +391,8 @@ def test_kit_help_imports_no_renderer():
     code = (
         "import sys\nfrom mediakit.cli.main import main\n"
         "try:\n    main(['kit', '--help'])\nexcept SystemExit:\n    pass\n"
-        "heavy = [m for m in sys.modules if m in ('numpy', 'av', 'cv2') or m.startswith('mediakit.rendering')]\n"
+        "heavy = [m for m in sys.modules\n"
+        "         if m in ('numpy', 'av', 'cv2') or m.startswith('mediakit.rendering')]\n"
         "print(sorted(heavy))"
     )
     done = subprocess.run(

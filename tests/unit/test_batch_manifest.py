@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -24,6 +25,7 @@ from mediakit.batch.manifest import ManifestError, load_manifest
 from mediakit.batch.state import STATE_NAME, State, fingerprint, job_key
 from mediakit.cli.main import main
 from mediakit.errors import UsageError
+from mediakit.preset import resolve
 from mediakit.rendering.canvas import CanvasOptions
 from mediakit.rendering.clip import ClipOptions
 
@@ -348,3 +350,34 @@ def test_state_entry_is_current_only_while_input_options_and_output_are_unchange
 def test_input_suffixes_are_media_but_not_audio():
     assert {".png", ".jpg", ".mp4", ".mov", ".webm"} <= jobs_module.INPUT_SUFFIXES
     assert not {".wav", ".mp3", ".txt"} & jobs_module.INPUT_SUFFIXES
+
+
+def test_a_manifests_preset_chooses_the_kind_names_outputs_and_is_part_of_the_job_key(tmp_path):
+    for name in ("in/cover.png", "mine/my.toml"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / "in/cover.png").write_bytes(b"x")
+    bundled = resolve("tiktok").path.read_text(encoding="utf-8")
+    (tmp_path / "mine/my.toml").write_text(bundled.replace('name = "tiktok"', 'name = "my-tok"'), "utf-8")
+    manifest = write(
+        tmp_path / "jobs.toml",
+        """
+out = "renders"
+[[job]]
+input = "in/cover.png"
+preset = "reels"
+audio = "in/cover.png"
+[[job]]
+name = "mine"
+input = "in/cover.png"
+preset = "mine/my.toml"    # relative to the manifest, like every path in it
+audio = "in/cover.png"
+""",
+    )
+    reels, mine = load_manifest(manifest).jobs
+    assert (reels.kind, reels.preset, reels.output.name) == ("clip", "reels", "cover.instagram-reels.mp4")
+    assert mine.preset == str(tmp_path / "mine" / "my.toml") and mine.output.name == "cover.my-tok.mp4"
+    hashes = {"input": "0" * 64}
+    assert job_key(reels, hashes) != job_key(dataclasses.replace(reels, preset="tiktok"), hashes)
+    before = job_key(mine, hashes)
+    (tmp_path / "mine/my.toml").write_text(bundled.replace('name = "tiktok"', 'name = "my-tok"') + "\n# v2\n")
+    assert job_key(mine, hashes) != before  # the user's preset changed: the output is not up to date

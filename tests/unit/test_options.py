@@ -99,3 +99,14 @@ def test_the_manifest_reads_values_as_the_command_line_does(tmp_path: Path):
         convert(at, [6, 2], tmp_path)
     options, problems = build_options("clip", {"text": "hi", "at": "2-6", "crf": 18}, tmp_path)
     assert problems == [] and options == kinds.get("clip").options(text="hi", at=(2.0, 6.0), crf=18)
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+def test_a_non_finite_number_is_refused_not_rendered(value, tmp_path: Path):
+    # NaN passes every comparison, so a bound alone would let it through to the renderer.
+    with pytest.raises(UsageError, match="is not a number"):
+        check_fields(kinds.get("canvas").options(zoom=value))
+    with pytest.raises(UsageError, match="is not a number"):
+        check_fields(kinds.get("clip").options(audio_start=value))
+    with pytest.raises(ValueError, match="expected a number"):
+        convert(spec(kinds.get("canvas").options, "start"), value, tmp_path)
