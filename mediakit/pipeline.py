@@ -23,7 +23,7 @@ from mediakit import kinds
 from mediakit.analysis.loudness import Loudness, OutputLoudness, file_measure_argv, output_loudness
 from mediakit.errors import InputError, UsageError
 from mediakit.ffmpeg.binary import ffmpeg_path
-from mediakit.ffmpeg.runner import Progress, run
+from mediakit.ffmpeg.runner import Progress, full_argv, run
 from mediakit.inputs import display, local_file
 from mediakit.kinds.canvas import CanvasOptions as CanvasOptions
 from mediakit.kinds.clip import ClipOptions as ClipOptions
@@ -243,7 +243,9 @@ def render(
             gain = _level(impl, job, plan.level, cache, commands)
             job = dataclasses.replace(job, gain=gain)
             plan = impl.plan(job)
+        checks = getattr(impl, "verify_argv", lambda job, plan: ())
         if dry_run:
+            verifying = [_shown(argv) for argv in checks(job, plan)]
             return _result(
                 k.name,
                 full_profile,
@@ -254,7 +256,7 @@ def render(
                 None,
                 started,
                 draft,
-                (*commands, *plan.commands()),
+                (*commands, *plan.commands(), *verifying),
             )
         extra: dict[str, Any] = {}
         with atomic_output(target) as tmp:
@@ -266,6 +268,7 @@ def render(
             emit(Event("validating"))
             checked = _draft_rules(profile) if draft else profile
             report = self_check(tmp, target, checked, k.name)
+            commands += [_shown(argv) for argv in checks(job, plan)]
             extra = impl.verify(job, plan, report)
     return _result(
         k.name, full_profile, target, info, opts, plan, report, started, draft, tuple(commands), extra
@@ -306,6 +309,11 @@ def _result(
     )
 
 
+def _shown(argv: tuple[str, ...]) -> str:
+    """A command as the runner starts it (its progress and stdin options included)."""
+    return shlex.join(full_argv(argv, fed=False))
+
+
 def _run(plan: Plan, emit: EventCallback) -> None:
     """Run the plan's passes in order; the encode reports how far it is through the output's length."""
     for step in plan.passes:
@@ -332,19 +340,12 @@ def _run_pass(step: Pass, seconds: float, emit: EventCallback) -> None:
 def _level(impl: Any, job: Job, level: Level, cache: Cache, commands: list[str]) -> audio.Gain:
     """The loudness step: measure the mix, then encode candidate gains until one reads on target (a draft
     takes the first estimate). Shared through `cache` by renders of the same mix."""
-    from mediakit.ffmpeg.runner import full_argv
-
-    def shown(argv: tuple[str, ...]) -> str:
-        import shlex
-
-        return shlex.join(full_argv(argv, fed=False))
-
     key = (level.measure, level.target, level.true_peak, job.draft)
     hit = cache.level(key)
     if hit is not None:
         commands.extend(hit[1])
         return hit[0]
-    ran = [shown(level.measure)]
+    ran = [_shown(level.measure)]
     measured = audio.measure(level.measure)
     if audio.too_quiet(measured):
         raise impl.too_quiet(job, measured)
@@ -358,10 +359,10 @@ def _level(impl: Any, job: Job, level: Level, cache: Cache, commands: list[str])
             count[0] += 1
             path = job.workdir / f"level-{count[0]}.m4a"  # type: ignore[operator]
             argv = impl.level_argv(job, candidate, path)
-            ran.append(shown(argv))
+            ran.append(_shown(argv))
             run(argv)
             got = output_loudness(path, job.ffmpeg)
-            ran.append(shown(file_measure_argv(path, job.ffmpeg)))
+            ran.append(_shown(file_measure_argv(path, job.ffmpeg)))
             return Loudness(got.integrated, got.true_peak)
 
         gain = audio.fit_gain(measured, level.target, level.true_peak, encoded)

@@ -14,6 +14,7 @@ from typing import Any
 
 import ffmpeg
 
+from mediakit.analysis.loudness import file_measure_argv
 from mediakit.errors import InputError, UsageError
 from mediakit.inputs import SAFE_INPUT_OPTIONS, display, file_url
 from mediakit.kinds.clip import CAPTION_STYLES as CAPTION_STYLES
@@ -386,6 +387,11 @@ def level_argv(job: Job, gain: audio.Gain, path: Path) -> tuple[str, ...]:
 
 def too_quiet(job: Job, measured: audio.Loudness) -> InputError:
     return _graph(job).too_quiet(measured)
+
+
+def verify_argv(job: Job, plan: Plan) -> tuple[tuple[str, ...], ...]:
+    """The commands `verify` runs on the written file (the ebur128 pass), for --dry-run to show."""
+    return (file_measure_argv(plan.output, job.ffmpeg),)
 
 
 def verify(job: Job, plan: Plan, report: FileReport) -> dict[str, Any]:

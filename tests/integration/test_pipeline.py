@@ -63,8 +63,10 @@ def test_dry_run_prints_exactly_the_commands_that_run(
     assert _same_workdir(list(planned.commands), None) == _same_workdir(ran, None)
     assert list(done.commands) == ran  # and the result says what ran
     if kind == "clip":
-        # the loudness step first (measure, then encoded candidates each measured), the encode last
-        assert "ebur128" in ran[0] and "libx264" in ran[-1] and len(ran) >= 4
+        # the loudness step first (measure, then encoded candidates each measured), then the encode, then
+        # the loudness of the written file (before it is renamed into place)
+        assert "ebur128" in ran[0] and "libx264" in ran[-2] and len(ran) >= 5
+        assert "ebur128" in ran[-1] and ".out.clip.part.mp4" in ran[-1]
     assert probe(out).primary_video is not None
 
 
