@@ -40,6 +40,7 @@ SPOOL_BYTES = 400_000_000
 # -> (min_size asked, reduced?, pixels). Read-only arrays: every use makes its own staged copy.
 _DECODED: dict[tuple[str, int, int], tuple[tuple[int, int], bool, np.ndarray]] = {}
 _DECODED_LOCK = threading.Lock()
+_DECODING: dict[tuple[str, int, int], threading.Lock] = {}
 _DECODED_KEEP = 2
 
 
@@ -48,15 +49,18 @@ def load_rgb(path: Path, min_size: tuple[int, int]) -> np.ndarray:
     st = os.stat(path)
     key = (os.path.abspath(path), st.st_mtime_ns, st.st_size)
     with _DECODED_LOCK:
-        hit = _DECODED.get(key)
-    if hit is not None and (not hit[1] or hit[0] == min_size):
-        return hit[2]
-    rgb, reduced = _load_rgb(path, min_size)
-    rgb.setflags(write=False)
-    with _DECODED_LOCK:
-        while len(_DECODED) >= _DECODED_KEEP:
-            del _DECODED[next(iter(_DECODED))]
-        _DECODED[key] = (min_size, reduced, rgb)
+        lock = _DECODING.setdefault(key, threading.Lock())
+    with lock:  # two renders of one cover at once (kit): the second waits for the first decode
+        with _DECODED_LOCK:
+            hit = _DECODED.get(key)
+        if hit is not None and (not hit[1] or hit[0] == min_size):
+            return hit[2]
+        rgb, reduced = _load_rgb(path, min_size)
+        rgb.setflags(write=False)
+        with _DECODED_LOCK:
+            while len(_DECODED) >= _DECODED_KEEP:
+                del _DECODED[next(iter(_DECODED))]
+            _DECODED[key] = (min_size, reduced, rgb)
     return rgb
 
 

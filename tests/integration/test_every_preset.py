@@ -25,9 +25,9 @@ FIGURES = {
     "spotify-clip": ("clip", 1080, 1920, (3.0, 30.0), True),
     "apple-motion-tall": ("canvas", 2048, 2732, (8.0, 20.0), False),
     "apple-motion-square": ("canvas", 3840, 3840, (8.0, 20.0), False),
-    "instagram-reels": ("clip", 1080, 1920, (3.0, 180.0), True),
-    "tiktok": ("clip", 1080, 1920, (3.0, 600.0), True),
-    "youtube-shorts": ("clip", 1080, 1920, (3.0, 180.0), True),
+    "instagram-reels": ("clip", 1080, 1920, (0.0, 180.0), True),  # no published minimum
+    "tiktok": ("clip", 1080, 1920, (0.0, 600.0), True),
+    "youtube-shorts": ("clip", 1080, 1920, (0.0, 180.0), True),
 }
 FAST = {"x264_preset": "ultrafast"}
 
