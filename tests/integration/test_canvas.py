@@ -241,7 +241,9 @@ def test_failed_ffmpeg_leaves_no_partial_file(media, tmp_path):
 def test_output_that_fails_its_own_validation_is_not_kept(media, tmp_path):
     strict = tmp_path / "strict.toml"
     text = (Path(__file__).parents[2] / "presets" / "spotify-canvas.toml").read_text()
-    strict.write_text(text.replace("min = 720", "min = 1500"))  # 720x1280 output can never pass
+    # A silent canvas can never pass a rule that wants sound; nothing checks that before the render.
+    rule = '\n[[rule]]\nid = "sound"\ncheck = "audio"\npresent = true\nseverity = "error"\nsource = "x"\n'
+    strict.write_text(text + rule)
     out = tmp_path / "o.mp4"
     with pytest.raises(RenderError, match="fails its own validation"):
         render_canvas(
