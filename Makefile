@@ -51,7 +51,8 @@ test-quick: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -q tests/unit
 
 test-release: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest -q -m slow tests/integration/test_kit.py tests/integration/test_every_preset.py
+	$(BIN)/python -m pytest -q -m slow tests/integration/test_kit.py tests/integration/test_every_preset.py \
+		tests/integration/test_platform_presets.py
 
 test-slow: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -m "not fetched"
