@@ -187,6 +187,7 @@ def test_every_output_meets_its_platform_figures(kit_run):
     assert independent_probe(result.out / "clip.mp4")["seconds"] == pytest.approx(5.0, abs=0.04)
 
 
+@pytest.mark.slow  # heavier: in make test-release (CI), to keep make test under 10 minutes
 def test_the_lyrics_follow_the_song_from_the_hook(kit_run, tmp_path, cover, song):
     # The same clip without lyrics: frames differ only where captions are drawn (same motion, CRF encode).
     result, _ = kit_run
@@ -208,6 +209,7 @@ def test_the_lyrics_follow_the_song_from_the_hook(kit_run, tmp_path, cover, song
     assert drawn_share(4.5) > 0.002  # song 14.5 s: "Second line"
 
 
+@pytest.mark.slow  # heavier: in make test-release (CI), to keep make test under 10 minutes
 def test_from_footage_the_loop_and_the_clip_use_it_and_the_lyrics_still_follow_the_hook(
     media, tmp_path, cover, song, lyrics
 ):
@@ -248,6 +250,7 @@ def test_the_first_frame_of_a_push_in_is_the_cover(media, tmp_path):
     assert psnr(first_frame(result.out / "canvas.mp4", at=1.5), expected) < 30.0
 
 
+@pytest.mark.slow  # heavier: in make test-release (CI), to keep make test under 10 minutes
 def test_one_failed_asset_does_not_hide_the_others(tmp_path, cover, song):
     # A clip option the renderer refuses makes that asset fail; the canvas still renders and is reported.
     result = make_kit(
@@ -418,6 +421,7 @@ def processes_with(marker: str) -> list[str]:
     return found
 
 
+@pytest.mark.slow  # heavier: in make test-release (CI), to keep make test under 10 minutes
 @pytest.mark.parametrize("delay", [0.0, 1.0])  # 0: the clip is likely between two ffmpeg runs (loudness)
 def test_sigterm_stops_every_render_and_leaves_no_partial_file(tmp_path, cover, song, delay):
     marker = f"mediakit-kit-test-{uuid.uuid4()}"

@@ -183,8 +183,8 @@ def test_a_silent_hook_fails_with_add_audio(media: MediaFactory, preset: str) ->
 @pytest.mark.parametrize(
     ("preset", "seconds", "expected"),
     [
-        ("reels", 180, {}),  # "up to 3 minutes"
-        ("reels", 181, {"duration": "error"}),
+        pytest.param("reels", 180, {}, marks=pytest.mark.slow),  # "up to 3 minutes" (make test-release)
+        pytest.param("reels", 181, {"duration": "error"}, marks=pytest.mark.slow),
         ("shorts", 181, {"duration": "error"}),
         ("shorts", 90, {"duration-content-id": "warning"}),  # over 1 min: blocked if a song's claim is on it
         ("shorts", 60, {}),
