@@ -26,6 +26,7 @@ Examples:
   mediakit kit cover.png --song track.wav --lyrics lyrics.srt --hook 0:42 -o release/  # every asset
   mediakit validate *.mp4                   # check files before you upload
   mediakit validate renders/ --json         # one JSON report for a folder
+  mediakit fix exports/ -o fixed/           # repair what fails, with the smallest change
   mediakit preview out.canvas.mp4           # contact sheet, loop wrap and safe zone as a PNG
   mediakit batch covers/ -o canvases/       # a whole catalogue, in parallel and resumable
   mediakit captions check lyrics.srt        # line length, reading speed, overlaps
@@ -47,7 +48,18 @@ class Settings:
 # Each command's module is imported only when that command runs (or --help lists them all), so
 # `mediakit canvas` does not pay for importing the batch, clip and preview machinery. The command
 # object in mediakit/cli/NAME.py is named NAME.
-_COMMANDS = ("validate", "presets", "doctor", "canvas", "clip", "kit", "batch", "captions", "preview")
+_COMMANDS = (
+    "validate",
+    "fix",
+    "presets",
+    "doctor",
+    "canvas",
+    "clip",
+    "kit",
+    "batch",
+    "captions",
+    "preview",
+)
 
 
 class _LazyGroup(click.Group):

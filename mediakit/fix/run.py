@@ -1,0 +1,613 @@
+"""Run a repair: check the file, plan the least destructive change, make it in a temp file, check again.
+
+Nothing is written beside the output until the repaired file passes the same preset; then one rename puts
+it in place. The input is only ever read.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shlex
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import ffmpeg
+
+from mediakit.deep import deep_check
+from mediakit.errors import InputError, MediakitError, UsageError
+from mediakit.ffmpeg.binary import ffmpeg_path
+from mediakit.ffmpeg.runner import full_argv, run
+from mediakit.fix import plan as planning
+from mediakit.fix.plan import RANK, Action, Repair
+from mediakit.inputs import SAFE_INPUT_OPTIONS, display, file_url
+from mediakit.preset import Preset, resolve
+from mediakit.probe import MediaInfo, probe
+from mediakit.rendering import audio, footage
+from mediakit.rendering.output import atomic_output, check_output
+from mediakit.rendering.plan import compile_argv, size_cap_kbps
+from mediakit.report import FileReport, Finding
+from mediakit.validate import check, choose_profile
+
+# Deep rules fix can act on, so checks before and after (loudness is measured from the audio alone).
+FIXABLE_DEEP = frozenset({"loudness", "audio-level"})
+# How a cut's method maps to the repair classes.
+_CUT_CLASS = {"lossless": "trim", "smart": "smart-cut", "reencode": "re-encode"}
+SUFFIX = ".fixed"
+
+EventCallback = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class FixResult:
+    """What fix did to one file: `status` is fixed, passes (nothing to do), unfixable, planned or failed."""
+
+    path: str
+    status: str
+    preset: str | None
+    before: FileReport | None
+    output: Path | None = None
+    repair: Repair | None = None
+    after: FileReport | None = None
+    message: str = ""
+    hint: str = ""
+    commands: tuple[str, ...] = ()
+    seconds: float = 0.0
+    bytes_in: int = 0
+    bytes_out: int | None = None
+    cut: Any = None
+    exit_code: int = 0
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def actions(self) -> tuple[Action, ...]:
+        return self.repair.actions if self.repair else ()
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "path": self.path,
+            "status": self.status,
+            "preset": self.preset,
+            "output": str(self.output) if self.output else None,
+            "class": self.repair.strongest if self.repair and self.repair.needed else "keep",
+            "actions": [a.as_dict() for a in self.actions],
+            "verdict_before": self.before.verdict() if self.before else None,
+            "verdict_after": self.after.verdict() if self.after else None,
+            "findings_after": [f.as_dict() for f in self.after.findings] if self.after else [],
+            "message": self.message or None,
+            "hint": self.hint or None,
+            "notes": list(self.notes),
+            "bytes_in": self.bytes_in,
+            "bytes_out": self.bytes_out,
+            "seconds": round(self.seconds, 3),
+            "commands": list(self.commands),
+        }
+        if self.cut is not None:
+            out["cut"] = {
+                "method": self.cut.method,
+                "start": self.cut.start,
+                "end": self.cut.end,
+                "frames": self.cut.frames,
+                "reencoded_frames": self.cut.reencoded_frames,
+                "reason": self.cut.reason,
+            }
+        return out
+
+
+def checked(info: MediaInfo, preset: Preset, *, deep: bool, ffmpeg_bin: str | None) -> FileReport:
+    """`info` against `preset`: the metadata rules, and the deep rules fix acts on (all of them with deep)."""
+    findings = check(info, preset)
+    if not info.damage and info.kind in preset.accepts:
+        rules = tuple(r for r in preset.rules if r.deep and (deep or r.check in FIXABLE_DEEP))
+        if rules:
+            findings = (*findings, *deep_check(info, dataclasses.replace(preset, rules=rules), ffmpeg_bin))
+    return FileReport(display(info.path), preset.name, "", findings, media=info)
+
+
+def output_for(source: Path, container: str, *, output: Path | None, suffix: str, root: Path | None) -> Path:
+    """Where the repaired file goes: `output` as named, else `<stem><suffix>.<ext>` beside the input (or, with
+    `root` and an output folder, at the same place under the folder)."""
+    ext = ".jpg" if container == "jpeg" else f".{container}"
+    name = source.stem + suffix + ext
+    if output is None:
+        return source.with_name(name)
+    if root is None:
+        return output
+    relative = source.relative_to(root) if source.is_relative_to(root) else Path(source.name)
+    return output / relative.parent / name
+
+
+def fix_file(
+    path: str | os.PathLike[str],
+    profile: str | Preset | None = None,
+    *,
+    output: str | os.PathLike[str] | None = None,
+    out_dir: str | os.PathLike[str] | None = None,
+    root: str | os.PathLike[str] | None = None,
+    suffix: str = SUFFIX,
+    start: float | None = None,
+    fit: str = "auto",
+    focus: tuple[float, float] = (0.5, 0.5),
+    deep: bool = False,
+    dry_run: bool = False,
+    overwrite: bool = False,
+    ffmpeg_bin: str | None = None,
+    on_event: EventCallback | None = None,
+) -> FixResult:
+    """Repair one file for `profile` (a preset, name, alias or .toml; None = chosen as validate chooses).
+
+    Never raises for the file's sake: a file that cannot be read or repaired is a result with a status,
+    so a folder's other files are still fixed. Usage errors (a bad preset) and a missing ffmpeg raise.
+    """
+    started = time.monotonic()
+    shown = display(path)
+    emit = on_event or (lambda step: None)
+    try:
+        preset = profile if isinstance(profile, Preset) else (resolve(profile) if profile else None)
+        emit("checking")
+        info = probe(path)
+        if preset is None:
+            preset = resolve(choose_profile(info)[0])
+        before = checked(info, preset, deep=deep, ffmpeg_bin=ffmpeg_bin)
+        return _fix(
+            info,
+            preset,
+            before,
+            output=Path(output) if output else None,
+            out_dir=Path(out_dir) if out_dir else None,
+            root=Path(root) if root else None,
+            suffix=suffix,
+            start=start,
+            fit=fit,
+            focus=focus,
+            deep=deep,
+            dry_run=dry_run,
+            overwrite=overwrite,
+            ffmpeg_bin=ffmpeg_bin,
+            emit=emit,
+            started=started,
+        )
+    except UsageError:
+        raise
+    except MediakitError as exc:
+        name = getattr(locals().get("preset"), "name", None)
+        return FixResult(
+            shown,
+            "failed",
+            name,
+            None,
+            message=exc.message,
+            hint=exc.hint or "",
+            seconds=time.monotonic() - started,
+            exit_code=int(exc.exit_code),
+        )
+
+
+def _fix(
+    info: MediaInfo,
+    preset: Preset,
+    before: FileReport,
+    *,
+    output: Path | None,
+    out_dir: Path | None,
+    root: Path | None,
+    suffix: str,
+    start: float | None,
+    fit: str,
+    focus: tuple[float, float],
+    deep: bool,
+    dry_run: bool,
+    overwrite: bool,
+    ffmpeg_bin: str | None,
+    emit: EventCallback,
+    started: float,
+) -> FixResult:
+    shown = before.path
+    base = FixResult(shown, "passes", preset.name, before, bytes_in=info.size_bytes)
+    fixable = [f for f in before.findings if f.fix is not None]
+    unfixable_errors = [f for f in before.findings if f.fix is None and f.severity == "error"]
+    if not fixable and not unfixable_errors:
+        message = "already passes" if not before.findings else "passes with warnings fix cannot act on"
+        return dataclasses.replace(base, message=message, seconds=time.monotonic() - started)
+    trim_end = _trim_end(info, preset, before.findings, start) if not unfixable_errors else None
+    repair = planning.plan_repair(info, preset, before.findings, start=start, trim_end=trim_end)
+    base = dataclasses.replace(base, repair=repair)
+    if repair.blocking:
+        first = repair.blocking[0]
+        return dataclasses.replace(
+            base,
+            status="unfixable",
+            message=f"cannot be made to pass {first.finding.rule}: {first.finding.message}",
+            hint=first.why_not,
+            seconds=time.monotonic() - started,
+            exit_code=1,
+        )
+    target = output_for(
+        info.path, repair.container, output=output or out_dir, suffix=suffix, root=root if out_dir else None
+    )
+    if out_dir is not None and not dry_run:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    target = check_output(target, info.path, overwrite, "jpg" if repair.container == "jpeg" else "mp4")
+    binary = ffmpeg_path(ffmpeg_bin)
+    if dry_run:
+        return dataclasses.replace(
+            base,
+            status="planned",
+            output=target,
+            commands=_planned_commands(repair, info, binary, target),
+            notes=repair.notes,
+            seconds=time.monotonic() - started,
+        )
+    commands: list[str] = []
+    with tempfile.TemporaryDirectory(prefix=".mediakit-fix-", dir=target.parent) as work:
+        workdir = Path(work)
+        with atomic_output(target) as tmp:
+            cut, repair = _execute(repair, info, binary, workdir, tmp, commands, emit, fit, focus, ffmpeg_bin)
+            emit("validating")
+            after = checked(probe(tmp), preset, deep=deep, ffmpeg_bin=ffmpeg_bin)
+            failing = [f for f in after.findings if f.severity == "error"]
+            if failing:
+                raise _StillFails(after, failing[0])
+            size = tmp.stat().st_size
+    after = dataclasses.replace(after, path=display(target))
+    return dataclasses.replace(
+        base,
+        status="fixed",
+        output=target,
+        repair=repair,
+        after=after,
+        cut=cut,
+        commands=tuple(commands),
+        bytes_out=size,
+        notes=repair.notes,
+        seconds=time.monotonic() - started,
+    )
+
+
+class _StillFails(MediakitError):
+    def __init__(self, report: FileReport, finding: Finding) -> None:
+        super().__init__(
+            f"the repaired file still fails {finding.rule}: {finding.message}; nothing was written",
+            "please report this as a bug, with the file if you can share it",
+        )
+        self.report = report
+
+
+def _trim_end(
+    info: MediaInfo, preset: Preset, findings: tuple[Finding, ...], start: float | None
+) -> tuple[float, str] | None:
+    """Where an over-long file ends, chosen by the content (a seam for a loop, a quiet moment for a clip)."""
+    trim = next((f.fix for f in findings if f.fix and f.fix.get("action") == "trim"), None)
+    if trim is None:
+        return None
+    from mediakit.fix import trim_point
+
+    rule = next((r for r in preset.rules if r.check == "duration"), None)
+    low = float(rule.params.get("min", 0.0)) if rule else 0.0
+    if preset.kind == "canvas":
+        return trim_point.canvas_end(info.path, info, float(trim["max_seconds"]), low, start or 0.0)
+    return trim_point.clip_end(
+        info.path, info, float(trim["max_seconds"]), bool(trim.get("max_inclusive", True)), start or 0.0
+    )
+
+
+def _shown(argv: tuple[str, ...]) -> str:
+    return shlex.join(full_argv(argv, fed=False))
+
+
+def _input(path: Path, **kwargs: Any) -> Any:
+    return ffmpeg.input(file_url(path), extra_options=dict(SAFE_INPUT_OPTIONS), **kwargs)
+
+
+def _container_options(container: str) -> dict[str, Any]:
+    # The index at the front (faststart) lets a player start before the whole file has arrived.
+    return {"f": container, "movflags": "+faststart"} if container in ("mp4", "mov") else {"f": container}
+
+
+def _h264_tags(color: dict[str, str]) -> str:
+    """h264_metadata's VUI values for the tags asked for (H.273 code points; BT.709 is 1 for all three)."""
+    codes = {"bt709": 1}
+    parts = []
+    for key, option in (
+        ("primaries", "colour_primaries"),
+        ("transfer", "transfer_characteristics"),
+        ("space", "matrix_coefficients"),
+    ):
+        if key in color and color[key] in codes:
+            parts.append(f"{option}={codes[color[key]]}")
+    return "h264_metadata=" + ":".join(parts) if parts else ""
+
+
+def mux_argv(
+    src: Path,
+    target: Path,
+    repair: Repair,
+    binary: str,
+    gain: audio.Gain | None,
+    *,
+    audio_codec: str | None,
+) -> tuple[str, ...]:
+    """The last step: the video's packets copied (colour tags written into them if asked), the audio
+    copied, dropped, levelled or re-encoded, in the preset's container with the index at the front."""
+    src_in = _input(src)
+    streams = [src_in.video_stream(0)]
+    options: dict[str, Any] = {"c:v": "copy", "map_metadata": 0, "sn": True, "dn": True}
+    if repair.color and not repair.convert_color and repair.video == "remux":
+        tags = _h264_tags(repair.color)
+        if tags:
+            options["bsf:v"] = tags
+    if repair.audio != "drop" and audio_codec is not None:
+        a = src_in.audio_stream(0)
+        if gain is not None:
+            streams.append(audio.normalized(a, gain))
+            options.update(audio.AAC)
+        elif repair.audio == "re-encode" or audio_codec not in planning.MP4_AUDIO:
+            streams.append(a)
+            options.update(audio.AAC)
+        else:
+            streams.append(a)
+            options["c:a"] = "copy"
+    options.update(_container_options(repair.container))
+    return compile_argv(ffmpeg.output(*streams, filename=str(target), extra_options=options), binary)
+
+
+def reencode_argv(
+    info: MediaInfo, src: Path, target: Path, repair: Repair, binary: str, span: tuple[float, float] | None
+) -> tuple[str, ...]:
+    """The video alone re-encoded (codec, pixel format, rate, colours, size cap); the audio is copied."""
+    video = info.primary_video
+    assert video is not None
+    kwargs: dict[str, Any] = {}
+    seconds = float(info.duration or 0)
+    if span is not None:
+        if span[0] > 0:
+            kwargs["ss"] = round(span[0], 6)
+        kwargs["t"] = round(span[1] - span[0], 6)
+        seconds = span[1] - span[0]
+    src_in = _input(src, **kwargs)
+    v = src_in.video_stream(0)
+    if repair.convert_color:
+        v = footage.to_sdr_420(v, video.hdr is not None)
+    if repair.fps:
+        v = v.fps(fps=repair.fps)
+    v = v.format(pix_fmts="yuv420p")
+    if repair.color:
+        v = v.setparams(**footage.BT709)
+    options: dict[str, Any] = {
+        "c:v": "libx264",
+        "profile:v": "high",
+        "preset": repair.preset.render.x264_preset,
+        "crf": repair.preset.render.crf,
+        "map_metadata": 0,
+        "sn": True,
+        "dn": True,
+    }
+    if repair.fps:
+        options.update({"r": repair.fps, "fps_mode": "cfr"})
+    if repair.max_bytes:
+        audio_kbps = 192 if info.audio and repair.audio != "drop" else 0
+        cap = size_cap_kbps(repair.max_bytes, max(seconds, 0.1))
+        if cap:
+            kbps = max(100, cap - audio_kbps)
+            options.update({"maxrate": f"{kbps}k", "bufsize": f"{kbps}k"})
+    streams = [v]
+    if info.audio and repair.audio != "drop":
+        streams.append(src_in.audio_stream(0))
+        options["c:a"] = "copy"
+    options.update({"f": "mp4"})
+    return compile_argv(ffmpeg.output(*streams, filename=str(target), extra_options=options), binary)
+
+
+def _execute(
+    repair: Repair,
+    info: MediaInfo,
+    binary: str,
+    workdir: Path,
+    target: Path,
+    commands: list[str],
+    emit: EventCallback,
+    fit: str,
+    focus: tuple[float, float],
+    ffmpeg_bin: str | None,
+) -> tuple[Any, Repair]:
+    """Make the repaired file at `target` (a temp name); returns the cut made (if any) and the repair with
+    each action's class as it was done (a trim that needed a smart cut says so)."""
+    if info.kind == "image":
+        _fix_still(repair, info, target, commands, fit, focus, ffmpeg_bin, workdir)
+        return None, repair
+    if repair.render:
+        _rerender(repair, info, target, commands, fit, focus, ffmpeg_bin, workdir, emit)
+        return None, repair
+    src = info.path
+    cut = None
+    if repair.video == "re-encode":
+        emit("re-encoding the video")
+        step = workdir / "video.mp4"
+        argv = reencode_argv(info, src, step, repair, binary, repair.trim)
+        commands.append(_shown(argv))
+        run(argv)
+        src = step
+    elif repair.trim is not None:
+        from mediakit.fix import cut as cutting
+
+        emit("cutting")
+        step = workdir / "cut.mp4"
+        keep = bool(info.audio) and repair.audio != "drop"
+        cut = cutting.cut(src, step, repair.trim[0], repair.trim[1], keep_audio=keep, ffmpeg_bin=binary)
+        commands.extend(cut.commands)
+        src = step
+        repair = _with_cut_class(repair, _CUT_CLASS.get(cut.method, "re-encode"), cut.reason)
+    stepped = probe(src) if src != info.path else info
+    gain = None
+    audio_codec = stepped.audio[0].codec if stepped.audio else None
+    if repair.normalize is not None and audio_codec is not None and repair.audio != "drop":
+        emit("measuring loudness")
+        gain = _level(src, repair.normalize, binary, workdir, commands)
+    emit("writing")
+    argv = mux_argv(src, target, repair, binary, gain, audio_codec=audio_codec)
+    commands.append(_shown(argv))
+    run(argv)
+    return cut, repair
+
+
+def _with_cut_class(repair: Repair, klass: str, reason: str) -> Repair:
+    """The trim action's class as the cut was made (lossless trim, smart cut or re-encode)."""
+    actions = tuple(
+        dataclasses.replace(a, repair=klass, does=f"{a.does}; {reason}")
+        if a.repair == "trim" and a.finding.fix and a.finding.fix.get("action") == "trim"
+        else a
+        for a in repair.actions
+    )
+    video = klass if RANK[klass] > RANK[repair.video] else repair.video
+    return dataclasses.replace(repair, actions=actions, video=video)
+
+
+def _level(
+    src: Path, target: tuple[float, float], binary: str, workdir: Path, commands: list[str]
+) -> audio.Gain:
+    """The gain (and limiter) that brings the file's audio to `target` as AAC reads it (see fit_gain)."""
+    measure = audio.measure_argv(_input(src).audio_stream(0), binary)
+    commands.append(_shown(measure))
+    measured = audio.measure(measure)
+    if audio.too_quiet(measured):
+        raise InputError(
+            f"{display(src)}: the audio is too quiet to normalize ({measured.integrated:.1f} LUFS)",
+            "replace the sound track",
+        )
+    count = [0]
+
+    def encoded(candidate: audio.Gain) -> audio.Loudness:
+        count[0] += 1
+        path = workdir / f"level-{count[0]}.m4a"
+        a = audio.normalized(_input(src).audio_stream(0), candidate)
+        argv = compile_argv(a.output(filename=str(path), extra_options={**audio.AAC, "vn": True}), binary)
+        commands.append(_shown(argv))
+        run(argv)
+        got = audio.output_loudness(path, binary)
+        return audio.Loudness(got.integrated, got.true_peak)
+
+    return audio.fit_gain(measured, target[0], target[1], encoded)
+
+
+def _span_seconds(repair: Repair, info: MediaInfo) -> tuple[float, float | None]:
+    """The start and length a re-render takes: the trim's span, else the footage as it is."""
+    if repair.trim is not None:
+        return repair.trim[0], repair.trim[1] - repair.trim[0]
+    video = info.primary_video
+    if video is None:
+        return 0.0, None
+    return 0.0, footage.present_seconds(info, video)
+
+
+def _rerender(
+    repair: Repair,
+    info: MediaInfo,
+    target: Path,
+    commands: list[str],
+    fit: str,
+    focus: tuple[float, float],
+    ffmpeg_bin: str | None,
+    workdir: Path,
+    emit: EventCallback,
+    fmt: str = "mp4",
+) -> None:
+    """Geometry (or a still of the wrong shape): the kind's own renderer, with the framing options."""
+    from mediakit import kinds, pipeline
+
+    kind = kinds.get(repair.preset.kind)
+    start, seconds = _span_seconds(repair, info) if info.kind == "video" else (0.0, None)
+    values: dict[str, Any] = {"fit": fit, "focus": focus}
+    fields = {f.name for f in dataclasses.fields(kind.options)}
+    if info.kind == "video":
+        values["start"] = start
+        if seconds is not None:
+            values["duration"] = _within(repair.preset, seconds)
+        if "loop" in fields:
+            values["loop"] = "cut"  # the footage as it is: no ping-pong or dissolve added to it
+    if repair.fps and "fps" in fields:
+        values["fps"] = repair.fps
+    if (
+        repair.size
+        and "size" in fields
+        and repair.size != (repair.preset.render.width, repair.preset.render.height)
+    ):
+        values["size"] = f"{repair.size[0]}x{repair.size[1]}"
+    if "format" in fields:
+        values["format"] = fmt
+    out = workdir / ("render.jpg" if fmt == "jpg" else "render.mp4")
+    result = pipeline.render(
+        kind.name,
+        info.path,
+        out,
+        kind.options(**values),
+        preset=repair.preset,
+        ffmpeg_bin=ffmpeg_bin,
+        on_event=lambda event: emit(event.step),
+    )
+    commands.extend(result.commands)
+    os.replace(out, target)
+
+
+def _within(preset: Preset, seconds: float) -> float:
+    """A length the preset's duration rule takes, as close to `seconds` as whole frames allow."""
+    rule = next((r for r in preset.rules if r.check == "duration"), None)
+    if rule is None:
+        return seconds
+    hi = rule.params.get("max")
+    frame = 1.0 / preset.render.fps
+    if hi is not None and seconds >= hi:
+        seconds = hi - (frame if not rule.params.get("max_inclusive", True) else 0.0)
+    return round(seconds, 3)
+
+
+def _fix_still(
+    repair: Repair,
+    info: MediaInfo,
+    target: Path,
+    commands: list[str],
+    fit: str,
+    focus: tuple[float, float],
+    ffmpeg_bin: str | None,
+    workdir: Path,
+) -> None:
+    """A still: re-framed by the canvas renderer as a JPEG, or (only the format wrong) re-saved as JPEG."""
+    if repair.render:
+        _rerender(repair, info, target, commands, fit, focus, ffmpeg_bin, workdir, lambda s: None, "jpg")
+        return
+    from PIL import Image, ImageOps
+
+    with Image.open(info.path) as im:
+        picture = ImageOps.exif_transpose(im).convert("RGB")
+    picture.save(target, "JPEG", quality=95, subsampling=0)
+    commands.append(f"(Pillow) {display(info.path)} -> JPEG quality 95")
+
+
+def _planned_commands(repair: Repair, info: MediaInfo, binary: str, target: Path) -> tuple[str, ...]:
+    """What a dry run shows: the steps that will run, as far as they are known before running them."""
+    steps: list[str] = []
+    if info.kind == "image":
+        steps.append(
+            "re-render with mediakit canvas --format jpg" if repair.render else "re-save as JPEG (Pillow)"
+        )
+        return tuple(steps)
+    if repair.render:
+        return (f"re-render: {repair.preset.command(display(info.path.name))} (with the framing options)",)
+    src = info.path
+    if repair.video == "re-encode":
+        steps.append(_shown(reencode_argv(info, src, Path("video.mp4"), repair, binary, repair.trim)))
+        src = Path("video.mp4")
+    elif repair.trim is not None:
+        from mediakit.fix import cut as cutting
+
+        method, reason = cutting.plan_cut(info.path, repair.trim[0], repair.trim[1])
+        steps.append(f"cut {repair.trim[0]:.3f}-{repair.trim[1]:.3f} s: {method} ({reason})")
+        src = Path("cut.mp4")
+    if repair.normalize is not None and info.audio and repair.audio != "drop":
+        steps.append(f"measure the loudness, then level the audio to {repair.normalize[0]:g} LUFS")
+    audio_codec = info.audio[0].codec if info.audio else None
+    steps.append(_shown(mux_argv(src, target, repair, binary, None, audio_codec=audio_codec)))
+    return tuple(steps)
