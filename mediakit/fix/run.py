@@ -335,7 +335,14 @@ def mux_argv(
     copied, dropped, levelled or re-encoded, in the preset's container with the index at the front."""
     src_in = _input(src)
     streams = [src_in.video_stream(0)]
-    options: dict[str, Any] = {"c:v": "copy", "map_metadata": 0, "sn": True, "dn": True}
+    # A timecode tag on the video makes the MP4 muxer write a timecode (data) track: it goes with the rest.
+    options: dict[str, Any] = {
+        "c:v": "copy",
+        "map_metadata": 0,
+        "metadata:s:v:0": "timecode=",
+        "sn": True,
+        "dn": True,
+    }
     if repair.color and not repair.convert_color and repair.video == "remux":
         tags = _h264_tags(repair.color)
         if tags:

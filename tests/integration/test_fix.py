@@ -1,0 +1,244 @@
+"""`mediakit fix` over every metadata rule of the Spotify Canvas and Clip presets: a file that breaks the
+rule, its repair, the repaired file re-checked by an independent reading (PyAV packets, pyloudnorm), and the
+repair class being the least destructive one that can fix that rule."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import av
+import pytest
+
+from mediakit.fix.run import fix_file
+from mediakit.probe import probe
+from mediakit.validate import validate_path
+from tests.loudness_meter import integrated
+from tests.media import MediaFactory
+
+
+def packet_hashes(path: Path, kind: str = "video") -> list[str]:
+    """The hash of every packet of the file's first `kind` stream, in file order (PyAV, no decoding)."""
+    with av.open(str(path)) as c:
+        stream = c.streams.video[0] if kind == "video" else c.streams.audio[0]
+        return [hashlib.sha1(bytes(p)).hexdigest() for p in c.demux(stream) if p.size]
+
+
+def frames(path: Path) -> int:
+    with av.open(str(path)) as c:
+        return sum(1 for _ in c.decode(video=0))
+
+
+@pytest.fixture(scope="module")
+def src(media: MediaFactory) -> dict[str, Path]:
+    """One failing file per rule (small, so the table stays quick)."""
+    v = media.video
+    base = v("fix-ok.mp4", size="720x1280", seconds=4)
+    loud = v("fix-loud.mp4", size="1080x1920", seconds=4, audio=True, extra=("-af", "volume=17dB"))
+    # A clip that is only in the wrong container: sound at about -14 LUFS, 1080 wide.
+    clip_ok = v("fix-clip-ok.mp4", size="1080x1920", seconds=4, audio=True, extra=("-af", "volume=7.5dB"))
+    canvas_audio = v("fix-canvas-audio.mp4", size="720x1280", seconds=4, audio=True)
+    return {
+        "ok": base,
+        "mov": media.remux("fix-canvas.mov", base),
+        "mkv": media.remux("fix-clip.mkv", clip_ok),
+        "clip-mov": media.remux("fix-clip.mov", clip_ok),
+        "canvas-audio": canvas_audio,
+        "canvas-audio-mov-timecode": v(
+            "fix-audio-tc.mov", size="720x1280", seconds=4, audio=True, extra=("-timecode", "01:00:00:00")
+        ),
+        "short": v("fix-short.mp4", size="720x1280", seconds=2),
+        "landscape": v("fix-land.mp4", size="1280x720", seconds=3.2),
+        "near-9x16": v("fix-1278.mp4", size="720x1278", seconds=3.2),
+        "small-ok": v("fix-640.mp4", size="360x640", seconds=3.2),
+        "tiny": v("fix-tiny.mp4", size="270x480", seconds=3.2),
+        "tall": v("fix-tall.mp4", size="1440x2560", seconds=3.2),
+        "mpeg4": v("fix-mpeg4.mp4", size="720x1280", seconds=3.2, codec="mpeg4", extra=("-q:v", "4")),
+        "yuv444": v("fix-444.mp4", size="720x1280", seconds=3.2, pix_fmt="yuv444p"),
+        "fps60": v("fix-60.mp4", size="720x1280", seconds=3.2, fps="60"),
+        "big": v(
+            "fix-big.mp4",
+            size="720x1280",
+            seconds=4,
+            vf="noise=alls=40:allf=t",
+            extra=("-b:v", "20M", "-maxrate", "20M", "-bufsize", "4M"),
+        ),
+        "clip-ok-loud": loud,
+        "clip-silent-track": v(
+            "fix-clip-silent.mp4", size="1080x1920", seconds=4, audio=True, extra=("-af", "volume=0")
+        ),
+        "clip-no-audio": v("fix-clip-mute.mp4", size="1080x1920", seconds=3.2),
+        "clip-landscape": v("fix-clip-land.mp4", size="1920x1080", seconds=3.2, audio=True),
+        "clip-720": v("fix-clip-720.mp4", size="720x1280", seconds=3.2, audio=True),
+        "clip-tiny": v("fix-clip-tiny.mp4", size="360x640", seconds=3.2, audio=True),
+        "clip-mpeg4": v(
+            "fix-clip-mpeg4.mp4",
+            size="1080x1920",
+            seconds=3.2,
+            audio=True,
+            codec="mpeg4",
+            extra=("-q:v", "4", "-af", "volume=7.5dB"),
+        ),
+    }
+
+
+# (source, preset, rule it breaks, the status, the repair class expected for that rule)
+TABLE = [
+    ("ok", "canvas", None, "passes", None),
+    ("mov", "canvas", "format", "fixed", "remux"),
+    ("canvas-audio", "canvas", "audio", "fixed", "remux"),
+    ("canvas-audio-mov-timecode", "canvas", "audio", "fixed", "remux"),
+    ("short", "canvas", "duration", "unfixable", None),
+    ("landscape", "canvas", "aspect", "fixed", "re-encode"),
+    ("near-9x16", "canvas", "aspect-exact", "fixed", "re-encode"),
+    ("small-ok", "canvas", "height-min", "fixed", "re-encode"),
+    ("tiny", "canvas", "height-min", "unfixable", None),
+    ("tall", "canvas", "height-max", "fixed", "re-encode"),
+    ("mpeg4", "canvas", "video-codec", "fixed", "re-encode"),
+    ("yuv444", "canvas", "video-codec", "fixed", "re-encode"),
+    ("fps60", "canvas", "frame-rate", "fixed", "re-encode"),
+    ("big", "canvas", "file-size", "fixed", "re-encode"),
+    ("mkv", "clip", "format", "fixed", "remux"),
+    ("clip-mov", "clip", "format-mp4", "fixed", "remux"),
+    ("clip-ok-loud", "clip", "loudness", "fixed", "re-encode"),
+    ("clip-silent-track", "clip", "audio-silent", "unfixable", None),
+    ("clip-no-audio", "clip", "audio", "unfixable", None),
+    ("clip-landscape", "clip", "orientation", "fixed", "re-encode"),
+    ("clip-720", "clip", "size-recommended", "fixed", "re-encode"),
+    ("clip-tiny", "clip", "size-min", "unfixable", None),
+    ("clip-mpeg4", "clip", "video-codec", "fixed", "re-encode"),
+]
+
+
+@pytest.mark.parametrize(("name", "preset", "rule", "status", "klass"), TABLE, ids=[t[0] for t in TABLE])
+def test_fix_table(
+    src: dict[str, Path],
+    tmp_path: Path,
+    name: str,
+    preset: str,
+    rule: str | None,
+    status: str,
+    klass: str | None,
+) -> None:
+    source = src[name]
+    before = source.read_bytes()
+    before_report = validate_path(source, preset, deep=preset == "clip")
+    if rule is not None:
+        assert rule in {f.rule for f in before_report.findings}, before_report.findings
+    out = tmp_path / "out.mp4"
+    result = fix_file(source, preset, output=out)
+    assert result.status == status, (result.message, [a.as_dict() for a in result.actions])
+    assert source.read_bytes() == before  # the input is never modified
+    if status != "fixed":
+        assert not out.exists() and not list(tmp_path.iterdir())  # nothing written, no temp left
+        if status == "unfixable":
+            assert rule in result.message and result.hint
+        return
+    by_rule = {a.finding.rule: a for a in result.actions}
+    assert by_rule[rule].repair == klass
+    # The repaired file passes the same preset when read afresh (the loudness too, for a clip).
+    after = validate_path(out, preset, deep=preset == "clip")
+    assert after.verdict() != "fail", after.findings
+    assert rule not in {f.rule for f in after.findings}
+    assert not probe(out).damage
+    assert [p.name for p in tmp_path.iterdir()] == ["out.mp4"]  # no temp files left beside it
+
+
+@pytest.mark.parametrize("name", ["mov", "canvas-audio", "canvas-audio-mov-timecode", "mkv", "clip-mov"])
+def test_container_and_stream_repairs_copy_every_video_packet(
+    src: dict[str, Path], tmp_path: Path, name: str
+) -> None:
+    """Only the container or an extra stream is wrong: the video is the same bytes, packet for packet."""
+    preset = "clip" if name in ("mkv", "clip-mov") else "canvas"
+    out = tmp_path / "out.mp4"
+    result = fix_file(src[name], preset, output=out)
+    assert result.status == "fixed" and result.repair is not None and result.repair.strongest == "remux"
+    assert packet_hashes(out) == packet_hashes(src[name])
+    with av.open(str(out)) as c:
+        kinds = [s.type for s in c.streams]
+        assert c.format.name.startswith("mov,mp4")
+    assert kinds == (["video", "audio"] if preset == "clip" else ["video"])  # no audio, data or timecode
+    if preset == "clip" and name != "clip-ok-loud":
+        assert packet_hashes(out, "audio") == packet_hashes(src[name], "audio")
+    # faststart: the index (moov) comes before the media data (mdat).
+    head = out.read_bytes()[:4096]
+    assert head.find(b"moov") != -1 and (head.find(b"mdat") == -1 or head.find(b"moov") < head.find(b"mdat"))
+
+
+def test_loudness_alone_copies_the_video_and_lands_on_target(src: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "out.mp4"
+    source = src["clip-ok-loud"]
+    assert integrated(source) > -6.0, integrated(source)  # the independent meter sees the problem first
+    result = fix_file(source, "clip", output=out)
+    assert result.status == "fixed"
+    assert packet_hashes(out) == packet_hashes(source)
+    assert abs(integrated(out) + 14.0) <= 0.5  # pyloudnorm, not mediakit's meter
+
+
+def test_video_reencode_keeps_the_audio_packets(src: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "out.mp4"
+    result = fix_file(src["clip-mpeg4"], "clip", output=out)
+    assert result.status == "fixed"
+    assert packet_hashes(out, "audio") == packet_hashes(src["clip-mpeg4"], "audio")
+    assert probe(out).primary_video.codec == "h264"  # type: ignore[union-attr]
+    assert frames(out) == frames(src["clip-mpeg4"])
+
+
+def test_upscaling_past_the_limit_is_refused_with_the_reason(src: dict[str, Path], tmp_path: Path) -> None:
+    result = fix_file(src["tiny"], "canvas", output=tmp_path / "out.mp4")
+    assert result.status == "unfixable"
+    assert "enlarged 2.67x" in result.hint and "larger source" in result.hint
+
+
+def test_dry_run_plans_and_writes_nothing(src: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "out.mp4"
+    result = fix_file(src["canvas-audio-mov-timecode"], "canvas", output=out, dry_run=True)
+    assert result.status == "planned" and not out.exists() and not list(tmp_path.iterdir())
+    assert any("-c:v copy" in c for c in result.commands)
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mediakit", *args], capture_output=True, text=True, timeout=300, check=False
+    )
+
+
+def test_cli_folder_json_and_exit_codes(src: dict[str, Path], tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    (folder / "sub").mkdir(parents=True)
+    for name, target in (("mov", "a.mov"), ("short", "sub/b.mp4"), ("ok", "c.mp4")):
+        (folder / target).write_bytes(src[name].read_bytes())
+    out = tmp_path / "out"
+    done = _cli("fix", str(folder), "--as", "canvas", "-o", str(out), "--json")
+    assert done.returncode == 1, done.stderr  # one file cannot be fixed: its failure shows, the others stand
+    doc = json.loads(done.stdout)
+    by_name = {Path(f["path"]).name: f for f in doc["files"]}
+    assert by_name["a.mov"]["status"] == "fixed" and by_name["a.mov"]["class"] == "remux"
+    assert by_name["b.mp4"]["status"] == "unfixable" and "duration" in by_name["b.mp4"]["message"]
+    assert by_name["c.mp4"]["status"] == "passes"
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == ["a.fixed.mp4"]
+    again = _cli("fix", str(folder / "a.mov"), "--as", "canvas", "-o", str(out / "a.fixed.mp4"))
+    assert again.returncode == 4 and "already exists" in again.stderr and "Traceback" not in again.stderr
+
+
+def test_cli_usage_errors_are_one_line(tmp_path: Path, src: dict[str, Path]) -> None:
+    bad = _cli("fix", str(src["mov"]), "--as", "no-such-preset")
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    missing = _cli("fix", str(tmp_path / "nope.mp4"))
+    assert missing.returncode == 1 and "no such file" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_a_flashing_canvas_cannot_be_fixed_with_deep(media: MediaFactory, tmp_path: Path) -> None:
+    flashing = media.video(
+        "fix-flash.mp4",
+        size="720x1280",
+        seconds=3.2,
+        source="color",
+        vf="format=yuv420p,geq=lum='255*mod(floor(T*10),2)':cb=128:cr=128",
+    )
+    result = fix_file(flashing, "canvas", output=tmp_path / "out.mp4", deep=True)
+    assert result.status == "unfixable" and "flashing" in result.message
+    assert not (tmp_path / "out.mp4").exists()
