@@ -6,6 +6,8 @@ The public API (each name is loaded on first use, so `import mediakit` stays lig
 - `render(kind, source, output=None, options=None, *, preset=None, ...) -> Result`, and the shorthands
   `render_canvas` / `render_clip`; `CanvasOptions`, `ClipOptions` (one field per option, with its help);
 - `validate_path(path, profile=None, *, deep=False) -> FileReport`, with `Finding`;
+- `fix_file(path, profile=None, *, output=None, dry_run=False, ...) -> FixResult`: repair with the smallest
+  change, then re-check;
 - `probe(path) -> MediaInfo`; `Cache` (what renders in one process share); `kinds` (the registry);
 - errors: `MediakitError` and its subclasses (`UsageError`, `InputError`, `RenderError`, ...).
 """
@@ -22,6 +24,8 @@ if TYPE_CHECKING:
     from mediakit.errors import MediakitError as MediakitError
     from mediakit.errors import RenderError as RenderError
     from mediakit.errors import UsageError as UsageError
+    from mediakit.fix.run import FixResult as FixResult
+    from mediakit.fix.run import fix_file as fix_file
     from mediakit.kinds.canvas import CanvasOptions as CanvasOptions
     from mediakit.kinds.clip import ClipOptions as ClipOptions
     from mediakit.pipeline import Cache as Cache
@@ -43,6 +47,8 @@ _LAZY = {
     "CanvasOptions": "mediakit.kinds.canvas",
     "ClipOptions": "mediakit.kinds.clip",
     "probe": "mediakit.probe",
+    "fix_file": "mediakit.fix.run",
+    "FixResult": "mediakit.fix.run",
     "validate_path": "mediakit.validate",
     "FileReport": "mediakit.report",
     "Finding": "mediakit.report",
