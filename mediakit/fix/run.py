@@ -231,7 +231,7 @@ def _fix(
     )
     if out_dir is not None and not dry_run:
         target.parent.mkdir(parents=True, exist_ok=True)
-    target = check_output(target, info.path, overwrite, "jpg" if repair.container == "jpeg" else "mp4")
+    target = check_output(target, info.path, overwrite, {"jpeg": "jpg", "mp4": "mp4"}.get(repair.container))
     binary = ffmpeg_path(ffmpeg_bin)
     if dry_run:
         return dataclasses.replace(
