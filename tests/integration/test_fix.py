@@ -17,7 +17,7 @@ from mediakit.fix.run import fix_file
 from mediakit.probe import probe
 from mediakit.validate import validate_path
 from tests.loudness_meter import integrated
-from tests.media import MediaFactory
+from tests.media import FFMPEG, MediaFactory
 
 
 def packet_hashes(path: Path, kind: str = "video") -> list[str]:
@@ -242,3 +242,114 @@ def test_a_flashing_canvas_cannot_be_fixed_with_deep(media: MediaFactory, tmp_pa
     result = fix_file(flashing, "canvas", output=tmp_path / "out.mp4", deep=True)
     assert result.status == "unfixable" and "flashing" in result.message
     assert not (tmp_path / "out.mp4").exists()
+
+
+# A small profile with Apple's colour rules (tagged BT.709 wanted; BT.2020/HDR refused), so the colour
+# repairs are tested without Apple's 2048x2732 frames.
+COLOR_PROFILE = """
+schema = 1
+name = "small-color"
+kind = "canvas"
+title = "Colour-checked loop"
+description = "3-8 s H.264 MP4, tagged BT.709."
+accepts = ["video"]
+
+[render]
+width = 720
+height = 1280
+fps = 30
+duration = 4.0
+crf = 20
+x264_preset = "medium"
+audio = false
+
+[[rule]]
+id = "video-codec"
+check = "video-codec"
+codecs = ["h264"]
+pix_fmts = ["yuv420p"]
+severity = "error"
+source = "test profile"
+
+[[rule]]
+id = "color"
+check = "color"
+primaries = ["bt709"]
+transfers = ["bt709"]
+spaces = ["bt709"]
+allow_unspecified = true
+severity = "error"
+source = "test profile"
+
+[[rule]]
+id = "color-tagged"
+check = "color"
+primaries = ["bt709"]
+transfers = ["bt709"]
+spaces = ["bt709"]
+allow_unspecified = false
+severity = "warning"
+source = "test profile"
+"""
+
+
+def ffmpeg_stream_line(path: Path) -> str:
+    """The video stream line as the ffmpeg binary prints it (its own reading of the colour tags)."""
+    err = subprocess.run([FFMPEG, "-hide_banner", "-i", str(path)], capture_output=True, text=True).stderr
+    return next(line for line in err.splitlines() if "Video:" in line)
+
+
+def test_missing_colour_tags_are_written_without_touching_a_packet(
+    media: MediaFactory, tmp_path: Path
+) -> None:
+    profile = tmp_path / "small-color.toml"
+    profile.write_text(COLOR_PROFILE)
+    source = media.video("fix-untagged.mp4", size="720x1280", seconds=3.2)
+    assert "bt709" not in ffmpeg_stream_line(source)
+    out = tmp_path / "out.mp4"
+    result = fix_file(source, str(profile), output=out)
+    assert result.status == "fixed" and result.repair is not None and result.repair.strongest == "remux"
+    assert "bt709" in ffmpeg_stream_line(out)
+    assert packet_hashes(out) == packet_hashes(source)
+    assert validate_path(out, str(profile)).verdict() == "pass"
+
+
+def test_hdr_is_converted_to_tagged_bt709(media: MediaFactory, tmp_path: Path) -> None:
+    profile = tmp_path / "small-color.toml"
+    profile.write_text(COLOR_PROFILE)
+    source = media.video(
+        "fix-hdr.mp4",
+        size="720x1280",
+        seconds=3.2,
+        pix_fmt="yuv420p10le",
+        # Tags as output options do not reach libx264 (PITFALLS); setparams does.
+        vf="setparams=color_primaries=bt2020:color_trc=smpte2084:colorspace=bt2020nc",
+    )
+    assert "smpte2084" in ffmpeg_stream_line(source)
+    out = tmp_path / "out.mp4"
+    result = fix_file(source, str(profile), output=out)
+    assert result.status == "fixed", result.message
+    by_rule = {a.finding.rule: a.repair for a in result.actions}
+    assert by_rule["color"] == "re-encode"
+    line = ffmpeg_stream_line(out)
+    assert "yuv420p(" in line and "bt709" in line and "smpte2084" not in line
+
+
+def test_hevc_larger_than_needed_is_rerendered_at_the_canvas_size(
+    media: MediaFactory, tmp_path: Path
+) -> None:
+    """A phone's HEVC export, taller than 1920: the canvas is re-rendered as H.264 1080x1920."""
+    source = media.video(
+        "fix-hevc.mp4",
+        size="1440x2560",
+        seconds=3.2,
+        codec="libx265",
+        extra=("-preset", "ultrafast", "-tag:v", "hvc1", "-x265-params", "log-level=error"),
+    )
+    assert "hevc" in ffmpeg_stream_line(source)
+    out = tmp_path / "out.mp4"
+    result = fix_file(source, "canvas", output=out)
+    assert result.status == "fixed", result.message
+    line = ffmpeg_stream_line(out)
+    assert "h264" in line and "1080x1920" in line
+    assert validate_path(out, "canvas").verdict() == "pass"
