@@ -226,6 +226,10 @@ def _fix(
             seconds=time.monotonic() - started,
             exit_code=1,
         )
+    if not repair.needed:  # only warnings, none of them repairable here (e.g. a source too small to enlarge)
+        return dataclasses.replace(
+            base, message="passes with warnings fix cannot act on", seconds=time.monotonic() - started
+        )
     target = output_for(
         info.path, repair.container, output=output or out_dir, suffix=suffix, root=root if out_dir else None
     )

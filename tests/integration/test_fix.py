@@ -353,3 +353,23 @@ def test_hevc_larger_than_needed_is_rerendered_at_the_canvas_size(
     line = ffmpeg_stream_line(out)
     assert "h264" in line and "1080x1920" in line
     assert validate_path(out, "canvas").verdict() == "pass"
+
+
+def test_unreadable_files_fail_alone_with_one_line(src: dict[str, Path], tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "notes.mp4").write_text("not a video\n")
+    data = src["mov"].read_bytes()
+    (folder / "cut-short.mov").write_bytes(data[: len(data) // 2])
+    (folder / "good.mov").write_bytes(data)
+    out = tmp_path / "out"
+    done = _cli("fix", str(folder), "--as", "canvas", "-o", str(out), "--json")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    by_name = {Path(f["path"]).name: f for f in json.loads(done.stdout)["files"]}
+    assert by_name["good.mov"]["status"] == "fixed"
+    assert by_name["notes.mp4"]["status"] in ("failed", "unfixable") and by_name["notes.mp4"]["message"]
+    assert by_name["cut-short.mov"]["status"] in ("failed", "unfixable")
+    assert [p.name for p in out.iterdir()] == ["good.fixed.mp4"]
+    human = _cli("fix", str(folder / "notes.mp4"), "--as", "canvas", "-o", str(tmp_path / "n.mp4"))
+    errors = [line for line in human.stderr.splitlines() if line.startswith("mediakit: error:")]
+    assert human.returncode == 1 and len(errors) == 1 and "Traceback" not in human.stderr
