@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from mediakit import __version__
-from mediakit.cli.output import emit_json, escape, stderr, stdout
+from mediakit.cli.output import emit_json, escape, say_error, stdout
 from mediakit.errors import EXIT_CODE_HELP, ExitCode
 
 if TYPE_CHECKING:
@@ -215,5 +215,4 @@ def _print(r: FixResult) -> None:
     elif r.status == "passes":
         stdout.print(f"    [dim]{escape(r.message)}[/]")
     else:
-        hint = f" (hint: {r.hint})" if r.hint else ""
-        stderr.print(escape(f"mediakit: error: {r.path}: {r.message}{hint}"))
+        say_error(f"{r.path}: {r.message}", r.hint)

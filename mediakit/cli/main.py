@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from mediakit import __version__
+from mediakit.cli.output import say_error
 from mediakit.errors import EXIT_CODE_HELP, ExitCode, MediakitError
 
 log = logging.getLogger(__name__)
@@ -101,15 +102,6 @@ def _on_sigterm(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
-def _say_error(message: str, hint: str | None) -> None:
-    """The one format every error is printed in: `mediakit: error: …` and `  hint: …`, each one line."""
-    from mediakit.inputs import printable
-
-    click.echo(f"mediakit: error: {printable(message)}", err=True)
-    if hint:
-        click.echo(f"  hint: {printable(hint)}", err=True)
-
-
 def _click_error(exc: click.ClickException) -> tuple[str, str]:
     """click's own errors (unknown option, missing argument, bad choice) in mediakit's words and format."""
     # click may wrap a long message; it is one sentence, so its lines are joined.
@@ -133,7 +125,7 @@ def main(argv: list[str] | None = None) -> None:
         exc.show()  # a bare `mediakit` (or `mediakit batch`) asks for the help, not for an error
         code = ExitCode.USAGE
     except click.ClickException as exc:
-        _say_error(*_click_error(exc))
+        say_error(*_click_error(exc))
         code = ExitCode.USAGE
     except click.exceptions.Abort:
         click.echo("mediakit: interrupted", err=True)
@@ -144,11 +136,11 @@ def main(argv: list[str] | None = None) -> None:
     except MediakitError as exc:
         if debug:
             raise
-        _say_error(exc.message, exc.hint)
+        say_error(exc.message, exc.hint)
         code = exc.exit_code
     except Exception as exc:  # a bug: still one line unless --debug
         if debug:
             raise
-        _say_error(f"internal error: {type(exc).__name__}: {exc}", "run with --debug for details")
+        say_error(f"internal error: {type(exc).__name__}: {exc}", "run with --debug for details")
         code = ExitCode.FAILED
     sys.exit(int(code or 0))

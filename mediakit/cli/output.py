@@ -9,8 +9,9 @@ from typing import Any
 from rich.console import Console
 
 # Results go to stdout; logs, progress and errors to stderr, so `--json` output stays one clean document.
-stdout = Console(highlight=False, soft_wrap=True)
-stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+# No emoji codes: a file name or an ffmpeg map like `0:v:0` would otherwise print as a picture.
+stdout = Console(highlight=False, soft_wrap=True, emoji=False)
+stderr = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 
 def emit_json(document: Any) -> None:
@@ -26,3 +27,14 @@ def escape(text: str) -> str:
     from mediakit.inputs import printable
 
     return _escape(printable(text))
+
+
+def say_error(message: str, hint: str | None) -> None:
+    """The one format every error is printed in: `mediakit: error: …` and `  hint: …`, each one line."""
+    import click
+
+    from mediakit.inputs import printable
+
+    click.echo(f"mediakit: error: {printable(message)}", err=True)
+    if hint:
+        click.echo(f"  hint: {printable(hint)}", err=True)

@@ -175,12 +175,14 @@ def fix_file(
         raise
     except MediakitError as exc:
         name = getattr(locals().get("preset"), "name", None)
+        # The result names the file already; the message need not repeat it.
+        message = exc.message.removeprefix(display(os.path.abspath(os.fsdecode(path))) + ": ")
         return FixResult(
             shown,
             "failed",
             name,
             None,
-            message=exc.message,
+            message=message,
             hint=exc.hint or "",
             seconds=time.monotonic() - started,
             exit_code=int(exc.exit_code),

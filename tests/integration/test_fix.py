@@ -373,3 +373,13 @@ def test_unreadable_files_fail_alone_with_one_line(src: dict[str, Path], tmp_pat
     human = _cli("fix", str(folder / "notes.mp4"), "--as", "canvas", "-o", str(tmp_path / "n.mp4"))
     errors = [line for line in human.stderr.splitlines() if line.startswith("mediakit: error:")]
     assert human.returncode == 1 and len(errors) == 1 and "Traceback" not in human.stderr
+
+
+def test_dry_run_prints_the_commands_as_they_run(src: dict[str, Path], tmp_path: Path) -> None:
+    """Rich would turn `:v:` (a stream map) or `:fire:` (in a file name) into pictures: both print as text."""
+    named = tmp_path / "take:fire:.mov"
+    named.write_bytes(src["mov"].read_bytes())
+    done = _cli("fix", str(named), "--as", "canvas", "--dry-run", "-q")
+    assert done.returncode == 0, done.stderr
+    assert "-map 0:v:0" in done.stdout and "take:fire:.mov" in done.stdout
+    assert not list(tmp_path.glob("*.fixed.*"))
