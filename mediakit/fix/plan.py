@@ -195,7 +195,7 @@ def plan_repair(
                     )
                 )
                 continue
-            upscale = factor if factor > 1.0 else None
+            upscale = factor if factor > 1.01 else None  # a pixel or two is not an enlargement to mention
             render = True
             raise_video("re-encode")
             shown = f"{size[0]}x{size[1]}" + (f", enlarged {factor:.2f}x" if upscale else "")
@@ -255,6 +255,8 @@ def plan_repair(
     ):
         audio = "re-encode"
         notes.append(f"the audio ({info.audio[0].codec}) is re-encoded as AAC: an MP4 player may not read it")
+    if len(info.audio) > 1 and audio in ("keep", "re-encode") and not still:
+        notes.append(f"only the first of the {len(info.audio)} audio tracks is kept")
     if render and info.audio and preset.render.audio:
         notes.append("the re-render sets the audio's loudness to the preset's target")
     return Repair(

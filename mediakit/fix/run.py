@@ -305,6 +305,13 @@ def _shown(argv: tuple[str, ...]) -> str:
     return shlex.join(full_argv(argv, fed=False))
 
 
+def _compiled(out: Any, binary: str) -> tuple[str, ...]:
+    """typed-ffmpeg's argv, with the video picked as `0:V:0`: typed-ffmpeg writes `0:v:0`, which is an
+    attached cover picture when the file stores one before its video."""
+    argv = list(compile_argv(out, binary))
+    return tuple("0:V:0" if a == "0:v:0" and i and argv[i - 1] == "-map" else a for i, a in enumerate(argv))
+
+
 def _input(path: Path, **kwargs: Any) -> Any:
     return ffmpeg.input(file_url(path), extra_options=dict(SAFE_INPUT_OPTIONS), **kwargs)
 
@@ -365,7 +372,7 @@ def mux_argv(
             streams.append(a)
             options["c:a"] = "copy"
     options.update(_container_options(repair.container))
-    return compile_argv(ffmpeg.output(*streams, filename=str(target), extra_options=options), binary)
+    return _compiled(ffmpeg.output(*streams, filename=str(target), extra_options=options), binary)
 
 
 def reencode_argv(
@@ -387,7 +394,8 @@ def reencode_argv(
         v = footage.to_sdr_420(v, video.hdr is not None)
     if repair.fps:
         v = v.fps(fps=repair.fps)
-    v = v.format(pix_fmts="yuv420p")
+    # 4:2:0 needs even sizes: an odd last row or column (a 719x1279 export) is cropped, never scaled.
+    v = v.crop(out_w="trunc(iw/2)*2", out_h="trunc(ih/2)*2").format(pix_fmts="yuv420p")
     if repair.color:
         v = v.setparams(**footage.BT709)
     options: dict[str, Any] = {
@@ -412,7 +420,7 @@ def reencode_argv(
         streams.append(src_in.audio_stream(0))
         options["c:a"] = "copy"
     options.update({"f": "mp4"})
-    return compile_argv(ffmpeg.output(*streams, filename=str(target), extra_options=options), binary)
+    return _compiled(ffmpeg.output(*streams, filename=str(target), extra_options=options), binary)
 
 
 def _execute(

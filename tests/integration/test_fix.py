@@ -383,3 +383,62 @@ def test_dry_run_prints_the_commands_as_they_run(src: dict[str, Path], tmp_path:
     assert done.returncode == 0, done.stderr
     assert "-map 0:v:0" in done.stdout and "take:fire:.mov" in done.stdout
     assert not list(tmp_path.glob("*.fixed.*"))
+
+
+def test_a_phone_video_keeps_its_rotation_when_rewrapped(media: MediaFactory, tmp_path: Path) -> None:
+    """Coded 1280x720 with a 90° display matrix (a phone held upright): shown 720x1280 before and after."""
+    coded = media.video("fix-coded-landscape.mp4", size="1280x720", seconds=3.2)
+    rotated = media.remux("fix-rotated.mov", coded, "-display_rotation", "90")
+    assert probe(rotated).display_size == (720, 1280)
+    out = tmp_path / "out.mp4"
+    result = fix_file(rotated, "canvas", output=out)
+    assert result.status == "fixed" and result.repair is not None and result.repair.strongest == "remux"
+    assert probe(out).display_size == (720, 1280)
+    assert packet_hashes(out) == packet_hashes(rotated)
+
+
+def test_an_odd_sized_export_is_reencoded_with_even_sizes(media: MediaFactory, tmp_path: Path) -> None:
+    """719x1279 is 9:16 to the pixel, so only the codec is wrong; x264's 4:2:0 needs even sizes."""
+    odd = media.video(
+        "fix-odd.mkv", size="720x1280", seconds=3.2, codec="ffv1", pix_fmt="yuv444p", vf="scale=719:1279"
+    )
+    assert probe(odd).display_size == (719, 1279)
+    out = tmp_path / "out.mp4"
+    result = fix_file(odd, "canvas", output=out)
+    assert result.status == "fixed", result.message
+    assert probe(out).display_size == (718, 1278)
+    assert validate_path(out, "canvas").verdict() != "fail"
+
+
+def test_a_cover_picture_stored_first_is_not_taken_for_the_video(
+    media: MediaFactory, tmp_path: Path, src: dict[str, Path]
+) -> None:
+    cover = media.still("fix-cover.jpg", size=(300, 300), fmt="JPEG")
+    video = src["canvas-audio"]
+    with_cover = tmp_path / "with-cover.mp4"
+    subprocess.run(
+        [
+            FFMPEG,
+            "-v",
+            "error",
+            "-i",
+            str(cover),
+            "-i",
+            str(video),
+            "-map",
+            "0",
+            "-map",
+            "1",
+            "-c",
+            "copy",
+            "-disposition:v:0",
+            "attached_pic",
+            str(with_cover),
+        ],
+        check=True,
+    )
+    out = tmp_path / "out.mp4"
+    result = fix_file(with_cover, "canvas", output=out)
+    assert result.status == "fixed", result.message
+    assert probe(out).display_size == (720, 1280)
+    assert packet_hashes(out) == packet_hashes(video)
