@@ -381,7 +381,7 @@ def test_dry_run_prints_the_commands_as_they_run(src: dict[str, Path], tmp_path:
     named.write_bytes(src["mov"].read_bytes())
     done = _cli("fix", str(named), "--as", "canvas", "--dry-run", "-q")
     assert done.returncode == 0, done.stderr
-    assert "-map 0:v:0" in done.stdout and "take:fire:.mov" in done.stdout
+    assert "-map 0:V:0" in done.stdout and "take:fire:.mov" in done.stdout
     assert not list(tmp_path.glob("*.fixed.*"))
 
 
