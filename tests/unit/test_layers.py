@@ -21,7 +21,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("checks", ("mediakit.validate", "mediakit.deep")),
     ("render", ("mediakit.rendering", "mediakit.options", "mediakit.kinds")),
     ("pipeline", ("mediakit.pipeline",)),
-    ("jobs", ("mediakit.batch", "mediakit.kit", "mediakit.preview")),
+    ("jobs", ("mediakit.batch", "mediakit.kit", "mediakit.preview", "mediakit.fix")),
     ("cli", ("mediakit.cli", "mediakit.__main__")),
 ]
 

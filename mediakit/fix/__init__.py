@@ -1,0 +1,1 @@
+"""Repair a failing file with the smallest change."""
