@@ -411,12 +411,12 @@ def _encode(
     # -ss counts from the container's start; back off a quarter frame so rounding never skips frame a.
     at = float(idx.display[a].pts * idx.time_base) - idx.container_start
     seek = max(0.0, at - 0.25 / idx.fps)
-    out = work / f"seg-{a}-{b}.mp4"
+    out = work / f"seg-{a}-{b}-crf{crf}.mp4"
     filters = ["format=yuv420p"]
     tags = {k: v for k, v in idx.colors.items()}
     if tags:
         filters.append("setparams=" + ":".join(f"{k}={v}" for k, v in tags.items()))
-    argv = [ffmpeg_bin, "-ss", f"{seek:.6f}"]
+    argv = [ffmpeg_bin, "-y", "-ss", f"{seek:.6f}"]
     for key, value in SAFE_INPUT_OPTIONS.items():
         argv += [f"-{key}", value]
     argv += ["-i", file_url(src), "-map", "0:v:0", "-frames:v", str(b - a), "-an", "-sn", "-dn"]
