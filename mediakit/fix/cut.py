@@ -15,6 +15,7 @@ back to the next method, and `Cut.reason` says why.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import math
 import shlex
 import tempfile
@@ -162,7 +163,7 @@ def _index(path: Path) -> _Index:
         if not packets:
             raise ProbeError(f"{display(path)}: no video frames", "export the file again")
         ordered = sorted(packets, key=lambda p: p.pts)
-        steps = [b.pts - a.pts for a, b in zip(ordered, ordered[1:], strict=False)]
+        steps = [b.pts - a.pts for a, b in itertools.pairwise(ordered)]
         step = int(np.median(steps)) if steps else (ordered[0].duration or 1)
         colors = {
             key: str(value)
@@ -296,9 +297,11 @@ def _plan(idx: _Index, start: float, end: float) -> _Plan:
     p = next((q for q in range(e0, k1, -1) if _copy_run(idx, k1, q) is not None), None)
     if p is None:
         return _reencode_plan("no frame run after the keyframe copies cleanly: re-encoded the span", s0, e0)
-    run = _copy_run(idx, k1, p)
-    assert run is not None
-    plan = _Plan("smart", "", s0, e0, copy=run, head=(s0, k1) if k1 > s0 else None, tail=(p, e0) if p < e0 else None)
+    middle = _copy_run(idx, k1, p)
+    assert middle is not None
+    plan = _Plan(
+        "smart", "", s0, e0, copy=middle, head=(s0, k1) if k1 > s0 else None, tail=(p, e0) if p < e0 else None
+    )
     parts = []
     if plan.head:
         parts.append(
@@ -531,8 +534,15 @@ def _write(
                 finish = begin + (packet.duration or 0) * atb
                 if begin >= t0 - Fraction(1, 100_000) and finish <= t1 + Fraction(1, 100_000):
                     shift = int(t0 / atb)
-                    audio.append((bytes(packet), packet.pts - shift, (packet.dts or packet.pts) - shift,
-                                  packet.duration, packet.is_keyframe))
+                    audio.append(
+                        (
+                            bytes(packet),
+                            packet.pts - shift,
+                            (packet.dts or packet.pts) - shift,
+                            packet.duration,
+                            packet.is_keyframe,
+                        )
+                    )
         for o in video:
             packet = av.Packet(o.data)
             packet.pts, packet.dts, packet.duration = o.pts - origin, o.dts - origin, o.duration
@@ -575,7 +585,11 @@ def _source_frames(src: Path, idx: _Index, a: int, b: int) -> list[np.ndarray]:
         for frame in c.decode(s):
             if frame.pts in want:
                 found[want[frame.pts]] = _luma(frame).copy()
-            if frame.pts is not None and frame.pts >= idx.display[b - 1].pts and all(f is not None for f in found):
+            if (
+                frame.pts is not None
+                and frame.pts >= idx.display[b - 1].pts
+                and all(f is not None for f in found)
+            ):
                 break
     if any(f is None for f in found):
         raise _SpliceError("the source frames around the cut did not decode")
@@ -613,7 +627,10 @@ def _verify(src: Path, dst: Path, idx: _Index, plan: _Plan) -> float:
             raise _SpliceError(f"the output does not decode ({exc.strerror})") from None
     if len(stamps) != n:
         raise _SpliceError(f"the output decodes {len(stamps)} frames, not {n}")
-    want = [idx.seconds(idx.display[plan.first + i].pts) - idx.seconds(idx.display[plan.first].pts) for i in range(n)]
+    want = [
+        idx.seconds(idx.display[plan.first + i].pts) - idx.seconds(idx.display[plan.first].pts)
+        for i in range(n)
+    ]
     for i, (have, expected) in enumerate(zip(stamps, want, strict=True)):
         if not abs(have - expected) < 0.25 / idx.fps:
             raise _SpliceError(f"frame {i} shows at {have:.4f} s instead of {expected:.4f} s")
@@ -640,8 +657,17 @@ def _unused_ids(avcc: bytes, count: int) -> list[int]:
     return [i for i in range(1, 32) if i not in used][:count]
 
 
-def _run_plan(src: Path, dst: Path, idx: _Index, plan: _Plan, work: Path, ffmpeg_bin: str, keep_audio: bool,
-              crf: int, commands: list[str]) -> float:
+def _run_plan(
+    src: Path,
+    dst: Path,
+    idx: _Index,
+    plan: _Plan,
+    work: Path,
+    ffmpeg_bin: str,
+    keep_audio: bool,
+    crf: int,
+    commands: list[str],
+) -> float:
     if plan.method == "lossless":
         video = [_Out(b"", p.pts, p.dts, p.duration or idx.frame_step, p.key) for p in plan.copy]
         _write_copy(src, dst, idx, plan, video, idx.extradata, keep_audio)
@@ -658,17 +684,18 @@ def _run_plan(src: Path, dst: Path, idx: _Index, plan: _Plan, work: Path, ffmpeg
     segments: list[_Out] = []
     extra_sps: list[bytes] = []
     extra_pps: list[bytes] = []
-    head = tail = None
+    head: _Segment | None = None
+    tail: _Segment | None = None
     if plan.head:
         head = _encode(src, idx, *plan.head, work, ffmpeg_bin, commands, smart=True, crf=crf, sps_id=head_id)
     if plan.tail:
         tail = _encode(src, idx, *plan.tail, work, ffmpeg_bin, commands, smart=True, crf=crf, sps_id=tail_id)
-    for seg in (head, tail):
-        if seg is None:
+    for part in (head, tail):
+        if part is None:
             continue
-        if not seg.extradata or seg.extradata[:1] != b"\x01":
+        if not part.extradata or part.extradata[:1] != b"\x01":
             raise _SpliceError("the encoder wrote no avcC header")
-        _, sps, pps, _ = _parse_avcc(seg.extradata)
+        _, sps, pps, _ = _parse_avcc(part.extradata)
         extra_sps += sps
         extra_pps += pps
     if head:
@@ -678,7 +705,7 @@ def _run_plan(src: Path, dst: Path, idx: _Index, plan: _Plan, work: Path, ffmpeg
     if tail:
         segments += _timed_segment(idx, tail, None, copied[-1].dts)
     dts = [o.dts for o in segments]
-    if any(b <= a for a, b in zip(dts, dts[1:], strict=False)):
+    if any(b <= a for a, b in itertools.pairwise(dts)):
         raise _SpliceError("the joined stream's decode timestamps do not rise")
     start5, sps0, pps0, trailer = _parse_avcc(idx.extradata)
     avcc = _build_avcc(start5, [*sps0, *extra_sps], [*pps0, *extra_pps], trailer)
@@ -686,8 +713,15 @@ def _run_plan(src: Path, dst: Path, idx: _Index, plan: _Plan, work: Path, ffmpeg
     return _verify(src, dst, idx, plan)
 
 
-def _write_copy(src: Path, dst: Path, idx: _Index, plan: _Plan, video: list[_Out], extradata: bytes | None,
-                keep_audio: bool) -> None:
+def _write_copy(
+    src: Path,
+    dst: Path,
+    idx: _Index,
+    plan: _Plan,
+    video: list[_Out],
+    extradata: bytes | None,
+    keep_audio: bool,
+) -> None:
     """Fill in copied packets' payloads (those with empty data) from the source, then write."""
     wanted = {o.pts: o for o in video if not o.data}
     if wanted:
@@ -749,9 +783,7 @@ def cut(
             if notes:
                 reason = "; ".join(notes) + "; " + reason
             return _result(idx, attempt, reason, commands)
-        fallback = _reencode_plan(
-            "; ".join(notes) + ": re-encoded the whole span", plan.first, plan.last
-        )
+        fallback = _reencode_plan("; ".join(notes) + ": re-encoded the whole span", plan.first, plan.last)
         try:
             _run_plan(src, dst, idx, fallback, work, ffmpeg_bin, keep_audio, REENCODE_CRF, commands)
         except _SpliceError as exc:

@@ -204,7 +204,7 @@ def clip_end(
     half = int(RMS_WINDOW * rate / 2)
 
     def level(e: int) -> float:
-        centre = int(round((idx.end_time(e) - t_first) * rate))
+        centre = round((idx.end_time(e) - t_first) * rate)
         window = samples[max(0, centre - half) : max(0, centre + half)]
         rms = float(np.sqrt(np.mean(window.astype(np.float64) ** 2))) if window.size else 0.0
         return 20 * math.log10(rms) if rms > 0 else -120.0

@@ -117,7 +117,12 @@ def test_lossless_cut_copies_every_packet(sources: dict[str, Path], tmp_path: Pa
     assert plan_cut(src, 0.0, 8.0)[0] == "lossless"
     assert not dst.exists()  # planning writes nothing
     result = cut(src, dst, 0.0, 8.0, keep_audio=True, ffmpeg_bin=FFMPEG)
-    assert (result.method, result.frames, result.reencoded_frames, result.commands) == ("lossless", 240, 0, ())
+    assert (result.method, result.frames, result.reencoded_frames, result.commands) == (
+        "lossless",
+        240,
+        0,
+        (),
+    )
     assert (result.start, result.end) == (0.0, 8.0)
     copied, _ = _check_output(src, dst, 0.0, 240)
     assert copied == 240
@@ -248,7 +253,8 @@ def gapped_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "-f", "lavfi", "-i", "testsrc2=s=180x320:r=30:d=31",
         "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:d=31",
         "-af", "volume='if(between(t,28.6,28.8),0,1)':eval=frame",
-        "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(out),
+        "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+        "-c:a", "aac", "-shortest", str(out),
     )  # fmt: skip
     return out
 
