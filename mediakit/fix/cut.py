@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from mediakit.errors import FFmpegError, ProbeError
+from mediakit.errors import FFmpegError, ProbeError, UsageError
 from mediakit.ffmpeg import runner
 from mediakit.inputs import SAFE_INPUT_OPTIONS, display, file_url
 from mediakit.probe import open_container
@@ -271,10 +271,17 @@ def _fmt(t: float) -> str:
     return f"{t:.3f}".rstrip("0").rstrip(".") + " s" if t else "0 s"
 
 
+def _n(frames: int) -> str:
+    return f"{frames} frame" if frames == 1 else f"{frames} frames"
+
+
 def _plan(idx: _Index, start: float, end: float) -> _Plan:
     s0, e0 = idx.frame_at(start), idx.frame_at(end)
     if e0 <= s0:
-        raise ValueError(f"nothing to keep between {start} s and {end} s")
+        raise UsageError(
+            f"nothing to keep between {_fmt(start)} and {_fmt(end)}",
+            "the end must come at least a frame after the start",
+        )
     if idx.codec != "h264":
         return _reencode_plan(f"the video is {idx.codec}, not H.264: re-encoded the whole span", s0, e0)
     found = _lossless_span(idx, s0, e0)
@@ -305,12 +312,12 @@ def _plan(idx: _Index, start: float, end: float) -> _Plan:
     parts = []
     if plan.head:
         parts.append(
-            f"no keyframe within a frame of {_fmt(start)}: re-encoded {k1 - s0} frames up to the keyframe at "
+            f"no keyframe within a frame of {_fmt(start)}: re-encoded {_n(k1 - s0)} up to the keyframe at "
             f"{_fmt(idx.seconds(idx.display[k1].pts))}"
         )
     if plan.tail:
         parts.append(
-            f"the copy cannot end at {_fmt(end)}: re-encoded {e0 - p} frames from "
+            f"the copy cannot end at {_fmt(end)}: re-encoded {_n(e0 - p)} from "
             f"{_fmt(idx.seconds(idx.display[p].pts))}"
         )
     plan.reason = "; ".join(parts)
@@ -757,6 +764,8 @@ def cut(
     Lossless when it can be, else a smart cut, else a full libx264 re-encode; each result is decoded
     and checked before it is accepted, and `Cut.reason` says why the method used was the one.
     """
+    import av
+
     idx = _index(src)
     plan = _plan(idx, start, end)
     commands: list[str] = []
@@ -777,6 +786,9 @@ def cut(
             except FFmpegError as exc:
                 notes.append(f"the {attempt.method} cut failed ({exc.message})")
                 continue
+            except av.error.FFmpegError as exc:
+                notes.append(f"the {attempt.method} cut could not be written ({exc.strerror})")
+                continue
             reason = attempt.reason
             if attempt.method == "smart" and math.isfinite(psnr):
                 reason += f" (min {psnr:.1f} dB)"
@@ -786,9 +798,11 @@ def cut(
         fallback = _reencode_plan("; ".join(notes) + ": re-encoded the whole span", plan.first, plan.last)
         try:
             _run_plan(src, dst, idx, fallback, work, ffmpeg_bin, keep_audio, REENCODE_CRF, commands)
-        except _SpliceError as exc:
+        except (_SpliceError, av.error.FFmpegError, FFmpegError) as exc:
             with contextlib.suppress(OSError):
                 dst.unlink()
+            if isinstance(exc, FFmpegError):
+                raise
             raise FFmpegError(
                 f"{display(src)}: could not cut {_fmt(start)}-{_fmt(end)} ({exc})",
                 "re-encode the file with a standard encoder first",
