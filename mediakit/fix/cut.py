@@ -418,15 +418,22 @@ def _encode(
     sps_id: int = 0,
 ) -> _Segment:
     """Encode source frames [a, b) with libx264 into a temp MP4 and read its packets back."""
-    # -ss counts from the container's start; back off a quarter frame so rounding never skips frame a.
-    at = float(idx.display[a].pts * idx.time_base) - idx.container_start
-    seek = max(0.0, at - 0.25 / idx.fps)
+    # Frames are picked by their own timestamps (-copyts keeps them as the source has them, and `select`
+    # compares them half a frame away from each edge), not by where -ss lands: -ss counts from the
+    # container's start, which MPEG-TS and files with edit lists place differently. -ss only skips ahead,
+    # to a second before the keyframe the frames decode from.
+    tb = idx.time_base
+    lo = float(idx.display[a].pts * tb) - 0.5 / idx.fps
+    hi = float(idx.display[b - 1].pts * tb) + 0.5 / idx.fps
+    seek = max(0.0, float(_keyframe_before(idx, idx.display[a].pts) * tb) - idx.container_start - 1.0)
     out = work / f"seg-{a}-{b}-crf{crf}.mp4"
-    filters = ["format=yuv420p"]
+    filters = [f"select='between(t,{lo:.6f},{hi:.6f})'", "format=yuv420p"]
     tags = {k: v for k, v in idx.colors.items()}
     if tags:
         filters.append("setparams=" + ":".join(f"{k}={v}" for k, v in tags.items()))
-    argv = [ffmpeg_bin, "-y", "-ss", f"{seek:.6f}"]
+    # -noautorotate: frames stay in their coded orientation (as the copied ones are) and the output
+    # keeps the source's rotation tag.
+    argv = [ffmpeg_bin, "-y", "-noautorotate", "-copyts", "-ss", f"{seek:.6f}"]
     for key, value in SAFE_INPUT_OPTIONS.items():
         argv += [f"-{key}", value]
     argv += ["-i", file_url(src), "-map", "0:v:0", "-frames:v", str(b - a), "-an", "-sn", "-dn"]
@@ -577,8 +584,25 @@ def _luma(frame: Any) -> np.ndarray:
 
 
 def _psnr(a: np.ndarray, b: np.ndarray) -> float:
+    if a.shape != b.shape:
+        raise _SpliceError(f"a frame is {a.shape[1]}x{a.shape[0]}, the source's {b.shape[1]}x{b.shape[0]}")
     mse = float(np.mean((a.astype(np.float32) - b.astype(np.float32)) ** 2))
     return math.inf if mse == 0 else 10 * math.log10(255.0**2 / mse)
+
+
+def _keyframe_before(idx: _Index, pts: int) -> int:
+    """The pts of the last keyframe shown at or before `pts`: where a seek for it should land."""
+    keys = [p.pts for p in idx.display if p.key and p.pts <= pts]
+    return keys[-1] if keys else idx.origin
+
+
+def _passes(c: Any, s: Any, target: int) -> Iterator[bool]:
+    """Seek for `target` (pts) and yield True; if the caller is not done, rewind to the start and yield
+    False. An MP4 index seeks exactly; MPEG-TS and friends seek by searching and may land late."""
+    c.seek(target, stream=s, backward=True, any_frame=False)
+    yield True
+    c.seek(0, stream=s, backward=True, any_frame=True)
+    yield False
 
 
 def _source_frames(src: Path, idx: _Index, a: int, b: int) -> list[np.ndarray]:
@@ -588,15 +612,18 @@ def _source_frames(src: Path, idx: _Index, a: int, b: int) -> list[np.ndarray]:
     with _open(src) as c:
         s = next(s for s in c.streams.video if s.codec_context is not None)
         s.thread_type = "AUTO"
-        c.seek(idx.display[a].pts, stream=s, backward=True, any_frame=False)
-        for frame in c.decode(s):
-            if frame.pts in want:
-                found[want[frame.pts]] = _luma(frame).copy()
-            if (
-                frame.pts is not None
-                and frame.pts >= idx.display[b - 1].pts
-                and all(f is not None for f in found)
-            ):
+        for _ in _passes(c, s, _keyframe_before(idx, idx.display[a].pts)):
+            found = [None] * (b - a)
+            for frame in c.decode(s):
+                if frame.pts in want:
+                    found[want[frame.pts]] = _luma(frame).copy()
+                if (
+                    frame.pts is not None
+                    and frame.pts >= idx.display[b - 1].pts
+                    and all(f is not None for f in found)
+                ):
+                    break
+            if all(f is not None for f in found):
                 break
     if any(f is None for f in found):
         raise _SpliceError("the source frames around the cut did not decode")
@@ -735,13 +762,15 @@ def _write_copy(
         s_pts = set(wanted)
         with _open(src) as c:
             s = next(s for s in c.streams.video if s.codec_context is not None)
-            c.seek(min(s_pts), stream=s, backward=True, any_frame=False)
-            for packet in c.demux(s):
-                if packet.pts in wanted and not wanted[packet.pts].data:
-                    wanted[packet.pts].data = bytes(packet)
-                    s_pts.discard(packet.pts)
-                    if not s_pts:
-                        break
+            for _ in _passes(c, s, _keyframe_before(idx, min(s_pts))):
+                for packet in c.demux(s):
+                    if packet.pts in wanted and not wanted[packet.pts].data:
+                        wanted[packet.pts].data = bytes(packet)
+                        s_pts.discard(packet.pts)
+                        if not s_pts:
+                            break
+                if not s_pts:
+                    break
         if s_pts:
             raise _SpliceError("some source packets could not be read back")
     _write(src, dst, idx, video, extradata, plan.first, plan.last, keep_audio)

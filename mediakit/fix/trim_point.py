@@ -8,7 +8,6 @@ headers (no decoding).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ import numpy as np
 
 from mediakit.analysis.loop import SEAM_LIMIT, measure_loop
 from mediakit.errors import ProbeError
-from mediakit.fix.cut import _copy_run, _fmt, _Index, _index
+from mediakit.fix.cut import _copy_run, _fmt, _Index, _index, _keyframe_before, _passes
 from mediakit.inputs import display
 from mediakit.probe import MediaInfo, open_container
 
@@ -83,11 +82,13 @@ def _decode_frames(path: Path, idx: _Index, indices: set[int]) -> dict[int, np.n
         s.thread_type = "AUTO"
         for run in runs:
             last_pts = idx.display[run[-1]].pts
-            c.seek(idx.display[run[0]].pts, stream=s, backward=True, any_frame=False)
-            for frame in c.decode(s):
-                if frame.pts in by_pts and by_pts[frame.pts] not in found:
-                    found[by_pts[frame.pts]] = _small_luma(frame)
-                if frame.pts is not None and frame.pts >= last_pts and all(i in found for i in run):
+            for _ in _passes(c, s, _keyframe_before(idx, idx.display[run[0]].pts)):
+                for frame in c.decode(s):
+                    if frame.pts in by_pts and by_pts[frame.pts] not in found:
+                        found[by_pts[frame.pts]] = _small_luma(frame)
+                    if frame.pts is not None and frame.pts >= last_pts and all(i in found for i in run):
+                        break
+                if all(i in found for i in run):
                     break
     missing = indices - set(found)
     if missing:
@@ -149,28 +150,26 @@ def _audio_rms(path: Path, t0: float, t1: float, origin: float) -> tuple[np.ndar
             return None
         s = streams[0]
         tb = s.time_base
-        c.seek(int(max(0.0, origin + t0 - 0.2) / tb), stream=s, backward=True, any_frame=False)
-        chunks: list[np.ndarray] = []
-        first_t: float | None = None
         rate = s.codec_context.sample_rate
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
-        for frame in _frames(c, s):
-            if frame.pts is None:
-                continue
-            at = float(frame.pts * tb) - origin
-            if at > t1:
+        for _ in _passes(c, s, int(max(0.0, origin + t0 - 0.2) / tb)):
+            chunks: list[np.ndarray] = []
+            first_t: float | None = None
+            resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
+            for frame in c.decode(s):
+                if frame.pts is None:
+                    continue
+                at = float(frame.pts * tb) - origin
+                if at > t1:
+                    break
+                for out in resampler.resample(frame):
+                    if first_t is None:
+                        first_t = at
+                    chunks.append(out.to_ndarray().reshape(-1))
+            if first_t is not None and first_t <= t0:
                 break
-            for out in resampler.resample(frame):
-                if first_t is None:
-                    first_t = at
-                chunks.append(out.to_ndarray().reshape(-1))
         if first_t is None or not chunks:
             return None
         return np.concatenate(chunks), first_t, rate
-
-
-def _frames(c: Any, s: Any) -> Iterator[Any]:
-    yield from c.decode(s)
 
 
 def clip_end(

@@ -39,6 +39,11 @@ def sources(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     for name, args in made.items():
         out[name] = root / f"{name}.mp4"
         ffmpeg(*args, str(out[name]))
+    # The same packets in MPEG-TS (Annex B, timestamps from 1.4 s) and tagged as a portrait phone video.
+    out["ts"] = root / "gop30.ts"
+    ffmpeg("-i", str(out["gop30"]), "-c", "copy", str(out["ts"]))
+    out["rotated"] = root / "rotated.mp4"
+    ffmpeg("-display_rotation", "90", "-i", str(out["gop30"]), "-c", "copy", str(out["rotated"]))
     return out
 
 
@@ -180,6 +185,38 @@ def test_smart_cut_reencodes_only_the_edges(
     assert worst >= MIN_PSNR
     if head:
         assert f"re-encoded {head} frames" in result.reason
+
+
+def test_a_rotated_source_keeps_its_rotation_through_a_smart_cut(
+    sources: dict[str, Path], tmp_path: Path
+) -> None:
+    # ffmpeg turns frames upright when it re-encodes unless told not to; the re-encoded frames must stay
+    # in the copied ones' coded orientation, under the source's rotation tag.
+    src, dst = sources["rotated"], tmp_path / "out.mp4"
+    result = cut(src, dst, 0.5, 7.967, keep_audio=False, ffmpeg_bin=FFMPEG)
+    assert result.method == "smart", result.reason
+    copied, worst = _check_output(src, dst, 0.5, 224)
+    assert copied == 224 - result.reencoded_frames and worst >= MIN_PSNR
+    before, after = probe(src).primary_video, probe(dst).primary_video
+    assert before is not None and after is not None and before.rotation != 0
+    assert (after.rotation, after.display_width, after.display_height) == (
+        before.rotation,
+        before.display_width,
+        before.display_height,
+    )
+
+
+def test_mpeg_ts_sources_are_cut_on_their_own_timestamps(sources: dict[str, Path], tmp_path: Path) -> None:
+    # MPEG-TS starts at 1.4 s and ffmpeg's -ss counts from the container's start: frames are picked by
+    # their timestamps, so the re-encode starts on the right frame (a one-frame slip scores ~25 dB).
+    src, dst = sources["ts"], tmp_path / "out.mp4"
+    result = cut(src, dst, 0.5, 7.967, keep_audio=True, ffmpeg_bin=FFMPEG)
+    assert result.method == "reencode" and "Annex B" in result.reason
+    out, source = _luma(dst), dict((round(t, 4), y) for t, y in _luma(src))
+    assert len(out) == 224 == _ffmpeg_frames(dst)
+    assert min(_psnr(y, source[round(0.5 + t, 4)]) for t, y in out) > 35
+    assert cut(src, tmp_path / "whole.mp4", 0.0, 8.0, keep_audio=True, ffmpeg_bin=FFMPEG).method == "lossless"
+    assert len(_luma(tmp_path / "whole.mp4")) == 240 == _ffmpeg_frames(tmp_path / "whole.mp4")
 
 
 def test_a_splice_that_fails_its_check_is_redone(sources: dict[str, Path], tmp_path: Path) -> None:
