@@ -40,8 +40,11 @@ MIN_PSNR = 45.0
 # at 360x640 and 1080x1920 (preset fast); one retry at CRF_RETRY covers harder content before giving up.
 SMART_CRF = 10
 CRF_RETRY = 4
-# Full re-encodes: visually transparent, the same rate and size as the source.
+# Full re-encodes: visually transparent, the same rate and size as the source. Their check only needs
+# to catch a slipped or repeated frame (consecutive testsrc2 frames measure 24.6-25.8 dB), not judge
+# quality: grainy footage at CRF 16 can fall under 45 dB.
 REENCODE_CRF = 16
+REENCODE_MIN_PSNR = 35.0
 _SMART_PROFILES = {"baseline": "baseline", "constrained baseline": "baseline", "main": "main", "high": "high"}
 
 
@@ -578,7 +581,16 @@ def _write(
 
 
 def _luma(frame: Any) -> np.ndarray:
+    """8-bit luma as coded: the Y plane (a 10/12-bit one shifted down, as a conversion to 8 bits would),
+    so the source and a yuv420p re-encode compare in the same range."""
+    name = frame.format.name
     plane = frame.planes[0]
+    deep = next((bits for bits in (10, 12, 16) if f"p{bits}" in name and name.startswith("yuv")), None)
+    if deep:
+        rows16 = np.frombuffer(plane, np.uint16).reshape(frame.height, plane.line_size // 2)
+        return (rows16[:, : frame.width] >> (deep - 8)).astype(np.uint8)
+    if not name.startswith(("yuv", "nv12")):
+        return np.asarray(frame.to_ndarray(format="gray"), dtype=np.uint8)
     rows = np.frombuffer(plane, np.uint8).reshape(frame.height, plane.line_size)
     return rows[:, : frame.width]
 
@@ -676,7 +688,7 @@ def _verify(src: Path, dst: Path, idx: _Index, plan: _Plan) -> float:
         ref = _source_frames(src, idx, plan.first + a, plan.first + b)
         for i in range(a, b):
             score = _psnr(got[i], ref[i - a])
-            if score < MIN_PSNR:
+            if score < (REENCODE_MIN_PSNR if plan.method == "reencode" else MIN_PSNR):
                 raise _SpliceError(f"frame {i} differs from the source's ({score:.1f} dB)")
             worst = min(worst, score)
     return worst

@@ -34,6 +34,7 @@ def sources(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "gop250": [*video, *x264, "-x264-params", "scenecut=0"],
         "open": [*video, *x264, "-g", "30", "-bf", "3", "-x264-params", "open-gop=1"],
         "mpeg4": [*video, "-c:v", "mpeg4", "-q:v", "3"],
+        "hevc10": [*video, "-c:v", "libx265", "-preset", "ultrafast", "-pix_fmt", "yuv420p10le"],
     }
     out = {}
     for name, args in made.items():
@@ -229,14 +230,18 @@ def test_a_splice_that_fails_its_check_is_redone(sources: dict[str, Path], tmp_p
     assert _check_output(src, dst, 0.0, 225)[1] >= MIN_PSNR
 
 
-def test_other_codecs_are_reencoded_with_a_reason(sources: dict[str, Path], tmp_path: Path) -> None:
-    src, dst = sources["mpeg4"], tmp_path / "out.mp4"
+@pytest.mark.parametrize(("name", "codec"), [("mpeg4", "mpeg4"), ("hevc10", "hevc")])
+def test_other_codecs_are_reencoded_with_a_reason(
+    sources: dict[str, Path], tmp_path: Path, name: str, codec: str
+) -> None:
+    src, dst = sources[name], tmp_path / "out.mp4"
     assert plan_cut(src, 0.0, 8.0)[0] == "reencode"
     result = cut(src, dst, 0.0, 8.0, keep_audio=True, ffmpeg_bin=FFMPEG)
-    assert result.method == "reencode" and "mpeg4, not H.264" in result.reason
+    assert result.method == "reencode" and f"{codec}, not H.264" in result.reason
     assert result.reencoded_frames == result.frames == 240
     out = _luma(dst)
     assert len(out) == 240 == _ffmpeg_frames(dst)
+    # Both sides decoded to 8-bit gray by swscale (the HEVC source is 10-bit).
     source = _luma(src)
     assert min(_psnr(y, source[i][1]) for i, (_, y) in enumerate(out)) > 35
     info = probe(dst)
