@@ -133,6 +133,13 @@ def canvas_end(
     best = min(range(len(candidates)), key=lambda i: (gaps[i], -i))
     e = candidates[best]
     seam = measure_loop([*firsts, *(frames[e - SEAM_FRAMES + i] for i in range(SEAM_FRAMES))]).seam
+    if seam > SEAM_LIMIT:
+        # Content that only wraps at its own end: moving the end earlier would cost seconds for no seam.
+        e, why = _keyframe_end(idx, s, e_max, e_min)
+        return idx.end_time(e), (
+            f"{why} (the source wrapped seamlessly, but no end in the last {SEAM_WINDOW:.0f} s does: "
+            f"the best wraps in {seam:.1f} steps)"
+        )
     return idx.end_time(e), (
         f"ends at {_fmt(idx.end_time(e))}, where the loop wraps in {seam:.2f} steps "
         f"(the source wrapped seamlessly, {source.seam:.2f} steps)"

@@ -277,6 +277,20 @@ def test_a_seamless_loop_is_trimmed_to_a_whole_period(seamless_loop: Path) -> No
     assert "wraps" in reason
 
 
+def test_a_seamless_loop_without_a_seam_near_the_limit_is_not_cut_short(tmp_path: Path) -> None:
+    # A 9 s ping-pong wraps seamlessly at its own end, but no frame in the 2 s before 8 s looks like its
+    # first: the end stays at the limit instead of moving up to 2 s earlier for nothing.
+    src = tmp_path / "pingpong.mp4"
+    ffmpeg(
+        "-f", "lavfi", "-i", "testsrc2=s=180x320:r=30:d=4.5",
+        "-filter_complex", "[0:v]split[a][b];[b]reverse[r];[a][r]concat=n=2:v=1:a=0",
+        "-c:v", "libx264", "-preset", "veryfast", "-g", "30", "-pix_fmt", "yuv420p", str(src),
+    )  # fmt: skip
+    end, reason = canvas_end(src, probe(src), 8.0, 5.0)
+    assert end == pytest.approx(8.0)
+    assert "no end in the last 2 s does" in reason
+
+
 def test_a_loop_that_is_not_seamless_ends_on_a_clean_cut(sources: dict[str, Path]) -> None:
     src = sources["gop30"]
     end, reason = canvas_end(src, probe(src), 8.0, 5.0)
