@@ -154,7 +154,7 @@ def _index(path: Path) -> _Index:
                 packets.append(
                     _Packet(
                         pts=packet.pts,
-                        dts=packet.dts if packet.dts is not None else packet.pts,
+                        dts=packet.dts if packet.dts is not None else _NO_DTS,
                         duration=packet.duration or 0,
                         key=bool(packet.is_keyframe),
                         idr=idr,
@@ -166,6 +166,7 @@ def _index(path: Path) -> _Index:
         if not packets:
             raise ProbeError(f"{display(path)}: no video frames", "export the file again")
         ordered = sorted(packets, key=lambda p: p.pts)
+        _fill_dts(packets, ordered)
         steps = [b.pts - a.pts for a, b in itertools.pairwise(ordered)]
         step = int(np.median(steps)) if steps else (ordered[0].duration or 1)
         colors = {
@@ -192,6 +193,22 @@ def _index(path: Path) -> _Index:
             extradata=extradata,
             colors=colors,
         )
+
+
+_NO_DTS = -(2**62)
+
+
+def _fill_dts(packets: list[_Packet], ordered: list[_Packet]) -> None:
+    """Give every packet a decode time when the container left some out or out of order (Matroska
+    omits them for the first B-frame-delayed packets): the display times in order, shifted back by the
+    smallest delay that keeps each packet's dts <= its pts, as an encoder would have set them."""
+    dts = [p.dts for p in packets]
+    if all(d != _NO_DTS for d in dts) and all(b > a for a, b in itertools.pairwise(dts)):
+        return
+    times = [p.pts for p in ordered]
+    delay = max(t - p.pts for t, p in zip(times, packets, strict=True))
+    for t, p in zip(times, packets, strict=True):
+        p.dts = t - delay
 
 
 def keyframes(path: Path) -> list[float]:

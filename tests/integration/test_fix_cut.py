@@ -43,6 +43,8 @@ def sources(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     # The same packets in MPEG-TS (Annex B, timestamps from 1.4 s) and tagged as a portrait phone video.
     out["ts"] = root / "gop30.ts"
     ffmpeg("-i", str(out["gop30"]), "-c", "copy", str(out["ts"]))
+    out["mkv"] = root / "gop30.mkv"
+    ffmpeg("-i", str(out["gop30"]), "-c", "copy", str(out["mkv"]))
     out["rotated"] = root / "rotated.mp4"
     ffmpeg("-display_rotation", "90", "-i", str(out["gop30"]), "-c", "copy", str(out["rotated"]))
     return out
@@ -148,6 +150,14 @@ def test_lossless_cut_from_a_keyframe_starts_at_zero(sources: dict[str, Path], t
     copied, _ = _check_output(src, dst, 2.0, 210)
     assert copied == 210
     assert not probe(dst).audio
+
+
+def test_lossless_cut_of_matroska_without_decode_times(sources: dict[str, Path], tmp_path: Path) -> None:
+    # Matroska leaves out the first B-frame-delayed packets' dts; the cut supplies them as x264 would.
+    src, dst = sources["mkv"], tmp_path / "out.mp4"
+    result = cut(src, dst, 0.0, 8.0, keep_audio=True, ffmpeg_bin=FFMPEG)
+    assert result.method == "lossless", result.reason
+    assert _check_output(src, dst, 0.0, 240)[0] == 240
 
 
 def test_lossless_cut_of_open_gops(sources: dict[str, Path], tmp_path: Path) -> None:
