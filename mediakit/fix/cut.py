@@ -96,11 +96,20 @@ class _Index:
         return float((pts - self.origin) * self.time_base)
 
     def frame_at(self, t: float) -> int:
-        """Index (display order) of the first frame at or after `t` within half a frame."""
+        """Index (display order) of the frame nearest `t`; on a tie the later one (a shorter span)."""
         half = 0.5 / self.fps
         for i, p in enumerate(self.display):
-            if self.seconds(p.pts) >= t - half:
+            if self.seconds(p.pts) > t - half + 1e-9:
                 return i
+        return len(self.display)
+
+    def frame_end(self, t: float) -> int:
+        """The span end (an index: the first frame left out) at or before `t`: a span never ends after
+        the time asked, so an 8.000 s limit is never exceeded (1% of a frame absorbs rounding in `t`)."""
+        slack = 0.01 / self.fps
+        for i in range(1, len(self.display) + 1):
+            if self.end_time(i) > t + slack:
+                return i - 1
         return len(self.display)
 
     def end_time(self, index: int) -> float:
@@ -296,7 +305,7 @@ def _n(frames: int) -> str:
 
 
 def _plan(idx: _Index, start: float, end: float) -> _Plan:
-    s0, e0 = idx.frame_at(start), idx.frame_at(end)
+    s0, e0 = idx.frame_at(start), idx.frame_end(end)
     if e0 <= s0:
         raise UsageError(
             f"nothing to keep between {_fmt(start)} and {_fmt(end)}",

@@ -152,6 +152,21 @@ def test_lossless_cut_from_a_keyframe_starts_at_zero(sources: dict[str, Path], t
     assert not probe(dst).audio
 
 
+def test_a_cut_never_ends_after_the_time_asked(tmp_path: Path) -> None:
+    # At 29.97 fps, 8 s is 239.76 frames: the nearest frame boundary (240 frames, 8.008 s) would break an
+    # 8.000 s limit; the span ends at the last boundary within it.
+    src, dst = tmp_path / "ntsc.mp4", tmp_path / "out.mp4"
+    ffmpeg(
+        "-f", "lavfi", "-i", "testsrc2=s=180x320:r=30000/1001:d=9",
+        "-c:v", "libx264", "-preset", "veryfast", "-g", "30", "-pix_fmt", "yuv420p", str(src),
+    )  # fmt: skip
+    result = cut(src, dst, 0.0, 8.0, keep_audio=False, ffmpeg_bin=FFMPEG)
+    assert result.frames == 239 and result.end <= 8.0
+    info = probe(dst)
+    assert info.duration is not None and float(info.duration) <= 8.0
+    assert info.primary_video is not None and info.primary_video.frames == 239
+
+
 def test_lossless_cut_of_matroska_without_decode_times(sources: dict[str, Path], tmp_path: Path) -> None:
     # Matroska leaves out the first B-frame-delayed packets' dts; the cut supplies them as x264 would.
     src, dst = sources["mkv"], tmp_path / "out.mp4"
