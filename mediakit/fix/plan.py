@@ -19,6 +19,9 @@ MP4_AUDIO = frozenset({"aac", "mp3", "alac"})
 # How far a re-render may enlarge the picture (a 1080p landscape clip cropped to 1080x1920 is 1.78x): past
 # this it is visibly soft, and a larger source is the fix.
 MAX_UPSCALE = 2.0
+# A trim is trusted to bring a file under a size cap when its estimate is this far under it (the result is
+# checked anyway; a file still over is reported, not written).
+SIZE_MARGIN = 0.95
 # Fix actions that change the picture's geometry, so need a re-render with the framing options.
 GEOMETRY = frozenset({"reframe"})
 # Fix actions that re-encode the video stream alone (the audio is copied).
@@ -83,6 +86,13 @@ class Repair:
         """The most destructive class used on any stream (what a summary counts the file under)."""
         classes = [a.repair for a in self.actions if a.repair is not None]
         return max(classes, key=RANK.__getitem__) if classes else "keep"
+
+
+def _kept_share(info: MediaInfo, start: float | None, trim_end: tuple[float, str] | None) -> float | None:
+    """The share of the file's length a trim keeps (its bytes scale with it, near enough), or None."""
+    if trim_end is None or not info.duration:
+        return None
+    return max(0.0, trim_end[0] - (start or 0.0)) / float(info.duration)
 
 
 def _wants_mp4(preset: Preset) -> str:
@@ -210,6 +220,15 @@ def plan_repair(
             raise_video("re-encode")
             actions.append(Action(f, "video", "re-encode", f"re-encode the video at a constant {fps} fps"))
         elif action == "shrink":
+            # A trim that keeps a smaller share of the bytes than the cap asks for is the smaller change.
+            share = _kept_share(info, start, trim_end)
+            if share is not None and info.size_bytes * share <= int(fx["max_bytes"]) * SIZE_MARGIN:
+                actions.append(
+                    Action(
+                        f, "video", "trim", f"the trim leaves about {info.size_bytes * share / 1e6:.1f} MB"
+                    )
+                )
+                continue
             max_bytes = int(fx["max_bytes"])
             raise_video("re-encode")
             actions.append(

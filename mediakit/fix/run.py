@@ -441,11 +441,15 @@ def _execute(
         _fix_still(repair, info, target, commands, fit, focus, ffmpeg_bin, workdir)
         return None, repair
     if repair.render:
+        if repair.trim is not None:
+            repair = _with_cut_class(repair, "re-encode", "cut in the re-render")
         _rerender(repair, info, target, commands, fit, focus, ffmpeg_bin, workdir, emit)
         return None, repair
     src = info.path
     cut = None
     if repair.video == "re-encode":
+        if repair.trim is not None:
+            repair = _with_cut_class(repair, "re-encode", "cut while the video is re-encoded")
         emit("re-encoding the video")
         step = workdir / "video.mp4"
         argv = reencode_argv(info, src, step, repair, binary, repair.trim)
@@ -478,9 +482,7 @@ def _execute(
 def _with_cut_class(repair: Repair, klass: str, reason: str) -> Repair:
     """The trim action's class as the cut was made (lossless trim, smart cut or re-encode)."""
     actions = tuple(
-        dataclasses.replace(a, repair=klass, does=f"{a.does}; {reason}")
-        if a.repair == "trim" and a.finding.fix and a.finding.fix.get("action") == "trim"
-        else a
+        dataclasses.replace(a, repair=klass, does=f"{a.does}; {reason}") if a.repair == "trim" else a
         for a in repair.actions
     )
     video = klass if RANK[klass] > RANK[repair.video] else repair.video

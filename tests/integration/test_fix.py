@@ -51,6 +51,15 @@ def src(media: MediaFactory) -> dict[str, Path]:
             "fix-audio-tc.mov", size="720x1280", seconds=4, audio=True, extra=("-timecode", "01:00:00:00")
         ),
         "short": v("fix-short.mp4", size="720x1280", seconds=2),
+        "long": v("fix-long.mp4", size="720x1280", seconds=9, extra=("-g", "30", "-crf", "28")),
+        "clip-long": v(
+            "fix-clip-long.mp4",
+            size="1080x1920",
+            seconds=31,
+            fps="10",
+            audio=True,
+            extra=("-af", "volume=7.5dB"),
+        ),
         "landscape": v("fix-land.mp4", size="1280x720", seconds=3.2),
         "near-9x16": v("fix-1278.mp4", size="720x1278", seconds=3.2),
         "small-ok": v("fix-640.mp4", size="360x640", seconds=3.2),
@@ -92,6 +101,8 @@ TABLE = [
     ("canvas-audio", "canvas", "audio", "fixed", "remux"),
     ("canvas-audio-mov-timecode", "canvas", "audio", "fixed", "remux"),
     ("short", "canvas", "duration", "unfixable", None),
+    ("long", "canvas", "duration", "fixed", "trim"),
+    ("clip-long", "clip", "duration", "fixed", "trim"),
     ("landscape", "canvas", "aspect", "fixed", "re-encode"),
     ("near-9x16", "canvas", "aspect-exact", "fixed", "re-encode"),
     ("small-ok", "canvas", "height-min", "fixed", "re-encode"),
@@ -442,3 +453,17 @@ def test_a_cover_picture_stored_first_is_not_taken_for_the_video(
     assert result.status == "fixed", result.message
     assert probe(out).display_size == (720, 1280)
     assert packet_hashes(out) == packet_hashes(video)
+
+
+def test_a_start_between_keyframes_is_a_smart_cut(src: dict[str, Path], tmp_path: Path) -> None:
+    """From 0.5 s in a file with a keyframe every second: only the frames up to the keyframe at 1 s are
+    re-encoded; everything after is the source's packets."""
+    out = tmp_path / "out.mp4"
+    result = fix_file(src["long"], "canvas", output=out, start=0.5)
+    assert result.status == "fixed", result.message
+    by_rule = {a.finding.rule: a.repair for a in result.actions}
+    assert by_rule["duration"] == "smart-cut" and result.cut.method == "smart"
+    assert result.cut.reencoded_frames == 15
+    kept, source = packet_hashes(out), packet_hashes(src["long"])
+    assert kept[15:] == source[30 : 30 + len(kept) - 15]
+    assert float(probe(out).duration) <= 8.0
