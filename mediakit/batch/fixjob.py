@@ -27,23 +27,12 @@ def _suffix_option() -> Any:
     return option(".fixed", "Added to the name of each repaired file.", type="str")
 
 
-def _start_option() -> Any:
-    return option(
-        None,
-        "Where a trimmed file starts (s; the end is chosen by the content).",
-        type="number",
-        min=0.0,
-        default_text="0",
-        hint="0 (the default) or more",
-    )
-
-
 @dataclass(frozen=True)
 class FixOptions:
     """What a batch `fix` job may set: the name suffix, the trim start and the framing of a re-render."""
 
     suffix: str = _suffix_option()
-    start: float | None = _start_option()
+    start: float = common.start()  # where a trimmed file starts (0: the beginning, as `fix` without it)
     fit: str = common.fit()
     focus: tuple[float, float] = common.focus()
 
