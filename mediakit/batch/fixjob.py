@@ -18,9 +18,9 @@ from mediakit.options import check_fields, option
 
 NAME = "fix"
 TITLE = "repair a finished file that fails its preset, with the least destructive change (mediakit fix)"
-# Stills are repaired as JPEG, everything else as MP4 (the container every bundled preset wants).
-# An animated GIF is a video to probe, so it is named .mp4 like one.
-STILL_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp"})
+# Stills are repaired as JPEG, everything else as MP4 (the container every bundled preset wants). A GIF
+# is a still to mediakit (an animated one is refused when probed, with the reason), so it is one here too.
+STILL_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".gif", ".tif", ".tiff", ".bmp"})
 
 
 def _suffix_option() -> Any:

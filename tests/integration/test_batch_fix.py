@@ -37,7 +37,8 @@ def digest(path: Path) -> str:
 @pytest.fixture(scope="module")
 def failing(media, tmp_path_factory) -> Path:
     """Canvases made elsewhere: a MOV, one with sound, an MPEG-4 Part 2 one, a landscape one, one too short
-    to be a canvas (nothing can fix that), one that passes already, and a PNG still (canvases take JPEG)."""
+    to be a canvas (nothing can fix that), one that passes already, and PNG and GIF stills (canvases take
+    JPEG)."""
     src = tmp_path_factory.mktemp("exports")
     (src / "more").mkdir()
     made = {
@@ -52,6 +53,7 @@ def failing(media, tmp_path_factory) -> Path:
             "bf-passes.mp4", size=PORTRAIT, seconds=3.5, extra=("-movflags", "+faststart")
         ),
         "still.png": media.still("bf-still.png", (720, 1280)),
+        "cover.gif": media.still("bf-still.gif", (720, 1280), mode="P", fmt="GIF"),  # a still, as JPEG
     }
     for name, path in made.items():
         shutil.copy(path, src / name)
@@ -62,7 +64,8 @@ def test_a_folder_of_failing_canvases_is_fixed_checked_and_resumed(failing: Path
     out = tmp_path / "fixed"
     inputs = {p: digest(p) for p in failing.rglob("*") if p.is_file()}
     assert validate_path(failing / "passes.mp4", "canvas").verdict() == "pass"
-    for name in ("mov.mov", "with-audio.mp4", "more/mpeg4.mp4", "landscape.mp4", "short.mp4", "still.png"):
+    failing_names = ("mov.mov", "with-audio.mp4", "more/mpeg4.mp4", "landscape.mp4", "short.mp4")
+    for name in (*failing_names, "still.png", "cover.gif"):
         assert validate_path(failing / name, "canvas").verdict() != "pass", name  # audio: a warning
 
     code, doc, err = batch(failing, "-o", out, "--kind", "fix", "--preset", "canvas", "--jobs", "2")
@@ -70,6 +73,7 @@ def test_a_folder_of_failing_canvases_is_fixed_checked_and_resumed(failing: Path
     assert code == 1, err  # the one file that cannot be fixed fails the batch ...
     rows = {row["name"]: row for row in doc["jobs"]}
     assert {n: r["status"] for n, r in rows.items()} == {
+        "cover.gif": "ok",
         "landscape.mp4": "ok",
         "more/mpeg4.mp4": "ok",
         "mov.mov": "ok",
@@ -88,7 +92,7 @@ def test_a_folder_of_failing_canvases_is_fixed_checked_and_resumed(failing: Path
     assert classes["with-audio.mp4"] == "remux"
     assert classes["more/mpeg4.mp4"] == "re-encode"
     assert classes["landscape.mp4"] == "re-encode"
-    assert classes["still.png"] == "re-encode"
+    assert classes["still.png"] == classes["cover.gif"] == "re-encode"
     assert rows["passes.mp4"]["fix"]["status"] == "passes"
     assert rows["passes.mp4"]["output"] is None and "nothing to do" in rows["passes.mp4"]["reason"]
     assert all(r["preset"] == "spotify-canvas" for r in rows.values())
@@ -96,6 +100,7 @@ def test_a_folder_of_failing_canvases_is_fixed_checked_and_resumed(failing: Path
     written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
     assert written == [
         ".mediakit-batch.json",
+        "cover.fixed.jpg",
         "landscape.fixed.mp4",
         "more/mpeg4.fixed.mp4",
         "mov.fixed.mp4",
@@ -108,6 +113,7 @@ def test_a_folder_of_failing_canvases_is_fixed_checked_and_resumed(failing: Path
         assert rows[name]["output"] == str(fixed)
         assert validate_path(fixed, "canvas").verdict() == "pass", name
     assert validate_path(out / "still.fixed.jpg", "canvas").verdict() == "pass"
+    assert validate_path(out / "cover.fixed.jpg", "canvas").verdict() == "pass"
     assert not probe(out / "with-audio.fixed.mp4").audio  # a canvas is silent
     assert inputs == {p: digest(p) for p in failing.rglob("*") if p.is_file()}  # inputs untouched
 
