@@ -41,6 +41,7 @@ class Contestant:
     # Informational contestants with no target (moviepy, zoompan) are slow and only need an order of
     # magnitude: they run in the first repetition only, unless run.py gets --all-reps.
     once: bool = False
+    exit_codes: tuple[int, ...] = (0,)  # `mediakit fix` exits 1 when a file cannot be fixed, by design
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,9 @@ class Job:
     compare_beyond_reference: tuple[tuple[str, str], ...] = ()
     per_item: int | None = None  # items processed per run (per-file figures for validate)
     notes: tuple[str, ...] = field(default=())
+    # (contestant, describe): figures read from that contestant's last valid stdout, printed under the
+    # table and kept in latest.json (fix-folder: actions per class, statuses, bytes)
+    details: tuple[str, Callable[[Path], dict[str, object]]] | None = None
 
 
 @dataclass(frozen=True)
@@ -552,6 +556,188 @@ def clip_still_job(env: Env) -> Job:
     )
 
 
+# --- fix ---------------------------------------------------------------------------------------------------
+
+REMUX_FRAMES = 600  # the 20 s, 30 fps MOV of fix-remux
+# The issue's bar: fixing a container-only failure is at least 20x faster than re-encoding the file.
+REMUX_LIMIT = 0.05
+
+
+def _video_packets(path: Path) -> list[str]:
+    """sha1 of every video packet, in order (a rewrap must keep them all bit for bit)."""
+    import hashlib
+
+    import av
+
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        return [hashlib.sha1(bytes(p)).hexdigest() for p in container.demux(stream) if p.size]
+
+
+def _fixed_clip(source: Path, out: Path) -> Check:
+    def check(_stdout: Path) -> str | None:
+        problem = check_video(out, REMUX_FRAMES, SIZE)
+        if problem:
+            return problem
+        from mediakit.validate import validate_path
+
+        verdict = validate_path(out, "spotify-clip").verdict()
+        if verdict != "pass":
+            return f"the fixed file does not pass spotify-clip: {verdict}"
+        if _video_packets(out) != _video_packets(source):
+            return "the video packets changed: not a rewrap"
+        return None
+
+    return check
+
+
+def fix_remux_job(env: Env) -> Job:
+    from mediakit.preset import resolve
+
+    work = env.work / "fix-remux"
+    work.mkdir(parents=True, exist_ok=True)
+    source = env.inputs.clip_mov
+    fixed, reencoded = work / "fixed.mp4", work / "reencoded.mp4"
+    # The preset's own x264 settings (what mediakit would re-encode with), not retyped here.
+    render = resolve("spotify-clip").render
+    reencode = (
+        FFMPEG, *QUIET, "-y", "-i", str(source), "-map", "0:v:0", "-map", "0:a:0",
+        "-c:v", "libx264", "-profile:v", "high", "-preset", render.x264_preset, "-crf", str(render.crf),
+        "-pix_fmt", "yuv420p", "-c:a", "copy", "-movflags", "+faststart", str(reencoded),
+    )  # fmt: skip
+    return Job(
+        name="fix-remux",
+        summary="mediakit fix on a 20 s 1080x1920 H.264 MOV whose only fault is the container (spotify-clip "
+        "recommends MP4), against re-encoding it by hand",
+        reference="re-encode (ffmpeg)",
+        contestants=(
+            Contestant(
+                "mediakit fix",
+                (*env.mediakit, "fix", str(source), "--as", "spotify-clip", "-o", str(fixed), "--overwrite"),
+                _fixed_clip(source, fixed),
+                fixed,
+            ),
+            Contestant("re-encode (ffmpeg)", reencode, _video(reencoded, REMUX_FRAMES), reencoded),
+        ),
+        targets=(
+            Target(
+                "mediakit fix",
+                "ratio",
+                REMUX_LIMIT,
+                f"fix (a rewrap) / full re-encode ≤ {REMUX_LIMIT:.2f}× (≥ {1 / REMUX_LIMIT:g}× faster)",
+            ),
+        ),
+        notes=(
+            "fix's time includes start-up, the check before (probe and loudness), the rewrap and the check "
+            "after; its output must pass spotify-clip with every video packet bit-identical to the input's",
+            f"re-encode = libx264 -preset {render.x264_preset} -crf {render.crf} (the preset's settings), "
+            "audio copied",
+        ),
+    )
+
+
+def _fix_report(out: Path, expected: dict[str, int]) -> Check:
+    """The JSON of `mediakit fix DIR -o OUT --json`: every file reported, the statuses expected, every
+    repaired file written into OUT and passing its preset when validated again."""
+
+    def check(stdout: Path) -> str | None:
+        from mediakit.validate import validate_path
+
+        try:
+            doc = json.loads(stdout.read_text())
+        except (OSError, ValueError) as exc:
+            return f"no JSON report on stdout ({exc})"
+        summary = {k: v for k, v in doc.get("summary", {}).items() if v}
+        if summary != expected:
+            return f"statuses {summary}, expected {expected}"
+        for f in doc["files"]:
+            if f["status"] != "fixed":
+                continue
+            output = Path(f["output"])
+            if output.parent != out or not output.is_file():
+                return f"{f['path']}: no output in {out}"
+            verdict = validate_path(output, f["preset"]).verdict()
+            if verdict == "fail":
+                return f"{output.name} fails {f['preset']} after the fix"
+        return None
+
+    return check
+
+
+def describe_fix(stdout: Path) -> dict[str, object]:
+    """Actions per class, statuses, time and bytes from `mediakit fix --json`."""
+    import collections
+
+    doc = json.loads(stdout.read_text())
+    files = doc["files"]
+    classes = collections.Counter(f["class"] for f in files if f["status"] == "fixed")
+    # the stream says what a re-encode touched: a loudness fix re-encodes the audio alone
+    actions = collections.Counter(
+        (a["rule"], f"{a['repair']} ({a['stream']})")
+        for f in files
+        for a in f["actions"]
+        if f["status"] == "fixed"
+    )
+    seconds = collections.defaultdict(float)
+    for f in files:
+        seconds[f["class"] if f["status"] == "fixed" else f["status"]] += f["seconds"]
+    fixed = [f for f in files if f["status"] == "fixed"]
+    bytes_in = sum(f["bytes_in"] for f in fixed)
+    bytes_out = sum(f["bytes_out"] or 0 for f in fixed)
+    total_in = sum(f["bytes_in"] for f in files)
+    lines = [
+        "statuses: " + ", ".join(f"{n} {s}" for s, n in doc["summary"].items() if n),
+        "fixed files by class: " + ", ".join(f"{n} {c}" for c, n in sorted(classes.items())),
+        "actions: " + ", ".join(f"{rule} → {repair} ×{n}" for (rule, repair), n in sorted(actions.items())),
+        "seconds inside fix, by class: "
+        + ", ".join(f"{c} {t:.1f} s" for c, t in sorted(seconds.items(), key=lambda kv: -kv[1])),
+        f"bytes: {total_in / 1e6:.1f} MB in the folder; the {len(fixed)} fixed files "
+        f"{bytes_in / 1e6:.1f} MB → {bytes_out / 1e6:.1f} MB ({(bytes_out - bytes_in) / 1e6:+.1f} MB)",
+    ]
+    return {
+        "lines": lines,
+        "statuses": {s: n for s, n in doc["summary"].items() if n},
+        "classes": dict(classes),
+        "actions": {f"{rule} -> {repair}": n for (rule, repair), n in sorted(actions.items())},
+        "seconds_by_class": {c: round(t, 2) for c, t in seconds.items()},
+        "bytes_in_folder": total_in,
+        "bytes_in_fixed": bytes_in,
+        "bytes_out_fixed": bytes_out,
+    }
+
+
+def fix_folder_job(env: Env) -> Job:
+    import shutil
+
+    from media import FIX_COUNT, FIX_SOURCES
+
+    out = env.work / "fix-folder"
+    count = {
+        "unfixable": sum(n for name, (n, _) in FIX_SOURCES.items() if name.startswith("short")),
+        "passes": sum(n for name, (n, _) in FIX_SOURCES.items() if name.startswith(("ok-", "clip-ok"))),
+    }
+    expected = {"fixed": FIX_COUNT - count["unfixable"] - count["passes"], **count}
+    return Job(
+        name="fix-folder",
+        summary=f"mediakit fix on a folder of {FIX_COUNT} small failing files (and some passing ones), "
+        "one command, the preset chosen per file",
+        reference=None,
+        contestants=(
+            Contestant(
+                "mediakit fix DIR",
+                (*env.mediakit, "fix", str(env.inputs.fix_dir), "-o", str(out), "--json"),
+                _fix_report(out, expected),
+                setup=lambda: shutil.rmtree(out, ignore_errors=True),
+                once=True,  # a figure, not a ratio: one run is enough
+                exit_codes=(0, 1),  # 1: some files cannot be fixed (the too-short ones), as planned
+            ),
+        ),
+        per_item=None,
+        details=("mediakit fix DIR", describe_fix),
+        notes=("silent files are checked as spotify-canvas, files with sound as spotify-clip (no --as)",),
+    )
+
+
 JOBS: dict[str, Callable[[Env], Job]] = {
     "validate-100": validate_job,
     "canvas-still": still_job,
@@ -559,4 +745,6 @@ JOBS: dict[str, Callable[[Env], Job]] = {
     "canvas-4k": uhd_job,
     "clip": clip_job,
     "clip-still": clip_still_job,
+    "fix-remux": fix_remux_job,
+    "fix-folder": fix_folder_job,
 }

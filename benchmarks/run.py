@@ -59,7 +59,7 @@ def run_once(job: Job, c: Contestant, rep: int, logs: Path) -> Run:
     sample = measure.run(c.argv, stdout=out, stderr=err, timeout=RUN_TIMEOUT, cwd=ROOT)
     if sample.timed_out:
         problem: str | None = f"timed out after {RUN_TIMEOUT:.0f} s"
-    elif sample.returncode != 0:
+    elif sample.returncode not in c.exit_codes:
         tail = [line for line in err.read_text(errors="replace").splitlines() if line.strip()][-1:]
         problem = f"exit code {sample.returncode}: {tail[0] if tail else 'no stderr'} (log: {err})"
     else:
@@ -83,6 +83,16 @@ def run_job(job: Job, reps: int, logs: Path, all_reps: bool) -> dict[str, list[R
             )
             log(f"  [{job.name} {rep + 1}/{reps}] {c.name:<22} {figures_text}  {r.problem or 'ok'}")
     return runs
+
+
+def details(job: Job, runs: dict[str, list[Run]], logs: Path) -> dict[str, object] | None:
+    """The job's figures from the stdout of its described contestant's last valid run."""
+    assert job.details is not None
+    name, describe = job.details
+    good = [r for r in runs.get(name, []) if r.ok]
+    if not good:
+        return None
+    return describe(logs / f"{job.name}.{_slug(name)}.{good[-1].rep}.out")
 
 
 def _ffmpeg_version() -> str:
@@ -173,8 +183,14 @@ def main() -> int:
         log(f"{job.name}: {job.summary}")
         runs = run_job(job, reps, logs, args.all_reps)
         figs = figures(job, runs)
-        tables.append(table(job, figs, runs))
-        documents.append(job_document(job, figs, runs))
+        text, document = table(job, figs, runs), job_document(job, figs, runs)
+        if job.details is not None:
+            found = details(job, runs, logs)
+            if found is not None:
+                text += "\n" + "\n".join(f"  {line}" for line in found["lines"])  # type: ignore[union-attr]
+                document["details"] = found
+        tables.append(text)
+        documents.append(document)
 
     for raw in work.rglob("*.yuv"):
         raw.unlink()  # raw frames of the still reference: 650 MB, needed only during the run

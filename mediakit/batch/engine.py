@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mediakit import __version__, kinds
-from mediakit.batch.jobs import Job, duplicate_outputs
+from mediakit import __version__
+from mediakit.batch.jobs import Job, default_preset, duplicate_outputs
 from mediakit.batch.state import State, write_json_atomic
 from mediakit.batch.worker import STATUSES, Outcome, Task
 from mediakit.rendering.output import make_folder
@@ -83,15 +83,19 @@ def run_batch(
             first = clashes[job.index]
             outcomes[job.index] = Outcome(job.index, "invalid", f"same output as {first.name}")
         elif not force and (entry := state.entry(job)) is not None:
+            when = str(entry.get("finished", "?"))[:16].replace("T", " ")
+            wrote = bool(entry.get("wrote", True))
             outcomes[job.index] = Outcome(
                 job.index,
                 "skipped",
-                f"up to date (made {str(entry.get('finished', '?'))[:16].replace('T', ' ')})",
+                f"up to date (made {when})" if wrote else f"already passes (checked {when})",
                 verdict=entry.get("verdict"),
                 frames=entry.get("frames"),
                 duration=entry.get("duration"),
                 # a state written before warnings were kept has none: the skip then reports none
                 warnings=tuple(str(w) for w in entry.get("warnings") or ()),
+                wrote=wrote,
+                fix=entry.get("fix"),
             )
         else:
             pending.append(job)
@@ -105,7 +109,7 @@ def run_batch(
         outcomes[outcome.index] = outcome
         if outcome.status == "ok" and outcome.key:
             try:
-                state.record(job, outcome.key, outcome.fingerprints, outcome.summary())
+                state.record(job, outcome.key, outcome.fingerprints, outcome.summary(), outcome.wrote)
                 state.save()  # after every job, so an interrupted batch resumes from here
             except OSError as exc:
                 log.warning("could not record %s in %s: %s", job.output, state.path, exc)
@@ -163,24 +167,28 @@ def _document(
     for job in jobs:
         o = outcomes[job.index]
         totals[o.status] += 1
-        rows.append(
-            {
-                "index": job.index,
-                "name": job.name,
-                "kind": job.kind,
-                "preset": job.preset or kinds.get(job.kind).default_preset,
-                "input": str(job.input),
-                "output": str(job.output),
-                "options": job.options_dict(),
-                "status": o.status,
-                "reason": o.reason,
-                "verdict": o.verdict,
-                "frames": o.frames,
-                "duration": o.duration,
-                "seconds": o.seconds,
-                "warnings": list(o.warnings),
-            }
-        )
+        # A fix reports the preset it repaired for by its name (chosen per file when none was given).
+        preset = (o.fix or {}).get("preset") or job.preset or default_preset(job.kind)
+        row: dict[str, Any] = {
+            "index": job.index,
+            "name": job.name,
+            "kind": job.kind,
+            "preset": preset,
+            "input": str(job.input),
+            # a fix of a file that already passes writes nothing: there is no output to name
+            "output": str(job.output) if o.wrote else None,
+            "options": job.options_dict(),
+            "status": o.status,
+            "reason": o.reason,
+            "verdict": o.verdict,
+            "frames": o.frames,
+            "duration": o.duration,
+            "seconds": o.seconds,
+            "warnings": list(o.warnings),
+        }
+        if o.fix is not None:
+            row["fix"] = o.fix  # what `mediakit fix --json` says of the file: class, actions, bytes
+        rows.append(row)
     return {
         "schema_version": SCHEMA_VERSION,
         "mediakit_version": __version__,

@@ -13,18 +13,31 @@ from pathlib import Path
 from typing import Any
 
 from mediakit import kinds
+from mediakit.batch import fixjob
 from mediakit.errors import MediakitError, UsageError
 from mediakit.inputs import display, local_file
 from mediakit.options import Spec, convert, specs
 from mediakit.validate import MEDIA_SUFFIXES
 
-KINDS = kinds.names()
+# The render kinds, and `fix` (mediakit fix on each file: see fixjob).
+KINDS = (*kinds.names(), fixjob.NAME)
 Options = Any  # an options dataclass of one of the kinds
+
+
+def options_class(kind: str) -> type[Any]:
+    """The options dataclass of a batch kind."""
+    return fixjob.FixOptions if kind == fixjob.NAME else kinds.get(kind).options
+
+
+def default_preset(kind: str) -> str | None:
+    """The preset a job of `kind` uses when none is given (None: fix chooses one per file)."""
+    return None if kind == fixjob.NAME else kinds.get(kind).default_preset
+
 
 # Every option a manifest may set, by kind, from the kinds' options dataclasses. `threads` is not one: the
 # batch sets it from the core count so that parallel jobs do not fight over the cores.
 KIND_SPECS: dict[str, dict[str, Spec]] = {
-    name: {s.name: s for s in specs(kinds.get(name).options) if s.batch} for name in KINDS
+    name: {s.name: s for s in specs(options_class(name)) if s.batch} for name in KINDS
 }
 KIND_KEYS: dict[str, frozenset[str]] = {kind: frozenset(found) for kind, found in KIND_SPECS.items()}
 ALL_OPTION_KEYS = frozenset().union(*KIND_KEYS.values())
@@ -52,6 +65,8 @@ class Job:
     def files(self) -> dict[str, Path]:
         """Every file the asset is made from, by role: the input plus a clip's track, captions and font."""
         found = {"input": self.input}
+        if self.kind == fixjob.NAME:
+            return found
         for role, value in kinds.get(self.kind).impl().files(self.options).items():
             found[role] = Path(value)
         return found
@@ -95,6 +110,10 @@ def _checker(kind: str, preset: str | None) -> Any:
     # The renderers' own checks, so a batch refuses exactly what `mediakit canvas` / `clip` would refuse.
     from mediakit.preset import resolve
 
+    if kind == fixjob.NAME:
+        if preset is not None:
+            resolve(preset)  # any kind's preset: fix repairs for it; a bad one is refused here
+        return fixjob.check
     k = kinds.get(kind)
     profile = resolve(preset or k.default_preset)
     impl = k.impl()
@@ -130,7 +149,7 @@ def build_options(
                 converted[key] = convert_value(key, value, base)
             except ValueError as exc:
                 problems.append(Problem(key, str(exc)))
-    default = kinds.get(kind).options()
+    default = options_class(kind)()
     try:
         check = _checker(kind, preset)
     except MediakitError as exc:
@@ -193,6 +212,13 @@ def scan(src: Path, out: Path, include: Iterable[str] = (), exclude: Iterable[st
     return sorted(found, key=lambda p: p.relative_to(src).as_posix())
 
 
+def output_name(kind: str, source: Path, options: Options, preset: str | None = None) -> str:
+    """The output's file name: `b.canvas.mp4` for a render of b.png, `b.fixed.mp4` for a fix of b.mov."""
+    if kind == fixjob.NAME:
+        return fixjob.output_name(source, options)
+    return source.stem + output_suffix(kind, options, preset)
+
+
 def folder_jobs(
     src: Path, out: Path, kind: str, options: Options, inputs: Iterable[Path], preset: str | None = None
 ) -> list[Job]:
@@ -200,7 +226,7 @@ def folder_jobs(
     jobs = []
     for index, path in enumerate(inputs, start=1):
         rel = path.relative_to(src)
-        output = out / rel.parent / (rel.stem + output_suffix(kind, options, preset))
+        output = out / rel.parent / output_name(kind, rel, options, preset)
         jobs.append(Job(index, rel.as_posix(), kind, path.absolute(), output.absolute(), options, preset))
     return jobs
 

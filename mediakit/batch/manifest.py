@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mediakit.batch import fixjob
 from mediakit.batch.jobs import (
     ALL_OPTION_KEYS,
     KIND_KEYS,
@@ -18,7 +19,7 @@ from mediakit.batch.jobs import (
     check_input,
     convert_value,
     duplicate_outputs,
-    output_suffix,
+    output_name,
     unknown_key,
 )
 from mediakit.errors import UsageError
@@ -175,7 +176,8 @@ def _job(
         if "kind" in raw:  # a bad default kind is reported once, under [defaults]
             problems.add(where, "kind", f"unknown kind {kind!r} (choose {' or '.join(KINDS)})")
         return None
-    if preset_kind is not None and preset_kind != kind:
+    # A fix repairs for any preset, whatever its kind; a render makes its preset's kind.
+    if preset_kind is not None and preset_kind != kind and kind != fixjob.NAME:
         problems.add(where, "preset", f"{preset} is a {preset_kind} preset, not a {kind} one")
         return None
     source: Path | None = None
@@ -203,12 +205,13 @@ def _job(
         output = Path(os.path.abspath(base / Path(raw["output"]).expanduser()))
         # Checked here too, so a manifest with a wrong name is refused before any job renders.
         # (named as the manifest names it, so the fitting name is one to write there)
-        wrong = suffix_problem(Path(raw["output"]), getattr(options, "format", "mp4"))
+        written = fixjob.output_format(source) if kind == fixjob.NAME else getattr(options, "format", "mp4")
+        wrong = suffix_problem(Path(raw["output"]), written)
         if wrong:
             problems.add(where, "output", f"{wrong[0]} (name it {wrong[1]})")
             return None
     else:
-        output = out / (source.stem + output_suffix(kind, options, preset))
+        output = out / output_name(kind, source, options, preset)
     return Job(index, name, kind, source, output, options, preset)
 
 

@@ -55,15 +55,16 @@ def fingerprint(path: Path, known: Fingerprint | None = None) -> Fingerprint:
 def job_key(job: Job, hashes: dict[str, str]) -> str:
     """What an output depends on: mediakit's version, the kind, the preset (its name and its file's content:
     a user's preset may change), the options and the content of each file."""
-    from mediakit import kinds
+    from mediakit.batch.jobs import default_preset
     from mediakit.preset import resolve
 
-    preset = resolve(job.preset or kinds.get(job.kind).default_preset)
-    preset_hash = hashlib.sha256(preset.path.read_bytes()).hexdigest()
+    name = job.preset or default_preset(job.kind)
+    # No preset: a fix chooses one per file from the file itself, whose content is in the key already.
+    preset = resolve(name) if name else None
     document = {
         "mediakit": __version__,
         "kind": job.kind,
-        "preset": [preset.name, preset_hash],
+        "preset": [preset.name, hashlib.sha256(preset.path.read_bytes()).hexdigest()] if preset else None,
         "options": job.options_dict(),
         "files": hashes,
     }
@@ -121,11 +122,16 @@ class State:
         if entry is None or entry.get("mediakit_version") != __version__:
             return None
         try:
-            st = os.stat(job.output)
+            st: os.stat_result | None = os.stat(job.output)
         except OSError:
-            return None
-        if (st.st_size, st.st_mtime_ns) != (entry.get("output_size"), entry.get("output_mtime_ns")):
-            return None  # the output was replaced or edited since mediakit wrote it
+            st = None
+        if entry.get("wrote", True):
+            if st is None:
+                return None
+            if (st.st_size, st.st_mtime_ns) != (entry.get("output_size"), entry.get("output_mtime_ns")):
+                return None  # the output was replaced or edited since mediakit wrote it
+        elif st is not None:
+            return None  # a fix that had nothing to write, but a file has appeared there since: look again
         hashes: dict[str, str] = {}
         for role, path in job.files().items():
             try:
@@ -137,18 +143,25 @@ class State:
         return entry if entry.get("key") == job_key(job, hashes) else None
 
     def record(
-        self, job: Job, key: str, fingerprints: dict[str, Fingerprint], summary: dict[str, Any]
+        self,
+        job: Job,
+        key: str,
+        fingerprints: dict[str, Fingerprint],
+        summary: dict[str, Any],
+        wrote: bool = True,
     ) -> None:
-        """Remember a finished output (stat taken now, so a later edit of the output is noticed)."""
+        """Remember a finished output (stat taken now, so a later edit of the output is noticed); `wrote`
+        False: the job was done without writing one (a fix of a file that already passes)."""
         self.files.update(fingerprints)
-        st = os.stat(job.output)
+        st = os.stat(job.output) if wrote else None
         self.outputs[self._name(job.output)] = {
             "key": key,
             "input": str(job.input),
             "kind": job.kind,
             "mediakit_version": __version__,
-            "output_size": st.st_size,
-            "output_mtime_ns": st.st_mtime_ns,
+            "wrote": wrote,
+            "output_size": st.st_size if st else None,
+            "output_mtime_ns": st.st_mtime_ns if st else None,
             "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             **summary,
         }

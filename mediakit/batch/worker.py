@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from mediakit.batch import fixjob
 from mediakit.batch.jobs import Job
 from mediakit.batch.state import Fingerprint, fingerprint, job_key
 from mediakit.errors import InputError, MediakitError, UsageError
@@ -43,16 +44,21 @@ class Outcome:
     warnings: tuple[str, ...] = ()
     key: str | None = None
     fingerprints: dict[str, Fingerprint] = field(default_factory=dict)
+    wrote: bool = True  # False: done with nothing to write (a fix of a file that already passes)
+    fix: dict[str, Any] | None = None  # a fix job: what `mediakit fix --json` says of the file
 
     def summary(self) -> dict[str, Any]:
         """What the state keeps of a finished job, so a skipped job still reports its verdict, frames and
-        the warnings its render gave."""
-        return {
+        the warnings its render gave (and a fix job what fix did)."""
+        found: dict[str, Any] = {
             "verdict": self.verdict,
             "frames": self.frames,
             "duration": self.duration,
             "warnings": list(self.warnings),
         }
+        if self.fix is not None:
+            found["fix"] = self.fix
+        return found
 
 
 def execute(task: Task, on_progress: Callable[[Any], None] | None = None) -> Outcome:
@@ -72,6 +78,8 @@ def execute(task: Task, on_progress: Callable[[Any], None] | None = None) -> Out
             prints[str(path)] = fingerprint(path, task.known.get(str(path)))
             hashes[role] = prints[str(path)].sha256
         job.output.parent.mkdir(parents=True, exist_ok=True)
+        if job.kind == fixjob.NAME:
+            return _fix(task, prints, hashes, started, on_progress)
         from mediakit.pipeline import render
 
         options = dataclasses.replace(job.options, threads=task.threads)
@@ -113,3 +121,42 @@ def execute(task: Task, on_progress: Callable[[Any], None] | None = None) -> Out
         key=job_key(job, hashes),
         fingerprints=prints,
     )
+
+
+def _fix(
+    task: Task,
+    prints: dict[str, Fingerprint],
+    hashes: dict[str, str],
+    started: float,
+    on_progress: Callable[[Any], None] | None,
+) -> Outcome:
+    """A fix job: fixed or already passing is `ok` (and recorded, so a rerun skips it); a file that cannot
+    be made to pass is `failed` with the rule and why, and leaves no output."""
+    job = task.job
+
+    def step(name: str) -> None:
+        if on_progress is not None:  # fix reports steps, not fractions: the bar shows it started
+            on_progress(_Step(name, 0.0))
+
+    done = fixjob.run(job.input, job.output, job.options, job.preset, task.ffmpeg_bin, step)
+    seconds = round(time.monotonic() - started, 3)
+    if done.status != "ok":
+        return Outcome(job.index, done.status, done.reason, seconds=seconds, fix=done.detail)
+    return Outcome(
+        job.index,
+        "ok",
+        done.reason,
+        seconds=seconds,
+        verdict=done.verdict,
+        duration=done.duration,
+        key=job_key(job, hashes),
+        fingerprints=prints,
+        wrote=done.wrote,
+        fix=done.detail,
+    )
+
+
+@dataclass(frozen=True)
+class _Step:
+    step: str
+    fraction: float | None

@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from mediakit import kinds
+from mediakit.batch.fixjob import FixOptions
 from mediakit.cli.options import render_options
 from mediakit.cli.output import emit_json, escape, stderr
 from mediakit.errors import ExitCode, InputError, UsageError
@@ -21,6 +22,11 @@ SRC/a/b.png becomes OUT/a/b.canvas.mp4 (the layout is kept; hidden files and OUT
 Render options are those of `mediakit canvas` / `mediakit clip` and apply to every file; a manifest
 gives them per job instead (schema: samples/README-batch.md).
 
+With --kind fix each file is repaired instead (as `mediakit fix` does: the least destructive change, then
+checked again) into OUT/a/b.fixed.mp4 (.jpg for a still), for --preset or, without one, the preset chosen
+per file as validate chooses; a file that already passes is done with nothing written, one that cannot
+be made to pass is a failed job naming the rule and why.
+
 A re-run skips every job whose output is up to date (same input content, options and mediakit version);
 --force redoes them. Ctrl-C or SIGTERM stops cleanly (no partial files) and the next run carries on.
 OUT/report.json lists every job: status (ok, skipped, failed, invalid, interrupted), reason, verdict.
@@ -30,6 +36,7 @@ Examples:
   mediakit batch covers/ -o canvases/                # covers/a/b.png -> canvases/a/b.canvas.mp4
   mediakit batch covers/ -o canvases/ --include '*.png' --motion drift --jobs 2
   mediakit batch live/ -o clips/ --kind clip --audio song.wav --duration 15
+  mediakit batch exports/ -o fixed/ --kind fix --preset canvas   # repair a folder of failing canvases
   mediakit batch jobs.toml                           # a manifest with [defaults] and [[job]] tables
   mediakit batch jobs.toml --cluster tcp://10.0.0.5:8786   # on a Dask cluster (shared paths)
 
@@ -53,8 +60,8 @@ _MAX_ROWS = 50  # past this many jobs the table shows only the jobs that need at
 )
 @click.option(
     "--kind",
-    type=click.Choice(kinds.names()),
-    help="What to make from a folder  [default: canvas, or the --preset's kind]",
+    type=click.Choice((*kinds.names(), "fix")),
+    help="What to make from a folder (fix: repair each file)  [default: canvas, or the --preset's kind]",
 )
 @click.option("--preset", metavar="NAME|FILE.toml", help="The platform to render every file for.")
 @click.option("--include", multiple=True, metavar="GLOB", help="Only files matching (relative path or name).")
@@ -74,7 +81,9 @@ _MAX_ROWS = 50  # past this many jobs the table shows only the jobs that need at
     "--json", "as_json", is_flag=True, help="Print the report document on stdout (no progress, no table)."
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress and no table; failures are still listed.")
-@render_options([(name, kinds.get(name).options) for name in kinds.names()], tagged=True)
+@render_options(
+    [*((name, kinds.get(name).options) for name in kinds.names()), ("fix", FixOptions)], tagged=True
+)
 @click.pass_obj
 def batch(
     settings: object,
@@ -163,7 +172,7 @@ def _jobs(
     if out is None:
         raise UsageError("a folder batch needs -o OUT", "e.g. mediakit batch covers/ -o canvases/")
     refuse_same_folder(src, out)
-    if preset is not None:
+    if preset is not None and kind != "fix":  # a fix repairs for a preset of any kind
         from mediakit.preset import resolve
 
         preset_kind = resolve(preset).kind

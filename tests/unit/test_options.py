@@ -10,7 +10,7 @@ import click
 import pytest
 
 from mediakit import kinds
-from mediakit.batch.jobs import KIND_KEYS, build_options
+from mediakit.batch.jobs import KIND_KEYS, KINDS, build_options, options_class
 from mediakit.cli.main import cli
 from mediakit.errors import UsageError
 from mediakit.options import check_fields, convert, spec, specs
@@ -57,10 +57,12 @@ def test_a_render_command_takes_exactly_its_kinds_options(kind):
 
 def test_batch_takes_every_kinds_options_and_the_manifest_the_same_keys():
     params = _params("batch")
-    union = set().union(*(_render_specs(k) for k in kinds.names()))
+    # the render kinds' options, and those of batch's `fix` kind (mediakit fix on each file)
+    batch_specs = {k: {s.name: s for s in specs(options_class(k)) if s.batch} for k in KINDS}
+    union = set().union(*batch_specs.values())
     assert set(params) - COMMAND_ONLY["batch"] == union
-    for kind in kinds.names():
-        assert set(KIND_KEYS[kind]) == set(_render_specs(kind))
+    for kind in KINDS:
+        assert set(KIND_KEYS[kind]) == set(batch_specs[kind])
     assert "threads" not in union  # the batch sets it from the core count
 
 
@@ -69,6 +71,9 @@ def test_a_shared_option_is_one_declaration_in_every_kind():
     for name in set(_render_specs("canvas")) & set(_render_specs("clip")):
         a, b = spec(kinds.get("canvas").options, name), spec(kinds.get("clip").options, name)
         assert (a.type, a.choices, a.min, a.max, a.help) == (b.type, b.choices, b.min, b.max, b.help), name
+    for name in {s.name for s in specs(options_class("fix"))} & set(_render_specs("canvas")):
+        a, b = spec(kinds.get("canvas").options, name), spec(options_class("fix"), name)
+        assert a == b, name  # batch --fit/--focus/--start mean the same for a fix
 
 
 @pytest.mark.parametrize(
