@@ -74,6 +74,7 @@ def run(
     preset: str | None,
     ffmpeg_bin: str | None,
     on_step: Callable[[str], None] | None = None,
+    threads: int | None = None,
 ) -> FixRun:
     """Fix `source` into `output` (replacing an older output: the batch state says it is out of date)."""
     from mediakit.fix.run import fix_file
@@ -88,6 +89,7 @@ def run(
         focus=options.focus,
         overwrite=True,
         ffmpeg_bin=ffmpeg_bin,
+        threads=threads,
         on_event=on_step,
     )
     detail = result.as_dict()

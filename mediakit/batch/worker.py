@@ -138,7 +138,7 @@ def _fix(
         if on_progress is not None:  # fix reports steps, not fractions: the bar shows it started
             on_progress(_Step(name, 0.0))
 
-    done = fixjob.run(job.input, job.output, job.options, job.preset, task.ffmpeg_bin, step)
+    done = fixjob.run(job.input, job.output, job.options, job.preset, task.ffmpeg_bin, step, task.threads)
     seconds = round(time.monotonic() - started, 3)
     if done.status != "ok":
         return Outcome(job.index, done.status, done.reason, seconds=seconds, fix=done.detail)

@@ -67,13 +67,21 @@ class FixResult:
     def actions(self) -> tuple[Action, ...]:
         return self.repair.actions if self.repair else ()
 
+    def _class(self) -> str | None:
+        """The most destructive class used (or planned); None when nothing was or could be done."""
+        if self.status == "passes":
+            return "keep"
+        if self.status in ("fixed", "planned") and self.repair is not None:
+            return self.repair.strongest
+        return None
+
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "path": self.path,
             "status": self.status,
             "preset": self.preset,
             "output": str(self.output) if self.output else None,
-            "class": self.repair.strongest if self.repair and self.repair.needed else "keep",
+            "class": self._class(),
             "actions": [a.as_dict() for a in self.actions],
             "verdict_before": self.before.verdict() if self.before else None,
             "verdict_after": self.after.verdict() if self.after else None,
@@ -136,6 +144,7 @@ def fix_file(
     dry_run: bool = False,
     overwrite: bool = False,
     ffmpeg_bin: str | None = None,
+    threads: int | None = None,
     on_event: EventCallback | None = None,
 ) -> FixResult:
     """Repair one file for `profile` (a preset, name, alias or .toml; None = chosen as validate chooses).
@@ -168,6 +177,7 @@ def fix_file(
             dry_run=dry_run,
             overwrite=overwrite,
             ffmpeg_bin=ffmpeg_bin,
+            threads=threads,
             emit=emit,
             started=started,
         )
@@ -205,6 +215,7 @@ def _fix(
     dry_run: bool,
     overwrite: bool,
     ffmpeg_bin: str | None,
+    threads: int | None,
     emit: EventCallback,
     started: float,
 ) -> FixResult:
@@ -235,9 +246,12 @@ def _fix(
     target = output_for(
         info.path, repair.container, output=output or out_dir, suffix=suffix, root=root if out_dir else None
     )
+    fmt = {"jpeg": "jpg", "mp4": "mp4"}.get(repair.container)
     if out_dir is not None and not dry_run:
         target.parent.mkdir(parents=True, exist_ok=True)
-    target = check_output(target, info.path, overwrite, {"jpeg": "jpg", "mp4": "mp4"}.get(repair.container))
+    if not (dry_run and out_dir is not None and not target.parent.exists()):  # a dry run creates nothing
+        target = check_output(target, info.path, overwrite, fmt)
+    target = Path(os.path.abspath(target))
     binary = ffmpeg_path(ffmpeg_bin)
     if dry_run:
         return dataclasses.replace(
@@ -252,7 +266,9 @@ def _fix(
     with tempfile.TemporaryDirectory(prefix=".mediakit-fix-", dir=target.parent) as work:
         workdir = Path(work)
         with atomic_output(target) as tmp:
-            cut, repair = _execute(repair, info, binary, workdir, tmp, commands, emit, fit, focus, ffmpeg_bin)
+            cut, repair = _execute(
+                repair, info, binary, workdir, tmp, commands, emit, fit, focus, ffmpeg_bin, threads
+            )
             emit("validating")
             after = checked(probe(tmp), preset, deep=deep, ffmpeg_bin=ffmpeg_bin)
             failing = [f for f in after.findings if f.severity == "error"]
@@ -376,7 +392,13 @@ def mux_argv(
 
 
 def reencode_argv(
-    info: MediaInfo, src: Path, target: Path, repair: Repair, binary: str, span: tuple[float, float] | None
+    info: MediaInfo,
+    src: Path,
+    target: Path,
+    repair: Repair,
+    binary: str,
+    span: tuple[float, float] | None,
+    threads: int | None = None,
 ) -> tuple[str, ...]:
     """The video alone re-encoded (codec, pixel format, rate, colours, size cap); the audio is copied."""
     video = info.primary_video
@@ -409,6 +431,8 @@ def reencode_argv(
     }
     if repair.fps:
         options.update({"r": repair.fps, "fps_mode": "cfr"})
+    if threads:
+        options["threads"] = threads
     if repair.max_bytes:
         audio_kbps = 192 if info.audio and repair.audio != "drop" else 0
         cap = size_cap_kbps(repair.max_bytes, max(seconds, 0.1))
@@ -434,6 +458,7 @@ def _execute(
     fit: str,
     focus: tuple[float, float],
     ffmpeg_bin: str | None,
+    threads: int | None = None,
 ) -> tuple[Any, Repair]:
     """Make the repaired file at `target` (a temp name); returns the cut made (if any) and the repair with
     each action's class as it was done (a trim that needed a smart cut says so)."""
@@ -443,7 +468,7 @@ def _execute(
     if repair.render:
         if repair.trim is not None:
             repair = _with_cut_class(repair, "re-encode", "cut in the re-render")
-        _rerender(repair, info, target, commands, fit, focus, ffmpeg_bin, workdir, emit)
+        _rerender(repair, info, target, commands, fit, focus, ffmpeg_bin, workdir, emit, threads=threads)
         return None, repair
     src = info.path
     cut = None
@@ -452,7 +477,7 @@ def _execute(
             repair = _with_cut_class(repair, "re-encode", "cut while the video is re-encoded")
         emit("re-encoding the video")
         step = workdir / "video.mp4"
-        argv = reencode_argv(info, src, step, repair, binary, repair.trim)
+        argv = reencode_argv(info, src, step, repair, binary, repair.trim, threads)
         commands.append(_shown(argv))
         run(argv)
         src = step
@@ -537,6 +562,7 @@ def _rerender(
     workdir: Path,
     emit: EventCallback,
     fmt: str = "mp4",
+    threads: int | None = None,
 ) -> None:
     """Geometry (or a still of the wrong shape): the kind's own renderer, with the framing options."""
     from mediakit import kinds, pipeline
@@ -561,6 +587,8 @@ def _rerender(
         values["size"] = f"{repair.size[0]}x{repair.size[1]}"
     if "format" in fields:
         values["format"] = fmt
+    if threads and "threads" in fields:
+        values["threads"] = threads
     out = workdir / ("render.jpg" if fmt == "jpg" else "render.mp4")
     result = pipeline.render(
         kind.name,

@@ -229,8 +229,13 @@ def test_cli_folder_json_and_exit_codes(src: dict[str, Path], tmp_path: Path) ->
     by_name = {Path(f["path"]).name: f for f in doc["files"]}
     assert by_name["a.mov"]["status"] == "fixed" and by_name["a.mov"]["class"] == "remux"
     assert by_name["b.mp4"]["status"] == "unfixable" and "duration" in by_name["b.mp4"]["message"]
+    assert by_name["b.mp4"]["class"] is None and by_name["c.mp4"]["class"] == "keep"
     assert by_name["c.mp4"]["status"] == "passes"
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == ["a.fixed.mp4"]
+    planned = _cli("fix", str(folder), "--as", "canvas", "-o", str(tmp_path / "new"), "--dry-run", "--json")
+    plan = {Path(f["path"]).name: f for f in json.loads(planned.stdout)["files"]}
+    assert plan["a.mov"]["status"] == "planned" and plan["a.mov"]["output"].endswith("new/a.fixed.mp4")
+    assert not (tmp_path / "new").exists()
     again = _cli("fix", str(folder / "a.mov"), "--as", "canvas", "-o", str(out / "a.fixed.mp4"))
     assert again.returncode == 4 and "already exists" in again.stderr and "Traceback" not in again.stderr
 
