@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mediakit.errors import UsageError
 from mediakit.kinds import common
 from mediakit.options import check_fields, option
 
@@ -40,9 +39,9 @@ class FixOptions:
 def check(options: FixOptions) -> None:
     """Refuse options `mediakit fix` would refuse (bounds, choices, a suffix that is not a name part)."""
     check_fields(options)
-    suffix = options.suffix
-    if not suffix.strip() or "/" in suffix or "\\" in suffix:
-        raise UsageError(f"suffix {suffix!r} is not a name part", "use a name part like .fixed")
+    from mediakit.fix.run import check_suffix
+
+    check_suffix(options.suffix)
 
 
 def output_format(source: Path) -> str:
@@ -51,8 +50,11 @@ def output_format(source: Path) -> str:
 
 
 def output_name(source: Path, options: FixOptions) -> str:
-    """`<stem>.fixed.mp4` or `<stem>.fixed.jpg`, as `mediakit fix -o FOLDER` names its outputs."""
-    return f"{source.stem}{options.suffix}.{output_format(source)}"
+    """`<stem>.fixed.mp4` or `<stem>.fixed.jpg`, as `mediakit fix -o FOLDER` names its outputs (the
+    batch names a job before probing it, so a still is known by its extension here)."""
+    from mediakit.fix.run import output_name as fixed_name
+
+    return fixed_name(source, "jpeg" if output_format(source) == "jpg" else "mp4", options.suffix)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import types
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -10,7 +11,7 @@ import click
 
 from mediakit import __version__
 from mediakit.cli.output import emit_json, escape, say_error, stdout
-from mediakit.errors import EXIT_CODE_HELP, ExitCode
+from mediakit.errors import EXIT_CODE_HELP, ExitCode, UsageError
 
 if TYPE_CHECKING:
     from mediakit.fix.run import FixResult
@@ -118,24 +119,59 @@ def fix(
     quiet: bool,
 ) -> None:
     from mediakit.cli.progress import step_progress
-    from mediakit.fix.run import fix_file
+    from mediakit.fix.run import FixResult as FixResultType
+    from mediakit.fix.run import check_suffix, fix_file, output_for
+    from mediakit.inputs import display
     from mediakit.preset import resolve
     from mediakit.validate import SCHEMA_VERSION, expand
 
     preset = resolve(profile) if profile is not None else None  # a bad --as fails before any file is read
-    if not suffix.strip() or "/" in suffix or "\\" in suffix:
-        raise click.BadParameter("the suffix must be a name part like .fixed", param_hint="--suffix")
-    files = list(expand(paths))
+    try:
+        check_suffix(suffix)
+    except UsageError as exc:
+        raise click.BadParameter(exc.message, param_hint="--suffix") from None
+    out_path = Path(output).absolute() if output else None
+    many = len(paths) > 1 or any(Path(p).is_dir() for p in paths)
+    # -o names a folder with several inputs, or when it is one already (or is written as one: `out/`).
+    to_folder = out_path is not None and (many or out_path.is_dir() or (output or "").endswith(("/", os.sep)))
+    if to_folder and out_path is not None and out_path.exists() and not out_path.is_dir():
+        raise click.BadParameter("with several files -o names a folder", param_hint="-o")
+    files = [f for f in expand(paths) if not _own_output(f, suffix, out_path if to_folder else None)]
     if not files:
         raise click.UsageError("no media files found in the given folders")
-    many = len(files) > 1 or any(Path(p).is_dir() for p in paths)
-    out_path = Path(output) if output else None
-    if many and out_path is not None and out_path.exists() and not out_path.is_dir():
-        raise click.BadParameter("with several files -o names a folder", param_hint="-o")
     root = Path(paths[0]).absolute() if len(paths) == 1 and Path(paths[0]).is_dir() else None
     ffmpeg_bin = getattr(settings, "ffmpeg", None)
+    # Two inputs that would write one output (song.mkv and song.mov): the second is refused, as batch does.
+    claimed: dict[Path, Path] = {}
+    clashes: dict[Path, Path] = {}
+    for path in files:
+        name = output_for(
+            path.absolute(),
+            "mp4",
+            output=None if to_folder else out_path,
+            out_dir=out_path if to_folder else None,
+            suffix=suffix,
+            root=root,
+        ).with_suffix("")
+        if name in claimed:
+            clashes[path] = claimed[name]
+        claimed.setdefault(name, path)
     results = []
     for path in files:
+        if path in clashes:
+            result = FixResultType(
+                display(path.absolute()),
+                "failed",
+                preset.name if preset else None,
+                None,
+                message=f"would write the same output as {display(clashes[path])}",
+                hint="rename one of them, or fix them one at a time with -o",
+                exit_code=1,
+            )
+            results.append(result)
+            if not as_json:
+                _print(result)
+            continue
         with step_progress(f"fix {path.name}", not (quiet or as_json)) as progress:
 
             def event(step: str, progress: object = progress) -> None:
@@ -145,8 +181,8 @@ def fix(
             result = fix_file(
                 path,
                 preset,
-                output=None if many else out_path,
-                out_dir=out_path if many else None,
+                output=None if to_folder else out_path,
+                out_dir=out_path if to_folder else None,
                 root=root,
                 suffix=suffix,
                 start=start,
@@ -186,6 +222,14 @@ def fix(
     else:
         code = ExitCode.FAILED
     raise click.exceptions.Exit(code)
+
+
+def _own_output(path: Path, suffix: str, out_dir: Path | None) -> bool:
+    """A file an earlier `mediakit fix` wrote (inside the -o folder, or named `*<suffix>.*`): a rerun leaves
+    it alone instead of repairing the repair."""
+    if out_dir is not None and path.absolute().is_relative_to(out_dir):
+        return True
+    return path.stem.endswith(suffix)
 
 
 def _print(r: FixResult) -> None:

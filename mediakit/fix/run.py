@@ -28,7 +28,7 @@ from mediakit.inputs import SAFE_INPUT_OPTIONS, display, file_url
 from mediakit.preset import Preset, resolve
 from mediakit.probe import MediaInfo, probe
 from mediakit.rendering import audio, footage
-from mediakit.rendering.output import atomic_output, check_output
+from mediakit.rendering.output import atomic_output, check_output, make_folder
 from mediakit.rendering.plan import compile_argv, size_cap_kbps
 from mediakit.report import FileReport, Finding
 from mediakit.validate import check, choose_profile
@@ -116,17 +116,30 @@ def checked(info: MediaInfo, preset: Preset, *, deep: bool, ffmpeg_bin: str | No
     return FileReport(display(info.path), preset.name, "", findings, media=info)
 
 
-def output_for(source: Path, container: str, *, output: Path | None, suffix: str, root: Path | None) -> Path:
-    """Where the repaired file goes: `output` as named, else `<stem><suffix>.<ext>` beside the input (or, with
-    `root` and an output folder, at the same place under the folder)."""
-    ext = ".jpg" if container == "jpeg" else f".{container}"
-    name = source.stem + suffix + ext
-    if output is None:
-        return source.with_name(name)
-    if root is None:
+def check_suffix(suffix: str) -> str:
+    """A name part like `.fixed` (never a path): shared by `mediakit fix` and batch's fix jobs."""
+    if not suffix.strip() or "/" in suffix or "\\" in suffix or suffix in (".", ".."):
+        raise UsageError(f"the suffix {suffix!r} is not a name part", "use a name part like .fixed")
+    return suffix
+
+
+def output_name(source: Path, container: str, suffix: str = SUFFIX) -> str:
+    """`<stem><suffix>.mp4`, or `.jpg` for a still: how a repaired file is named."""
+    return source.stem + suffix + (".jpg" if container == "jpeg" else f".{container}")
+
+
+def output_for(
+    source: Path, container: str, *, output: Path | None, out_dir: Path | None, suffix: str, root: Path | None
+) -> Path:
+    """Where the repaired file goes: `output` as named; else `output_name` in `out_dir` (at the same place
+    under it as under `root`, the folder that was walked), else beside the input."""
+    name = output_name(source, container, suffix)
+    if output is not None:
         return output
-    relative = source.relative_to(root) if source.is_relative_to(root) else Path(source.name)
-    return output / relative.parent / name
+    if out_dir is None:
+        return source.with_name(name)
+    relative = source.relative_to(root) if root is not None and source.is_relative_to(root) else Path(name)
+    return out_dir / relative.parent / name
 
 
 def fix_file(
@@ -153,7 +166,7 @@ def fix_file(
     so a folder's other files are still fixed. Usage errors (a bad preset) and a missing ffmpeg raise.
     """
     started = time.monotonic()
-    shown = display(path)
+    shown = display(os.path.abspath(os.fsdecode(path)))
     emit = on_event or (lambda step: None)
     try:
         preset = profile if isinstance(profile, Preset) else (resolve(profile) if profile else None)
@@ -243,12 +256,10 @@ def _fix(
         return dataclasses.replace(
             base, message="passes with warnings fix cannot act on", seconds=time.monotonic() - started
         )
-    target = output_for(
-        info.path, repair.container, output=output or out_dir, suffix=suffix, root=root if out_dir else None
-    )
+    target = output_for(info.path, repair.container, output=output, out_dir=out_dir, suffix=suffix, root=root)
     fmt = {"jpeg": "jpg", "mp4": "mp4"}.get(repair.container)
     if out_dir is not None and not dry_run:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        make_folder(target.parent)
     if not (dry_run and out_dir is not None and not target.parent.exists()):  # a dry run creates nothing
         target = check_output(target, info.path, overwrite, fmt)
     target = Path(os.path.abspath(target))
