@@ -355,8 +355,22 @@ def _plan(idx: _Index, start: float, end: float) -> _Plan:
 
 def plan_cut(path: Path, start: float, end: float) -> tuple[str, str]:
     """(method, reason) that `cut` would try first, without writing anything (for --dry-run)."""
+    method, reason, _ = assess(path, start, end)
+    return method, reason
+
+
+def assess(path: Path, start: float, end: float) -> tuple[str, str, float]:
+    """(method, reason, share of the span's frames it re-encodes) of the cut `cut` would try first."""
     plan = _plan(_index(path), start, end)
-    return plan.method, plan.reason
+    frames = max(1, plan.last - plan.first)
+    return plan.method, plan.reason, plan.reencoded / frames
+
+
+def video_offset(path: Path) -> float:
+    """Seconds from the container's start (where ffmpeg's input -ss counts from) to the first video frame:
+    an edit list, or a video that starts after its audio, puts it past 0."""
+    idx = _index(path)
+    return max(0.0, float(idx.origin * idx.time_base) - idx.container_start)
 
 
 # --- avcC -----------------------------------------------------------------------------------------------

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
 from mediakit.preset import Preset
 from mediakit.probe import MediaInfo
+from mediakit.rendering.framing import resolve_fit
 from mediakit.report import Finding
 
 # The repair classes, least destructive first. Each stream gets the most destructive class one of its
@@ -22,6 +24,9 @@ MAX_UPSCALE = 2.0
 # A trim is trusted to bring a file under a size cap when its estimate is this far under it (the result is
 # checked anyway; a file still over is reported, not written).
 SIZE_MARGIN = 0.95
+# A cut that would re-encode more than this share of its frames is made as a plain re-encode instead.
+MOSTLY_REENCODED = 0.5
+COPIED = " (the video is copied)"
 # Fix actions that change the picture's geometry, so need a re-render with the framing options.
 GEOMETRY = frozenset({"reframe"})
 # Fix actions that re-encode the video stream alone (the audio is copied).
@@ -114,11 +119,14 @@ def plan_repair(
     *,
     start: float | None = None,
     trim_end: tuple[float, str] | None = None,
+    cut_plan: tuple[str, str, float] | None = None,
+    fit: str = "auto",
 ) -> Repair:
     """The least destructive repair of `findings`: per stream keep → remux → trim → smart cut → re-encode.
 
     `trim_end` is the end chosen for an over-long file (trim_point.py; it decodes, so the caller runs it)
-    with its reason; `start` is the user's --start.
+    with its reason; `cut_plan` is how cut.py would make that cut (method, reason, share of the frames it
+    re-encodes); `start` is the user's --start; `fit` the framing a re-render would use.
     """
     actions: list[Action] = []
     video, audio = "keep", ("keep" if info.audio else "none")
@@ -134,6 +142,7 @@ def plan_repair(
     size: tuple[int, int] | None = None
     container = "jpeg" if info.kind == "image" else _wants_mp4(preset)
     still = info.kind == "image"
+    geometry: list[Finding] = []
 
     def raise_video(to: str) -> None:
         nonlocal video
@@ -160,7 +169,7 @@ def plan_repair(
         elif action == "drop-audio":
             audio = "drop"
             raise_video("remux")
-            actions.append(Action(f, "audio", "remux", "drop the audio track (the video is copied)"))
+            actions.append(Action(f, "audio", "remux", f"drop the audio track{COPIED}"))
         elif action == "add-audio":
             actions.append(
                 Action(
@@ -189,27 +198,19 @@ def plan_repair(
                 continue
             end, trim_reason = trim_end
             trim = (start or 0.0, end)
-            raise_video("trim")
-            actions.append(Action(f, "video", "trim", f"trim to {trim[0]:.3f}-{end:.3f} s ({trim_reason})"))
-        elif action in GEOMETRY:
-            size, factor = render_size(info, preset)
-            if factor > MAX_UPSCALE:
+            span = f"trim to {trim[0]:.3f}-{end:.3f} s ({trim_reason})"
+            if cut_plan is not None and (cut_plan[0] == "reencode" or cut_plan[2] > MOSTLY_REENCODED):
+                # A cut that re-encodes (most of) the span is a re-encode: made at the preset's quality
+                # and size cap, not the cut's splice settings.
+                raise_video("re-encode")
                 actions.append(
-                    Action(
-                        f,
-                        "video",
-                        None,
-                        "",
-                        f"it would have to be enlarged {factor:.2f}x (more than {MAX_UPSCALE}x): "
-                        "use a larger source",
-                    )
+                    Action(f, "video", "re-encode", f"{span}; the video is re-encoded: {cut_plan[1]}")
                 )
-                continue
-            upscale = factor if factor > 1.01 else None  # a pixel or two is not an enlargement to mention
-            render = True
-            raise_video("re-encode")
-            shown = f"{size[0]}x{size[1]}" + (f", enlarged {factor:.2f}x" if upscale else "")
-            actions.append(Action(f, "still" if still else "video", "re-encode", f"re-render at {shown}"))
+            else:
+                raise_video("trim")
+                actions.append(Action(f, "video", "trim", span))
+        elif action in GEOMETRY:
+            geometry.append(f)  # decided below, once for all of them: one re-render serves every one
         elif action == "reencode":
             raise_video("re-encode")
             actions.append(
@@ -257,11 +258,44 @@ def plan_repair(
                     f,
                     "audio",
                     "re-encode",
-                    f"re-encode the audio alone at {normalize[0]:g} LUFS (the video is copied)",
+                    f"re-encode the audio alone at {normalize[0]:g} LUFS{COPIED}",
                 )
             )
         else:
             actions.append(Action(f, "file", None, "", f"mediakit fix does not know the action {action!r}"))
+
+    if geometry:
+        size, factor = render_size(info, preset, fit)
+        errors = [f for f in geometry if f.severity == "error"]
+        enlarges = factor > 1.01
+        if factor > MAX_UPSCALE or (enlarges and not errors):
+            # Past the limit, nothing; and a warning alone (a size recommendation, say) is not worth an
+            # enlargement: the picture gains no detail, and the hint already asks for a larger source.
+            why = (
+                f"it would have to be enlarged {factor:.2f}x (more than {MAX_UPSCALE}x): use a larger source"
+                if factor > MAX_UPSCALE
+                else f"re-rendering would enlarge it {factor:.2f}x and add no detail: use a larger source"
+            )
+            actions.extend(Action(f, "video", None, "", why) for f in geometry)
+        else:
+            upscale = factor if enlarges else None
+            render = True
+            raise_video("re-encode")
+            shown = f"{size[0]}x{size[1]}" + (f", enlarged {factor:.2f}x" if upscale else "")
+            actions.extend(
+                Action(f, "still" if still else "video", "re-encode", f"re-render at {shown}")
+                for f in geometry
+            )
+    if render:
+        # One re-render makes the whole file: every other repair is done by it, whatever it alone needed.
+        actions = [
+            dataclasses.replace(a, repair="re-encode", does=f"{a.does}: done by the re-render")
+            if a.repair is not None and a.finding.fix and a.finding.fix.get("action") not in GEOMETRY
+            else a
+            for a in actions
+        ]
+    elif RANK[video] >= RANK["smart-cut"]:
+        actions = [dataclasses.replace(a, does=a.does.replace(COPIED, "")) for a in actions]
 
     notes: list[str] = []
     if (
@@ -326,19 +360,25 @@ def _candidates(preset: Preset) -> list[tuple[int, int]]:
     return out
 
 
-def _factor(size: tuple[int, int], target: tuple[int, int]) -> float:
-    # Filling the frame (a crop) enlarges by the larger of the two ratios.
-    return max(target[0] / size[0], target[1] / size[1])
+def _factor(size: tuple[int, int], target: tuple[int, int], fit: str) -> float:
+    """How much the picture is enlarged: a crop fills the frame (the larger ratio); blur and pad show it
+    whole inside the frame (the smaller one)."""
+    ratios = (target[0] / size[0], target[1] / size[1])
+    return max(ratios) if fit == "crop" else min(ratios)
 
 
-def render_size(info: MediaInfo, preset: Preset) -> tuple[tuple[int, int], float]:
+def render_size(info: MediaInfo, preset: Preset, fit: str = "auto") -> tuple[tuple[int, int], float]:
     """The size a re-render writes and how much it enlarges the picture: the largest candidate that needs
     no enlarging, else the one that needs the least."""
     size = info.display_size
     cands = _candidates(preset)
     if not size or min(size) < 1:
         return cands[0], 1.0
+    allowed = preset.render.fits
+    chosen = resolve_fit(fit, size, preset.render.width / preset.render.height, info.kind == "image")
+    if allowed and chosen not in allowed:
+        chosen = allowed[0]
     for cand in cands:
-        if _factor(size, cand) <= 1.0:
-            return cand, _factor(size, cand)
-    return cands[-1], _factor(size, cands[-1])
+        if _factor(size, cand, chosen) <= 1.0:
+            return cand, _factor(size, cand, chosen)
+    return cands[-1], _factor(size, cands[-1], chosen)

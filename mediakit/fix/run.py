@@ -19,7 +19,7 @@ from typing import Any
 import ffmpeg
 
 from mediakit.deep import deep_check
-from mediakit.errors import InputError, MediakitError, UsageError
+from mediakit.errors import FFmpegNotFound, InputError, MediakitError, UsageError
 from mediakit.ffmpeg.binary import ffmpeg_path
 from mediakit.ffmpeg.runner import full_argv, run
 from mediakit.fix import plan as planning
@@ -168,8 +168,8 @@ def fix_file(
     started = time.monotonic()
     shown = display(os.path.abspath(os.fsdecode(path)))
     emit = on_event or (lambda step: None)
+    preset = profile if isinstance(profile, Preset) else (resolve(profile) if profile else None)
     try:
-        preset = profile if isinstance(profile, Preset) else (resolve(profile) if profile else None)
         emit("checking")
         info = probe(path)
         if preset is None:
@@ -194,9 +194,9 @@ def fix_file(
             emit=emit,
             started=started,
         )
-    except UsageError:
+    except FFmpegNotFound:
         raise
-    except MediakitError as exc:
+    except MediakitError as exc:  # this file's problem (an impossible --start for it included)
         name = getattr(locals().get("preset"), "name", None)
         # The result names the file already; the message need not repeat it.
         message = exc.message.removeprefix(display(os.path.abspath(os.fsdecode(path))) + ": ")
@@ -239,8 +239,28 @@ def _fix(
     if not fixable and not unfixable_errors:
         message = "already passes" if not before.findings else "passes with warnings fix cannot act on"
         return dataclasses.replace(base, message=message, seconds=time.monotonic() - started)
+    short = _start_leaves_too_little(info, preset, start)
+    if short is not None:
+        return dataclasses.replace(
+            base,
+            status="unfixable",
+            message=short,
+            hint="choose an earlier --start",
+            seconds=time.monotonic() - started,
+            exit_code=1,
+        )
     trim_end = _trim_end(info, preset, before.findings, start) if not unfixable_errors else None
-    repair = planning.plan_repair(info, preset, before.findings, start=start, trim_end=trim_end)
+    cut_plan = None
+    if trim_end is not None and info.kind == "video":
+        from mediakit.fix import cut as cutting
+
+        cut_plan = cutting.assess(info.path, start or 0.0, trim_end[0])
+    repair = planning.plan_repair(
+        info, preset, before.findings, start=start, trim_end=trim_end, cut_plan=cut_plan, fit=fit
+    )
+    if start and repair.trim is None:
+        note = f"--start {start:g} is not used: the file needs no trim"
+        repair = dataclasses.replace(repair, notes=(*repair.notes, note))
     base = dataclasses.replace(base, repair=repair)
     if repair.blocking:
         first = repair.blocking[0]
@@ -269,7 +289,7 @@ def _fix(
             base,
             status="planned",
             output=target,
-            commands=_planned_commands(repair, info, binary, target),
+            commands=_planned_commands(repair, info, binary, target, fit, focus, ffmpeg_bin),
             notes=repair.notes,
             seconds=time.monotonic() - started,
         )
@@ -308,6 +328,22 @@ class _StillFails(MediakitError):
             "please report this as a bug, with the file if you can share it",
         )
         self.report = report
+
+
+def _start_leaves_too_little(info: MediaInfo, preset: Preset, start: float | None) -> str | None:
+    """Why `--start` cannot work for this file (past its end, or leaving less than the preset's minimum)."""
+    video = info.primary_video
+    if not start or video is None or info.kind != "video":
+        return None
+    seconds = footage.present_seconds(info, video)
+    left = seconds - start
+    if left <= 0:
+        return f"--start {start:g} is past the end of the video ({seconds:.2f} s)"
+    rule = next((r for r in preset.rules if r.check == "duration"), None)
+    low = rule.params.get("min") if rule else None
+    if low is not None and (left < low or (left == low and not rule.params.get("min_inclusive", True))):  # type: ignore[union-attr]
+        return f"--start {start:g} leaves {left:.2f} s, under the {low:g} s minimum of {preset.title}"
+    return None
 
 
 def _trim_end(
@@ -417,19 +453,25 @@ def reencode_argv(
     kwargs: dict[str, Any] = {}
     seconds = float(info.duration or 0)
     if span is not None:
-        if span[0] > 0:
-            kwargs["ss"] = round(span[0], 6)
+        # The span counts from the first video frame; -ss counts from the container's start (an edit list,
+        # or audio that starts first, puts the video later).
+        from mediakit.fix.cut import video_offset
+
+        begin = span[0] + video_offset(src)
+        if begin > 0:
+            kwargs["ss"] = round(begin, 6)
         kwargs["t"] = round(span[1] - span[0], 6)
         seconds = span[1] - span[0]
     src_in = _input(src, **kwargs)
     v = src_in.video_stream(0)
-    if repair.convert_color:
+    if repair.convert_color or video.hdr:
+        # HDR is tone-mapped whatever asked for the re-encode: an 8-bit file tagged PQ shows wrong colours.
         v = footage.to_sdr_420(v, video.hdr is not None)
     if repair.fps:
         v = v.fps(fps=repair.fps)
     # 4:2:0 needs even sizes: an odd last row or column (a 719x1279 export) is cropped, never scaled.
     v = v.crop(out_w="trunc(iw/2)*2", out_h="trunc(ih/2)*2").format(pix_fmts="yuv420p")
-    if repair.color:
+    if repair.color or video.hdr:
         v = v.setparams(**footage.BT709)
     options: dict[str, Any] = {
         "c:v": "libx264",
@@ -574,8 +616,10 @@ def _rerender(
     emit: EventCallback,
     fmt: str = "mp4",
     threads: int | None = None,
+    dry_run: bool = False,
 ) -> None:
-    """Geometry (or a still of the wrong shape): the kind's own renderer, with the framing options."""
+    """Geometry (or a still of the wrong shape): the kind's own renderer, with the framing options. A dry
+    run only collects the commands the render would run."""
     from mediakit import kinds, pipeline
 
     kind = kinds.get(repair.preset.kind)
@@ -609,9 +653,12 @@ def _rerender(
         preset=repair.preset,
         ffmpeg_bin=ffmpeg_bin,
         on_event=lambda event: emit(event.step),
+        dry_run=dry_run,
+        overwrite=dry_run,
     )
     commands.extend(result.commands)
-    os.replace(out, target)
+    if not dry_run:
+        os.replace(out, target)
 
 
 def _within(preset: Preset, seconds: float) -> float:
@@ -648,16 +695,37 @@ def _fix_still(
     commands.append(f"(Pillow) {display(info.path)} -> JPEG quality 95")
 
 
-def _planned_commands(repair: Repair, info: MediaInfo, binary: str, target: Path) -> tuple[str, ...]:
-    """What a dry run shows: the steps that will run, as far as they are known before running them."""
+def _planned_commands(
+    repair: Repair,
+    info: MediaInfo,
+    binary: str,
+    target: Path,
+    fit: str,
+    focus: tuple[float, float],
+    ffmpeg_bin: str | None,
+) -> tuple[str, ...]:
+    """What a dry run shows: the steps that will run, as far as they are known before running them (a
+    re-render's commands exactly, from the renderer's own dry run)."""
     steps: list[str] = []
-    if info.kind == "image":
-        steps.append(
-            "re-render with mediakit canvas --format jpg" if repair.render else "re-save as JPEG (Pillow)"
-        )
-        return tuple(steps)
     if repair.render:
-        return (f"re-render: {repair.preset.command(display(info.path.name))} (with the framing options)",)
+        with tempfile.TemporaryDirectory(prefix="mediakit-fix-plan-") as work:
+            fmt = "jpg" if info.kind == "image" else "mp4"
+            _rerender(
+                repair,
+                info,
+                target,
+                steps,
+                fit,
+                focus,
+                ffmpeg_bin,
+                Path(work),
+                lambda s: None,
+                fmt,
+                dry_run=True,
+            )
+        return tuple(steps)
+    if info.kind == "image":
+        return ("re-save as JPEG with Pillow (quality 95, 4:4:4)",)
     src = info.path
     if repair.video == "re-encode":
         steps.append(_shown(reencode_argv(info, src, Path("video.mp4"), repair, binary, repair.trim)))
