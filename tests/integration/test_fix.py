@@ -475,3 +475,149 @@ def test_a_start_between_keyframes_is_a_smart_cut(src: dict[str, Path], tmp_path
     kept, source = packet_hashes(out), packet_hashes(src["long"])
     assert kept[15:] == source[30 : 30 + len(kept) - 15]
     assert float(probe(out).duration) <= 8.0
+
+
+def test_o_names_a_folder_for_listed_files_and_reruns_skip_own_outputs(
+    src: dict[str, Path], tmp_path: Path
+) -> None:
+    a, b = tmp_path / "a.mov", tmp_path / "b.mov"
+    a.write_bytes(src["mov"].read_bytes())
+    b.write_bytes(src["mov"].read_bytes())
+    listed = _cli("fix", str(a), str(b), "--as", "canvas", "-o", str(tmp_path / "new"), "-q")
+    assert listed.returncode == 0, listed.stderr
+    assert sorted(p.name for p in (tmp_path / "new").iterdir()) == ["a.fixed.mp4", "b.fixed.mp4"]
+    (tmp_path / "one").mkdir()
+    single = _cli("fix", str(a), "--as", "canvas", "-o", str(tmp_path / "one"), "-q")
+    assert single.returncode == 0 and (tmp_path / "one" / "a.fixed.mp4").is_file(), single.stderr
+    # In place, twice: the second run leaves the first run's outputs alone and only finds them existing.
+    first = _cli("fix", str(tmp_path), "--as", "canvas", "--json")
+    names = sorted(Path(f["path"]).name for f in json.loads(first.stdout)["files"])
+    assert names == ["a.mov", "b.mov"]  # not new/a.fixed.mp4 nor one/a.fixed.mp4
+    again = _cli("fix", str(a), "--as", "canvas", "-q")
+    assert again.returncode == 4 and "already exists" in again.stderr
+
+
+def test_two_inputs_that_would_write_one_output_are_refused(src: dict[str, Path], tmp_path: Path) -> None:
+    (tmp_path / "song.mov").write_bytes(src["mov"].read_bytes())
+    (tmp_path / "song.mkv").write_bytes(src["mov"].read_bytes())
+    done = _cli("fix", str(tmp_path), "--as", "canvas", "-o", str(tmp_path / "out"), "--json")
+    by_name = {Path(f["path"]).name: f for f in json.loads(done.stdout)["files"]}
+    assert done.returncode == 1
+    statuses = sorted(f["status"] for f in by_name.values())
+    assert statuses == ["failed", "fixed"]
+    refused = next(f for f in by_name.values() if f["status"] == "failed")
+    assert "same output" in refused["message"]
+
+
+def test_an_impossible_start_fails_that_file_alone(src: dict[str, Path], tmp_path: Path) -> None:
+    (tmp_path / "long.mp4").write_bytes(src["long"].read_bytes())  # 9 s
+    (tmp_path / "short.mov").write_bytes(src["mov"].read_bytes())  # 4 s
+    done = _cli("fix", str(tmp_path), "--as", "canvas", "--start", "5", "--json")
+    by_name = {Path(f["path"]).name: f for f in json.loads(done.stdout)["files"]}
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert by_name["short.mov"]["status"] == "unfixable" and "past the end" in by_name["short.mov"]["message"]
+    assert by_name["long.mp4"]["status"] == "fixed"  # 5-9 s: 4 s kept
+    late = _cli(
+        "fix", str(tmp_path / "long.mp4"), "--as", "canvas", "--start", "7.5", "-o", str(tmp_path / "x.mp4")
+    )
+    assert late.returncode == 1 and "leaves 1.50 s, under the 3 s minimum" in late.stderr
+    assert not (tmp_path / "x.mp4").exists()
+
+
+def test_hdr_footage_for_a_canvas_comes_out_sdr(media: MediaFactory, tmp_path: Path) -> None:
+    """The Spotify presets check no colour, but an 8-bit file still tagged PQ would show wrong colours."""
+    hdr = media.video(
+        "fix-hdr-hevc.mp4",
+        size="720x1280",
+        seconds=3.2,
+        codec="libx265",
+        pix_fmt="yuv420p10le",
+        extra=("-x265-params", "colorprim=bt2020:transfer=smpte2084:colormatrix=bt2020nc:log-level=error"),
+    )
+    assert probe(hdr).primary_video.hdr == "PQ"  # type: ignore[union-attr]
+    out = tmp_path / "out.mp4"
+    result = fix_file(hdr, "canvas", output=out)
+    assert result.status == "fixed", result.message
+    line = ffmpeg_stream_line(out)
+    assert "bt709" in line and "smpte2084" not in line and probe(out).primary_video.hdr is None  # type: ignore[union-attr]
+
+
+def test_a_video_that_starts_after_its_audio_is_trimmed_from_its_first_frame(
+    media: MediaFactory, tmp_path: Path
+) -> None:
+    late = tmp_path / "late.mp4"
+    ffmpeg_args = [
+        FFMPEG,
+        "-v",
+        "error",
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=s=720x1280:r=60:d=9",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=d=9.5",
+        "-c:v",
+        "mpeg4",
+        "-q:v",
+        "5",
+        "-c:a",
+        "aac",
+        "-output_ts_offset",
+        "0",
+        "-map",
+        "0:v",
+        "-map",
+        "1:a",
+        str(tmp_path / "raw.mkv"),
+    ]
+    subprocess.run(ffmpeg_args, check=True)
+    subprocess.run(
+        [
+            FFMPEG,
+            "-v",
+            "error",
+            "-itsoffset",
+            "0.5",
+            "-i",
+            str(tmp_path / "raw.mkv"),
+            "-i",
+            str(tmp_path / "raw.mkv"),
+            "-map",
+            "0:v",
+            "-map",
+            "1:a",
+            "-c",
+            "copy",
+            str(late),
+        ],
+        check=True,
+    )
+    out = tmp_path / "out.mp4"
+    result = fix_file(late, "canvas", output=out)
+    assert result.status == "fixed", result.message
+    assert float(probe(out).duration) <= 8.0  # type: ignore[arg-type]
+
+
+def test_pad_and_blur_do_not_count_as_enlarging(media: MediaFactory, tmp_path: Path) -> None:
+    """854x480 shown whole in 720x1280 is shrunk (720/854); cropped it would be enlarged 2.67x."""
+    wide = media.video("fix-854.mp4", size="854x480", seconds=3.2)
+    assert fix_file(wide, "canvas", output=tmp_path / "crop.mp4", fit="crop").status == "unfixable"
+    padded = fix_file(wide, "canvas", output=tmp_path / "pad.mp4", fit="pad")
+    assert padded.status == "fixed", padded.hint
+    assert probe(tmp_path / "pad.mp4").display_size == (720, 1280)
+
+
+def test_a_cut_that_would_reencode_most_frames_is_a_reencode_at_the_presets_settings(
+    media: MediaFactory, tmp_path: Path
+) -> None:
+    """One GOP of 250 frames: cutting from 0.5 s leaves nothing to copy, so it is a plain re-encode at the
+    preset's quality, not a splice at the cut's near-lossless settings (which would triple the bytes)."""
+    long_gop = media.video("fix-long-gop.mp4", size="720x1280", seconds=9, extra=("-g", "250", "-crf", "28"))
+    out = tmp_path / "out.mp4"
+    result = fix_file(long_gop, "canvas", output=out, start=0.5)
+    assert result.status == "fixed", result.message
+    assert {a.finding.rule: a.repair for a in result.actions}["duration"] == "re-encode"
+    assert result.cut is None  # not made by the cutting engine
+    assert validate_path(out, "canvas").verdict() == "pass"
