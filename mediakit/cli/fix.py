@@ -19,13 +19,13 @@ if TYPE_CHECKING:
 HELP = f"""Repair files that fail a platform's specs, with the least destructive change, and prove it.
 
 Each file is checked (as `validate` checks it, plus its loudness); each finding gets the smallest repair
-that fixes it, per stream: keep the packets → rewrap (container, index at the front, dropped audio or data
-tracks, colour tags) → lossless trim on a keyframe → smart cut (only the frames at the cut re-encoded) →
-re-encode that stream alone (video for codec, rate or size cap; audio alone for loudness). Geometry
-(landscape, square, too small) is re-rendered with --fit/--focus. The result is checked against the same
-preset before it is written; a file that cannot be made to pass says which rule and why, and nothing is
-written. Inputs are never modified. Without -o the repaired file is written beside the input as
-NAME.fixed.mp4 (or .jpg).
+that fixes it, per stream: keep the packets → rewrap (container, index at the front, dropped audio or
+data tracks, colour tags) → lossless trim (a cut that needs no re-encode) → smart cut (only the frames
+at the cut re-encoded) → re-encode that stream alone (video for codec, rate or size cap; audio alone
+for loudness). Geometry (landscape, square, too small) is re-rendered with --fit/--focus. The result is
+checked against the same preset before it is written; a file that cannot be made to pass says which
+rule and why, and nothing is written. Inputs are never modified. Without -o the repaired file is
+written beside the input as NAME.fixed.mp4 (or .jpg).
 
 \b
 Examples:
@@ -73,7 +73,8 @@ def _focus(ctx: click.Context, param: click.Parameter, value: str | None) -> tup
     "-o",
     "--output",
     metavar="PATH",
-    help="Output file (one input) or folder (several inputs, or a folder; created if missing).",
+    help="Output file for one input; a folder (created if missing) for several inputs, a folder input, "
+    "an existing folder or a path ending in /.",
 )
 @click.option(
     "--suffix", default=".fixed", show_default=True, help="Added to the name of each repaired file."
