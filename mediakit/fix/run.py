@@ -544,9 +544,10 @@ def _execute(
         commands.extend(cut.commands)
         src = step
         repair = _with_cut_class(repair, _CUT_CLASS.get(cut.method, "re-encode"), cut.reason)
-    stepped = probe(src) if src != info.path else info
     gain = None
-    audio_codec = stepped.audio[0].codec if stepped.audio else None
+    # The cut and the video re-encode copy the first audio stream (or leave it out when it is dropped), so
+    # its codec is the source's: no need to probe the intermediate file.
+    audio_codec = info.audio[0].codec if info.audio and repair.audio != "drop" else None
     if repair.normalize is not None and audio_codec is not None and repair.audio != "drop":
         emit("measuring loudness")
         gain = _level(src, repair.normalize, binary, workdir, commands)
