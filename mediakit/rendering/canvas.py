@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -388,8 +389,24 @@ def resolve_fit(
     return options if fit == options.fit else dataclasses.replace(options, fit=fit)
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """What `prepare` chose by looking at the pictures, once per render (plans are re-run, and must stay
+    pure): how the picture is framed and, for `--start auto`, where the footage loops."""
+
+    framing: framing.Framing | None = None  # None: the options' --fit and --focus as they are
+    start: float | None = None  # --start auto: the loop search's choice
+    loop: str | None = None  # the loop mode that goes with it, when --loop was not given
+    notes: tuple[str, ...] = ()  # what was chosen and why, said as warnings
+
+
+def prepare(job: Job) -> Prepared:
+    """Analyse the source for the choices the options leave to mediakit (runs before `plan`)."""
+    return Prepared()
+
+
 def plan(job: Job) -> Plan:
-    """Every pass of one canvas (pure: reads nothing but the job's probed facts)."""
+    """Every pass of one canvas (pure: reads nothing but the job's probed facts and what `prepare` chose)."""
     opts: CanvasOptions = job.options
     preset = job.preset
     warnings: list[str] = []
@@ -434,7 +451,7 @@ def plan_canvas(
     """The plan for one canvas written straight to `target` (for tests and tools); also its warnings."""
     check_options(options, preset)
     job = Job(info=info, options=options, preset=preset, output=target, final=target, ffmpeg=ffmpeg_bin)
-    made = plan(job)
+    made = plan(dataclasses.replace(job, prepared=prepare(job)))
     return made, list(made.warnings)
 
 

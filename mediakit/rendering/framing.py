@@ -3,11 +3,36 @@ ffmpeg bindings, so `mediakit batch --help` can offer the choices without loadin
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 MOTIONS: tuple[str, ...] = ("push-in", "pull-out", "drift", "static")
 # "auto": the whole picture (blur) for a still far from 9:16, else crop. Until framing can see what
 # matters in a picture, cropping a square cover to 9:16 cuts its band name and title off.
 FITS: tuple[str, ...] = ("auto", "crop", "blur", "pad")
 LOOPS: tuple[str, ...] = ("pingpong", "crossfade", "cut")  # footage
+
+
+@dataclass(frozen=True)
+class Framing:
+    """The one framing decision of a render, made once from the pictures (in the kind's `prepare` hook) and
+    read by every renderer: still frames, still JPEGs and footage alike.
+
+    A static crop is `fit="crop"` with `focus`; a crop that follows a subject has one box position per
+    output frame in `path`; a still's push-in zooms towards `anchor` instead of the stage centre.
+    """
+
+    fit: str  # crop | blur | pad ("auto" and "smart" are resolved before this is made)
+    focus: tuple[float, float] = (0.5, 0.5)  # where a static crop sits (crop_box's focus)
+    # --fit smart: the crop box's top-left corner in source pixels for each output frame (empty: static)
+    path: tuple[tuple[float, float], ...] = ()
+    anchor: tuple[float, float] = (0.5, 0.5)  # still motion: the stage point (fractions) zoomed towards
+    fg_scale: float = 1.0  # blur/pad: the picture's size as a share of the size that fills the frame
+    why: str = ""  # what the choice keeps or why it could not crop, said in the result
+
+    @staticmethod
+    def fixed(fit: str, focus: tuple[float, float]) -> Framing:
+        """An explicit --fit/--focus, taken as it is."""
+        return Framing(fit=fit, focus=focus)
 
 
 def crop_box(
