@@ -110,6 +110,10 @@ def check_options(opts: CanvasOptions, preset: Preset) -> None:
         parse_color(opts.color)
     if opts.format == "jpg" and "image" not in _still_formats(preset):
         raise UsageError(f"{preset.title} takes no still", "use --format mp4")
+    if opts.format == "jpg" and opts.start == "auto":
+        raise UsageError(
+            "--start auto looks for a loop, and a JPEG canvas does not loop", "give --start SECONDS"
+        )
 
 
 def _still_formats(preset: Preset) -> tuple[str, ...]:
@@ -397,12 +401,77 @@ class Prepared:
     framing: framing.Framing | None = None  # None: the options' --fit and --focus as they are
     start: float | None = None  # --start auto: the loop search's choice
     loop: str | None = None  # the loop mode that goes with it, when --loop was not given
+    duration: float | None = None  # the loop's length in seconds, when --duration was not given
     notes: tuple[str, ...] = ()  # what was chosen and why, said as warnings
 
 
 def prepare(job: Job) -> Prepared:
     """Analyse the source for the choices the options leave to mediakit (runs before `plan`)."""
-    return Prepared()
+    opts: CanvasOptions = job.options
+    if opts.start != "auto":
+        return Prepared()
+    if job.info.kind == "image":
+        return Prepared(start=0.0, notes=("--start auto: a still has no loop point to find",))
+    from mediakit.analysis.loop import SEAM_LIMIT
+
+    best, _ = search(job.info, opts, job.preset, top=5, verify=3)
+    seam = f"seam {best.seam:.2f} measured" if best.seam is not None else f"predicted score {best.score:.2f}"
+    note = f"--start auto: start {best.start:.2f} s, {best.seconds:.2f} s {best.mode} loop ({seam})" + (
+        "" if opts.loop == "auto" else f"; --loop {opts.loop} as given"
+    )
+    notes = [note]
+    if best.verified and not best.ok():
+        notes.append(
+            f"the most seamless loop this footage gives still shows at the wrap (seam {best.seam:.2f}, "
+            f"the deep check allows {SEAM_LIMIT})"
+        )
+    return Prepared(
+        start=best.start,
+        loop=best.mode if opts.loop == "auto" else None,
+        duration=None if opts.duration is not None else best.seconds,
+        notes=tuple(notes),
+    )
+
+
+def search(
+    info: MediaInfo,
+    opts: CanvasOptions,
+    preset: Preset,
+    *,
+    top: int = 5,
+    verify: int = 3,
+    on_progress: Any = None,
+) -> tuple[Any, list[Any]]:
+    """The loop search for a canvas of `opts` from footage: (the pick, the ranked candidates, verified up
+    to `verify` of them). The pick is the best-ranked one that measures seamless (else the best ranked).
+    Refuses footage with no window to search (InputError)."""
+    from mediakit.analysis import loopsearch  # numpy and OpenCV: only when searching
+
+    video = info.primary_video
+    if video is None:
+        raise InputError(f"{display(info.path)}: has no video stream", "use video footage")
+    rate = footage.choose_rate(video, opts.fps, opts.fps or preset.render.fps)
+    lo, hi, _, _ = preset.duration_limits()
+    if opts.duration is not None:
+        lengths = [whole_frames(opts.duration, rate.fps, preset)]
+    else:
+        # A preset with no upper bound (or a long one) is searched up to a minute: a loop, not a film.
+        longest = int(min(hi, 60.0) * rate.fps) + 1
+        lengths = [n for n in range(1, longest + 1) if duration_ok(float(n / rate.fps), preset)]
+    modes = loopsearch.MODES if opts.loop == "auto" else (opts.loop,)
+    scanned = loopsearch.scan(info, rate.fps, rate.step, on_progress)
+    found = loopsearch.search_loops(scanned, lengths, modes, crossfade=opts.crossfade, top=top)
+    if not found:
+        shortest = float(min(lengths) / rate.fps) if lengths else lo
+        raise InputError(
+            f"{display(info.path)}: no {range_text(preset)} stretch of its {scanned.seconds:.2f} s moves "
+            f"without a cut, a freeze or black (the loop search needs at least {shortest:.2f} s of it)",
+            "give --start SECONDS to choose the start yourself",
+        )
+    checked = [loopsearch.verify(info, c, rate.step, opts.crossfade) for c in found[:verify]]
+    found = checked + found[verify:]
+    best = next((c for c in checked if c.ok()), found[0])
+    return best, found
 
 
 def plan(job: Job) -> Plan:
@@ -410,6 +479,9 @@ def plan(job: Job) -> Plan:
     opts: CanvasOptions = job.options
     preset = job.preset
     warnings: list[str] = []
+    opts = _with_prepared(opts, job.prepared)
+    if isinstance(job.prepared, Prepared):
+        warnings += job.prepared.notes
     out = frame_size(opts, preset)
     info = job.info
     opts = resolve_fit(opts, info, out, preset)
@@ -443,6 +515,22 @@ def plan(job: Job) -> Plan:
     return Plan(
         job.output, frames, float(frames / enc.fps), note, (step,), warnings=tuple(warnings), options=opts
     )
+
+
+def _with_prepared(opts: CanvasOptions, prepared: Prepared | None) -> CanvasOptions:
+    """The options with what `prepare` chose in place of --start auto and --loop auto."""
+    changes: dict[str, Any] = {}
+    if prepared is not None and prepared.start is not None:
+        changes["start"] = prepared.start
+    elif opts.start == "auto":  # planned without prepare (a tool's own plan): the footage's beginning
+        changes["start"] = 0.0
+    if prepared is not None and prepared.loop is not None and opts.loop == "auto":
+        changes["loop"] = prepared.loop
+    elif opts.loop == "auto":
+        changes["loop"] = "pingpong"
+    if prepared is not None and prepared.duration is not None and opts.duration is None:
+        changes["duration"] = prepared.duration
+    return dataclasses.replace(opts, **changes) if changes else opts
 
 
 def plan_canvas(
