@@ -327,9 +327,12 @@ def search_loops(
             else:
                 d2 = lag(2)
                 end = d2[np.minimum(s + span - 2, len(d2) - 1)]
-                end = np.where(s + span < n, end, np.inf)  # no frame after the end to compare with
-                begin = np.where(s >= 1, d2[np.maximum(s - 1, 0)], np.inf)
-                mismatch = np.maximum(begin, end)
+                # At the footage's first or last frame there is nothing to compare one turnaround with:
+                # the other one stands for both.
+                end = np.where(s + span < n, end, np.nan)
+                begin = np.where(s >= 1, d2[np.maximum(s - 1, 0)], np.nan)
+                mismatch = np.fmax(begin, end)
+                mismatch = np.where(np.isnan(mismatch), np.inf, mismatch)
             score = mismatch / unit + _MODE_COST[mode]
             keep = np.flatnonzero(~bad & np.isfinite(score))
             found.append((score[keep], keep, out_frames, modes.index(mode), motion[keep]))

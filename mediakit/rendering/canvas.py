@@ -462,11 +462,21 @@ def search(
     scanned = loopsearch.scan(info, rate.fps, rate.step, on_progress)
     found = loopsearch.search_loops(scanned, lengths, modes, crossfade=opts.crossfade, top=top)
     if not found:
-        shortest = float(min(lengths) / rate.fps) if lengths else lo
+        # The fewest source frames any of the modes needs (a ping-pong plays half of its length twice).
+        spans = [
+            footage.loop_shape(m, n, rate.fps, opts.crossfade).source_frames for m in modes for n in lengths
+        ]
+        needed = float(min(spans) / rate.fps) if spans else lo
+        if scanned.seconds < needed:
+            raise InputError(
+                f"{display(info.path)}: {scanned.seconds:.2f} s of footage; the shortest "
+                f"{range_text(preset)} loop needs {needed:.2f} s of it",
+                "use longer footage",
+            )
         raise InputError(
-            f"{display(info.path)}: no {range_text(preset)} stretch of its {scanned.seconds:.2f} s moves "
-            f"without a cut, a freeze or black (the loop search needs at least {shortest:.2f} s of it)",
-            "give --start SECONDS to choose the start yourself",
+            f"{display(info.path)}: no stretch of its {scanned.seconds:.2f} s makes a {range_text(preset)} "
+            "loop without a cut, a freeze or black, or it barely moves",
+            "give --start SECONDS (and --loop) to choose the loop yourself",
         )
     checked = [loopsearch.verify(info, c, rate.step, opts.crossfade) for c in found[:verify]]
     found = checked + found[verify:]
