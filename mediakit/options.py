@@ -175,6 +175,9 @@ def check_value(s: Spec, value: Any) -> None:
     if s.choices and value not in s.choices and not worded:
         name = s.name.replace("_", " ")
         raise UsageError(f"unknown {name} {value!r}", f"choose one of {', '.join(map(str, s.choices))}")
+    if s.type in ("int", "number") and isinstance(value, str) and value not in s.choices:
+        # A word one kind takes (a canvas's --start auto) given to a kind that does not (a batch's clip).
+        raise UsageError(f"{s.flag} {value} is not a number here", s.hint or f"choose {_range(s)}")
     numeric = s.type in ("int", "number") and not isinstance(value, str)
     values = value if s.type in ("pair", "span") else (value,) if numeric else ()
     for v in values:
