@@ -21,10 +21,17 @@ import numpy as np
 
 from mediakit.analysis.cuts import THUMB_SHORT, CutMeter
 from mediakit.analysis.frames import LUMA_SHORT, _planes, scaled
-from mediakit.analysis.loop import SEAM_LIMIT, STEP_FLOOR, LoopReport, measure_loop
+from mediakit.analysis.loop import (
+    SEAM_LIMIT,
+    STALL_NEIGHBOUR_FRACTION,
+    STALL_RATIO,
+    STEP_FLOOR,
+    LoopReport,
+    measure_loop,
+)
 from mediakit.probe import MediaInfo, open_container
 
-__all__ = ["MODES", "LoopCandidate", "Scan", "scan", "search_loops", "verify"]
+__all__ = ["MODES", "LoopCandidate", "Scan", "loop_frames", "scan", "scan_frames", "search_loops", "verify"]
 
 MODES = ("cut", "crossfade", "pingpong")
 # Short side of the grey frames the search compares. Area-reduced from 1080p that is a 30x average, about
@@ -46,6 +53,9 @@ _CROSSFADE_VISIBLE = 0.5
 # A crossfade (score 0.5 m + 0.25) beats a cut (m) only once the cut's mismatch m passes 0.5 steps, about
 # where its measured seam passes SEAM_LIMIT.
 _MODE_COST = {"cut": 0.0, "crossfade": 0.25, "pingpong": 0.3}
+# A window holding a repeated frame (a stall: footage converted by repeating frames, a dropped frame
+# filled in) fails the deep check whatever its wrap: it ranks one ordinary step lower.
+_STALL_COST = 1.0
 # Two candidates starting closer than this are one choice, not two: the list shows different places.
 _DISTINCT_SECONDS = 1.0
 
@@ -186,6 +196,17 @@ def scan(
     )
 
 
+def scan_frames(frames: np.ndarray, fps: Fraction, cuts: Iterable[int] = ()) -> Scan:
+    """A Scan of grey frames already at the output rate (tools and tests), with hard cuts on the frames
+    given by index (decoded footage finds its own: scan)."""
+    arr = np.asarray(frames, dtype=np.float32)
+    n = len(arr)
+    cut_before = np.zeros(n, bool)
+    cut_before[list(cuts)] = True
+    times = np.arange(n) / float(fps)
+    return Scan(times, arr, fps, cut_before, _held(arr, fps), n, n / float(fps))
+
+
 def _add(times: list[float], greys: list[np.ndarray], meter: CutMeter, t: float, g: np.ndarray,
          yuv: np.ndarray) -> None:  # fmt: skip
     times.append(t)
@@ -214,6 +235,19 @@ def _held(frames: np.ndarray, fps: Fraction) -> np.ndarray:
             if j - i + extra - 1 >= longest:  # black: j - i frames; still: j - i steps
                 out[i : j + extra] = True
             i = j
+    return out
+
+
+def _repeats(steps: np.ndarray) -> np.ndarray:
+    """Frames (by index) that repeat the one before in the middle of motion: measure_loop's stall rule,
+    with the footage's median step for "real motion"."""
+    out = np.zeros(len(steps) + 1, bool)
+    if len(steps) < 3:
+        return out
+    neighbour = np.minimum(steps[:-2], steps[2:])
+    middle = steps[1:-1]
+    floor = max(STALL_NEIGHBOUR_FRACTION * float(np.median(steps)), STEP_FLOOR)
+    out[2:-1] = (middle < STALL_RATIO * neighbour) & (neighbour > floor)
     return out
 
 
@@ -279,6 +313,7 @@ def search_loops(
     flat = scanned.frames.reshape(n, -1)
     steps = scanned.steps
     cut_sum = _prefix(scanned.cut_before)
+    stall_sum = _prefix(_repeats(steps))
     held_sum = _prefix(scanned.held)
     fps = scanned.fps
     # Per (length, mode): scores, starts, output frames, mode index, motion.
@@ -333,7 +368,8 @@ def search_loops(
                 begin = np.where(s >= 1, d2[np.maximum(s - 1, 0)], np.nan)
                 mismatch = np.fmax(begin, end)
                 mismatch = np.where(np.isnan(mismatch), np.inf, mismatch)
-            score = mismatch / unit + _MODE_COST[mode]
+            stalled = (stall_sum[s + span] - stall_sum[s + 1]) > 0
+            score = mismatch / unit + _MODE_COST[mode] + _STALL_COST * stalled
             keep = np.flatnonzero(~bad & np.isfinite(score))
             found.append((score[keep], keep, out_frames, modes.index(mode), motion[keep]))
     if not found:
