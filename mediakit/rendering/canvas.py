@@ -443,7 +443,8 @@ def search(
     on_progress: Any = None,
 ) -> tuple[Any, list[Any]]:
     """The loop search for a canvas of `opts` from footage: (the pick, the ranked candidates, verified up
-    to `verify` of them). The pick is the best-ranked one that measures seamless (else the best ranked).
+    to `verify` of them). The pick is the best-ranked one that measures seamless with room to spare, else
+    the best-ranked seamless one, else the best ranked.
     Refuses footage with no window to search (InputError)."""
     from mediakit.analysis import loopsearch  # numpy and OpenCV: only when searching
 
@@ -459,7 +460,8 @@ def search(
         longest = int(min(hi, 60.0) * rate.fps) + 1
         lengths = [n for n in range(1, longest + 1) if duration_ok(float(n / rate.fps), preset)]
     modes = loopsearch.MODES if opts.loop == "auto" else (opts.loop,)
-    scanned = loopsearch.scan(info, rate.fps, rate.step, on_progress)
+    region = _shown_region(info, opts, preset)
+    scanned = loopsearch.scan(info, rate.fps, rate.step, on_progress, region)
     found = loopsearch.search_loops(scanned, lengths, modes, crossfade=opts.crossfade, top=top)
     if not found:
         # The fewest source frames any of the modes needs (a ping-pong plays half of its length twice).
@@ -478,9 +480,9 @@ def search(
             "loop without a cut, a freeze or black, or it barely moves",
             "give --start SECONDS (and --loop) to choose the loop yourself",
         )
-    checked = [loopsearch.verify(info, c, rate.step, opts.crossfade) for c in found[:verify]]
+    checked = [loopsearch.verify(info, c, rate.step, opts.crossfade, region) for c in found[:verify]]
     found = checked + found[verify:]
-    best = next((c for c in checked if c.ok()), found[0])
+    best = next((c for c in checked if c.safe()), next((c for c in checked if c.ok()), found[0]))
     return best, found
 
 
@@ -525,6 +527,19 @@ def plan(job: Job) -> Plan:
     return Plan(
         job.output, frames, float(frames / enc.fps), note, (step,), warnings=tuple(warnings), options=opts
     )
+
+
+def _shown_region(
+    info: MediaInfo, opts: CanvasOptions, preset: Preset
+) -> tuple[float, float, float, float] | None:
+    """The part of the footage a cropped canvas shows (fractions of the picture), or None: all of it."""
+    out = frame_size(opts, preset)
+    fit = resolve_fit(opts, info, out, preset).fit
+    sw, sh = _source_size(info)
+    if fit != "crop" or not sw or not sh:
+        return None
+    x, y, w, h = framing.crop_box((sw, sh), out[0] / out[1], opts.focus)
+    return (x / sw, y / sh, w / sw, h / sh)
 
 
 def _with_prepared(opts: CanvasOptions, prepared: Prepared | None) -> CanvasOptions:
