@@ -498,11 +498,17 @@ def _exact_frames(
         kept = 0
         next_time = start
         previous: tuple[float, np.ndarray] | None = None
+        # From the keyframe before the start (up to 10 s before it in camera footage) only the frames
+        # others refer to are needed: the rest are skipped until a second before the start, which is
+        # more than any decoder's reordering and threading delay.
+        stream.codec_context.skip_frame = "NONREF"
         try:
             for frame in container.decode(stream):
                 if frame.pts is None:
                     continue
                 t = float(Fraction(frame.pts) * Fraction(frame.time_base)) - origin
+                if t >= target - 1.0 and stream.codec_context.skip_frame != "DEFAULT":
+                    stream.codec_context.skip_frame = "DEFAULT"
                 if t < target:
                     continue
                 y = cut(_planes(frame)[0], 1)

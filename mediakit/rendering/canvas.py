@@ -221,7 +221,7 @@ def _jpeg_pass(job: Job, opts: CanvasOptions, out: tuple[int, int], warnings: li
     video = info.primary_video
     if video is None:
         raise InputError(f"{display(info.path)}: has no video stream", "use a still image or video footage")
-    src = footage.source_stream(info, opts.start, 1.0)
+    src = footage.source_stream(info, _start_of(opts), 1.0)
     v = footage.fit_video(
         src.video, video, out, opts.fit, opts.focus, opts.color, footage.Rate(Fraction(30), 1), 1
     )
@@ -248,14 +248,15 @@ def _loop_for(
     """The loop the footage after --start can give: the one asked for, or with the default duration, the
     longest down to the preset's minimum (said in a warning). Refused when even that is too long."""
     least = math.ceil(lo * fps)
+    start = _start_of(opts)
     shape = footage.loop_shape(opts.loop, frames, fps, opts.crossfade)
     if shape.out_frames < least:  # a ping-pong has an even length: 3 s at 25 fps is 76 frames, not 74
         shape = footage.loop_shape(opts.loop, frames + 1, fps, opts.crossfade)
     present = footage.present_seconds(info, video)
-    available = present - opts.start
-    if opts.start > 0 and available <= 0:
+    available = present - start
+    if start > 0 and available <= 0:
         raise UsageError(
-            f"--start {opts.start:g} is past the end of the footage ({present:.2f} s)",
+            f"--start {start:g} is past the end of the footage ({present:.2f} s)",
             f"choose a --start below {present:.2f}",
         )
     # Frames at the output rate that the footage really holds (a 1 us margin for float rounding).
@@ -267,7 +268,7 @@ def _loop_for(
             fitted = footage.loop_shape(opts.loop, n, fps, opts.crossfade)
             if fitted.source_frames <= have and fitted.out_frames >= least:
                 warnings.append(
-                    f"the footage after --start {opts.start:g} holds {available:.2f} s: the {opts.loop} "
+                    f"the footage after --start {start:g} holds {available:.2f} s: the {opts.loop} "
                     f"loop is {float(fitted.out_frames / fps):.2f} s instead of the default "
                     f"{round(float(frames / fps), 1):g} s"  # 210 frames at 29.97 fps: "7 s"
                 )
@@ -278,7 +279,7 @@ def _loop_for(
         hint = "use an earlier --start or a shorter --duration"
     needed = float(shape.source_frames / fps)
     raise InputError(
-        f"{display(info.path)}: {max(available, 0):.2f} s of footage after --start {opts.start:g}; "
+        f"{display(info.path)}: {max(available, 0):.2f} s of footage after --start {start:g}; "
         f"a {float(shape.out_frames / fps):g} s {opts.loop} loop needs {needed:.2f} s",
         hint,
     )
@@ -303,7 +304,7 @@ def _footage_plan(
     needed = shape.source_frames / enc.fps
     _warn_upscale(video.display_width, video.display_height, out, opts.fit, warnings)
     warnings += footage.conversion_notes(video)
-    src = footage.source_stream(info, opts.start, float(needed + 2 / enc.fps))
+    src = footage.source_stream(info, _start_of(opts), float(needed + 2 / enc.fps))
     v = footage.fit_video(src.video, video, out, opts.fit, opts.focus, opts.color, rate, shape.source_frames)
     v = footage.to_sdr_420(v, video.hdr is not None)
     if shape.loop == "pingpong":
@@ -442,10 +443,10 @@ def search(
     verify: int = 3,
     on_progress: Any = None,
 ) -> tuple[Any, list[Any]]:
-    """The loop search for a canvas of `opts` from footage: (the pick, the ranked candidates, verified up
-    to `verify` of them). The pick is the best-ranked one that measures seamless with room to spare, else
-    the best-ranked seamless one, else the best ranked.
-    Refuses footage with no window to search (InputError)."""
+    """The loop search for a canvas of `opts` from footage: (the pick, the ranked candidates, the best
+    `verify` of them measured until one is safe). The pick is the best-ranked one that measures seamless
+    with room to spare, else the best-ranked seamless one, else the best ranked. Refuses footage with no
+    window to search (InputError)."""
     from mediakit.analysis import loopsearch  # numpy and OpenCV: only when searching
 
     video = info.primary_video
@@ -480,8 +481,13 @@ def search(
             "loop without a cut, a freeze or black, or it barely moves",
             "give --start SECONDS (and --loop) to choose the loop yourself",
         )
-    checked = [loopsearch.verify(info, c, rate.step, opts.crossfade, region) for c in found[:verify]]
-    found = checked + found[verify:]
+    # Best first, measured one by one until one is safe (each is an exact decode of up to 9 s).
+    checked: list[Any] = []
+    for candidate in found[:verify]:
+        checked.append(loopsearch.verify(info, candidate, rate.step, opts.crossfade, region))
+        if checked[-1].safe():
+            break
+    found = checked + found[len(checked) :]
     best = next((c for c in checked if c.safe()), next((c for c in checked if c.ok()), found[0]))
     return best, found
 
@@ -540,6 +546,11 @@ def _shown_region(
         return None
     x, y, w, h = framing.crop_box((sw, sh), out[0] / out[1], opts.focus)
     return (x / sw, y / sh, w / sw, h / sh)
+
+
+def _start_of(opts: CanvasOptions) -> float:
+    """--start in seconds (plan has put `prepare`'s choice in place of auto)."""
+    return opts.start if isinstance(opts.start, int | float) else 0.0
 
 
 def _with_prepared(opts: CanvasOptions, prepared: Prepared | None) -> CanvasOptions:
