@@ -13,8 +13,8 @@ from mediakit.errors import EXIT_CODE_HELP
 HELP = f"""Find where footage loops most seamlessly: every start and length the preset allows (3-8 s for a
 Spotify Canvas), scored as a hard cut, a crossfade and a ping-pong by how far the frame after the wrap is
 from the one the footage would show next (in ordinary frame steps: 0 is invisible). Windows holding a cut,
-a freeze or black, or barely moving, are never offered. The best few are measured as the deep check
-measures a loop (seam in frame steps, at most 1.25 passes).
+a freeze or black, or barely moving, are never offered. The best are measured, best first, as the deep
+check measures a loop (seam in frame steps, at most 1.25 passes) until one passes with room to spare.
 
 Prints the candidates, best first, and the `mediakit canvas` command that renders the best one
 (`mediakit canvas FILE --start auto` renders it directly).
