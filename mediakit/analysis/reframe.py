@@ -98,9 +98,20 @@ def analyse(
     Output frame i is taken to show the source at `start + i / fps` (how retime maps the rates)."""
     video = info.primary_video
     assert video is not None
-    src = (video.display_width, video.display_height)
-    cw, ch = crop_size(src, out_aspect)
     samples, cut_times = _decode(info, start, frames / fps)
+    return frame_path(samples, cut_times, frames, fps, (video.display_width, video.display_height), out_aspect)
+
+
+def frame_path(
+    samples: Sequence[Sample],
+    cut_times: Sequence[float],
+    frames: int,
+    fps: float,
+    src: tuple[int, int],
+    out_aspect: float,
+) -> Reframe:
+    """The crop path for `frames` output frames from what the samples hold, shot by shot."""
+    cw, ch = crop_size(src, out_aspect)
     bounds = [round(t * fps) for t in cut_times]
     edges = [0, *sorted({b for b in bounds if 0 < b < frames}), frames]
     axis = 0 if src[0] / src[1] > out_aspect else 1
