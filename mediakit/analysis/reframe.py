@@ -24,9 +24,15 @@ ANALYSIS_LONG = 640  # YuNet's own input size: bigger costs 4x and finds nothing
 FOOTAGE_MIN_SCORE = 0.8
 # A face under this share of the frame's height is too small to steer a crop (a face in a crowd, noise).
 MIN_FACE_HEIGHT = 0.04
-# A face must be seen in this many consecutive samples (a third of a second) before it counts: one false
-# face on one frame is what ruins AutoFlip's crops.
-PERSIST = 2
+# A face that steers a crop faces the camera enough to show both eyes apart, with the nose between them.
+# Big Buck Bunny's head scored 0.80-0.86 (as high as a real cyclist's 0.86) with its "eyes" 0.15-0.25 of
+# the box apart and its "nose" outside them; people in carphone, bikes and astronaut.png: 0.37-0.48, nose
+# between.
+MIN_EYE_SPAN = 0.3
+# A face counts only when a face is also seen near it in the sample before or after (a sixth of a second
+# away): one false face on one frame is what ruins AutoFlip's crops. "Near": centres at most this many face
+# widths apart.
+NEAR = 3.0
 # The subject's box stays this share of the crop's width inside its edges, and its centre inside the
 # middle half of the crop: a face touching the edge of the picture reads as cut off.
 EDGE_MARGIN = 0.08
@@ -199,7 +205,7 @@ def _decode(info: MediaInfo, start: float, seconds: float) -> tuple[list[Sample]
                 faces = tuple(
                     Face(tuple(v / scale for v in f.box), f.score)  # type: ignore[arg-type]
                     for f in detect_faces(rgb, FOOTAGE_MIN_SCORE)
-                    if (f.box[3] - f.box[1]) >= MIN_FACE_HEIGHT * ah
+                    if (f.box[3] - f.box[1]) >= MIN_FACE_HEIGHT * ah and frontal(f)
                 )
                 grey = _motion_grey(rgb)
                 motion = _motion(previous_grey, grey, dw, dh) if previous_grey is not None else None
@@ -208,6 +214,17 @@ def _decode(info: MediaInfo, start: float, seconds: float) -> tuple[list[Sample]
         except av.error.FFmpegError as exc:
             log.warning("%s: decoding stopped (%s); reframing what decoded", info.path.name, exc.strerror or exc)
     return samples, meter.cuts()
+
+
+def frontal(face: Face) -> bool:
+    """Whether the landmarks look like a face turned to the camera: the eyes at least MIN_EYE_SPAN of the
+    box apart and the nose tip between them (a face without landmarks is taken as it is)."""
+    if len(face.landmarks) < 3:
+        return True
+    (ex0, _), (ex1, _), (nx, _) = face.landmarks[:3]
+    width = face.box[2] - face.box[0]
+    lo, hi = min(ex0, ex1), max(ex0, ex1)
+    return width > 0 and hi - lo >= MIN_EYE_SPAN * width and lo < nx < hi
 
 
 def _thumb_size(w: int, h: int) -> tuple[int, int]:
@@ -250,13 +267,12 @@ def _persistent(samples: Sequence[Sample]) -> list[list[Face]]:
 
 
 def _overlap(a: Face, b: Face) -> bool:
+    """Whether two faces in neighbouring samples can be the same one: centres at most NEAR face widths
+    apart (a man crossing bikes.mp4 moves 1.5-2.7 widths between samples, overlapping nothing)."""
     ax0, ay0, ax1, ay1 = a.box
     bx0, by0, bx1, by1 = b.box
-    iw = max(0.0, min(ax1, bx1) - max(ax0, bx0))
-    ih = max(0.0, min(ay1, by1) - max(ay0, by0))
-    inter = iw * ih
-    union = (ax1 - ax0) * (ay1 - ay0) + (bx1 - bx0) * (by1 - by0) - inter
-    return union > 0 and inter / union >= 0.2
+    reach = NEAR * max(ax1 - ax0, bx1 - bx0)
+    return abs((ax0 + ax1 - bx0 - bx1) / 2) <= reach and abs((ay0 + ay1 - by0 - by1) / 2) <= reach
 
 
 def _shot_subject(
@@ -287,10 +303,13 @@ def _shot_subject(
                 several = True
             track.append((s.time, lo, hi))
         return ("faces" if several else "face"), track, dropped
-    for s in samples:
-        if s.motion is not None:
-            track.append((s.time, s.motion[0] * size, s.motion[1] * size))
-    return ("motion" if track else "none"), track, 0
+    moving = [(s.time, (s.motion[0] + s.motion[1]) / 2 * size) for s in samples if s.motion is not None]
+    if len(moving) < 2:  # one sample's motion is a flicker, not a subject
+        return "none", [], 0
+    # Motion is a loose subject: its centre (a running median over 5 samples, as its spread jumps with
+    # what happens to move) is kept in the middle half of the crop, not a box inside it.
+    centres = [float(np.median([c for _, c in moving[max(0, i - 2) : i + 3]])) for i in range(len(moving))]
+    return "motion", [(t, c, c) for (t, _), c in zip(moving, centres, strict=True)], 0
 
 
 def _area(f: Face) -> float:
