@@ -3,6 +3,7 @@ holds, moves, pauses and reverses over a textured background, with a hard cut ha
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,7 +46,9 @@ def _background(width: int, height: int, seed: int, tint: tuple[float, float, fl
     return np.clip(picture * 255, 0, 255).astype(np.uint8)
 
 
-def make(path: Path, width: int = 960, height: int = 540, seconds: float = 9.0, audio: bool = True) -> Footage:
+def make(
+    path: Path, width: int = 960, height: int = 540, seconds: float = 9.0, audio: bool = True
+) -> Footage:
     """Write the footage (H.264 CRF 16, with a tone when `audio`) and return what is in it."""
     frames = round(seconds * FPS)
     head = cv2.cvtColor(cv2.imread(str(HEAD)), cv2.COLOR_BGR2RGB)
@@ -53,7 +56,10 @@ def make(path: Path, width: int = 960, height: int = 540, seconds: float = 9.0, 
     sprite = cv2.resize(head, (side, side), interpolation=cv2.INTER_AREA)
     keys = _keys(seconds)
     cut = frames // 2
-    backgrounds = (_background(width, height, 1, (1.0, 0.9, 0.7)), _background(width, height, 2, (0.6, 0.8, 1.0)))
+    backgrounds = (
+        _background(width, height, 1, (1.0, 0.9, 0.7)),
+        _background(width, height, 2, (0.6, 0.8, 1.0)),
+    )
     positions = np.zeros((frames, 2), dtype=np.int64)
     for i in range(frames):
         t = i / FPS
@@ -69,8 +75,8 @@ def make(path: Path, width: int = 960, height: int = 540, seconds: float = 9.0, 
         (cut + 1, cut + round(1.5 * FPS)),
         (cut + round(3.2 * FPS) + 1, frames),
     )
-    argv = [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-nostdin", "-y",
-            "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}", "-r", str(FPS), "-i", "pipe:0"]  # fmt: skip
+    argv = [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-nostdin", "-y", "-f", "rawvideo",
+            "-pix_fmt", "rgb24", "-s", f"{width}x{height}", "-r", str(FPS), "-i", "pipe:0"]  # fmt: skip
     if audio:
         argv += ["-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000:d={seconds}"]
     argv += ["-c:v", "libx264", "-preset", "veryfast", "-crf", "16", "-pix_fmt", "yuv420p", "-g", "60",
@@ -104,7 +110,7 @@ def pan_steps(frames_grey: list[np.ndarray], rows: tuple[float, float] = (0.72, 
     crop moved right), measured by ECC (translation) on a band of rows the subject never enters."""
     steps = []
     criteria = (cv2.TERM_CRITERIA_COUNT | cv2.TERM_CRITERIA_EPS, 100, 1e-5)
-    for a, b in zip(frames_grey, frames_grey[1:], strict=False):
+    for a, b in itertools.pairwise(frames_grey):
         h = a.shape[0]
         band_a = a[int(h * rows[0]) : int(h * rows[1])].astype(np.float32)
         band_b = b[int(h * rows[0]) : int(h * rows[1])].astype(np.float32)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 from collections.abc import Sequence
@@ -96,16 +97,16 @@ class Sample:
     motion: tuple[float, float] | None = None  # (x0, x1) of the moving area on the free axis
 
 
-def analyse(
-    info: MediaInfo, start: float, frames: int, fps: float, out_aspect: float
-) -> Reframe:
+def analyse(info: MediaInfo, start: float, frames: int, fps: float, out_aspect: float) -> Reframe:
     """Decode `frames / fps` seconds from `start`, find the shots and their subjects, and solve the path.
 
     Output frame i is taken to show the source at `start + i / fps` (how retime maps the rates)."""
     video = info.primary_video
     assert video is not None
     samples, cut_times = _decode(info, start, frames / fps)
-    return frame_path(samples, cut_times, frames, fps, (video.display_width, video.display_height), out_aspect)
+    return frame_path(
+        samples, cut_times, frames, fps, (video.display_width, video.display_height), out_aspect
+    )
 
 
 def frame_path(
@@ -123,9 +124,9 @@ def frame_path(
     axis = 0 if src[0] / src[1] > out_aspect else 1
     span, free = (cw, src[0]) if axis == 0 else (ch, src[1])
     positions = np.zeros(frames)
-    shots = []
-    notes = []
-    for a, b in zip(edges, edges[1:], strict=False):
+    shots: list[Shot] = []
+    notes: list[str] = []
+    for a, b in itertools.pairwise(edges):
         inside = [s for s in samples if a / fps - 0.5 / fps <= s.time < b / fps - 0.5 / fps]
         shot, track, dropped = _shot_subject(inside, axis, span, src)
         if dropped:
@@ -212,7 +213,9 @@ def _decode(info: MediaInfo, start: float, seconds: float) -> tuple[list[Sample]
                 previous_grey = grey
                 samples.append(Sample(rel, faces, motion))
         except av.error.FFmpegError as exc:
-            log.warning("%s: decoding stopped (%s); reframing what decoded", info.path.name, exc.strerror or exc)
+            log.warning(
+                "%s: decoding stopped (%s); reframing what decoded", info.path.name, exc.strerror or exc
+            )
     return samples, meter.cuts()
 
 
@@ -296,7 +299,9 @@ def _shot_subject(
                 # Blurring this shot alone needs per-shot fits in the renderer: keep the largest face,
                 # nearest the middle on a tie, and say so.
                 centre = size / 2
-                best = max(found, key=lambda f: (_area(f), -abs((f.box[axis] + f.box[axis + 2]) / 2 - centre)))
+                best = max(
+                    found, key=lambda f: (_area(f), -abs((f.box[axis] + f.box[axis + 2]) / 2 - centre))
+                )
                 lo, hi = best.box[axis], best.box[axis + 2]
                 dropped = max(dropped, len(found) - 1)
             elif len(found) > 1:
@@ -397,6 +402,8 @@ def solve_path(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     result = linprog(np.concatenate(costs), A_ub=a_ub, b_ub=np.zeros(a_ub.shape[0]), bounds=bounds,
                      method="highs")  # fmt: skip
     if result.status != 0 or result.x is None:
-        log.warning("the crop path's linear program failed (%s): following the subject's centre", result.message)
+        log.warning(
+            "the crop path's linear program failed (%s): following the subject's centre", result.message
+        )
         return (lo + hi) / 2
     return np.clip(np.asarray(result.x[:n]), lo, hi)

@@ -433,7 +433,9 @@ def _smart_footage(job: Job, prepared: Prepared) -> Prepared:
     shape = _loop_for(info, video, dataclasses.replace(opts, start=start), frames, rate.fps, lo, [])
     found = reframe.analyse(info, start, shape.source_frames, float(rate.fps), out[0] / out[1])
     chosen = framing.Framing(fit="crop", path=found.path, why=found.describe())
-    return dataclasses.replace(prepared, framing=chosen, notes=(*prepared.notes, found.describe(), *found.notes))
+    return dataclasses.replace(
+        prepared, framing=chosen, notes=(*prepared.notes, found.describe(), *found.notes)
+    )
 
 
 def _framing(job: Job, opts: CanvasOptions) -> framing.Framing:

@@ -65,7 +65,10 @@ def _check(made: rf.Footage, out: Path, frames: int, warnings: tuple[str, ...]) 
         jerk = np.abs(np.diff(shot, 2))  # third difference of the path
         # The crop moves in whole output pixels (see footage._moving_crop): a smooth path rounded so has
         # third differences of 0-2 px; per-frame tracking of the same face shows tens (benchmarks/).
-        assert jerk.mean() < JERK_MEAN and np.percentile(jerk, 95) <= 2.5, (jerk.mean(), np.percentile(jerk, 95))
+        assert jerk.mean() < JERK_MEAN and np.percentile(jerk, 95) <= 2.5, (
+            jerk.mean(),
+            np.percentile(jerk, 95),
+        )
     for a, b in made.holds:
         b = min(b, frames - 1)
         if b - a < 25:  # the short pause mid-shot is where the path turns; the long holds must be still
@@ -132,8 +135,8 @@ def test_rotated_footage_is_reframed_as_shown(footage: rf.Footage, tmp_path: Pat
     ffmpeg("-display_rotation", "90", "-i", str(footage.path), "-c", "copy", str(turned))
     v = probe(turned).primary_video
     assert v is not None and (v.display_width, v.display_height) == (360, 640)
-    result = render_canvas(turned, tmp_path / "t.mp4", CanvasOptions(fit="smart", loop="cut", duration=3,
-                                                                     size="720x1280", x264_preset="ultrafast"))  # fmt: skip
+    options = CanvasOptions(fit="smart", loop="cut", duration=3, size="720x1280", x264_preset="ultrafast")
+    result = render_canvas(turned, tmp_path / "t.mp4", options)
     assert result.report is not None and result.report.verdict() == "pass"
     assert any(w.startswith("smart:") for w in result.warnings)
 

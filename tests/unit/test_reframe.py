@@ -145,3 +145,17 @@ def test_a_portrait_source_moves_the_crop_vertically() -> None:
     x, y = made.path[0]
     assert x == 0 and made.size == (1080.0, 1080.0)
     assert y <= 1400 and y + 1080 >= 1560
+
+
+def test_landmarks_tell_a_cartoon_head_from_a_face() -> None:
+    """YuNet's landmarks (right eye, left eye, nose, mouth corners) as fractions of the box: Big Buck Bunny's
+    head at 0.84 s, and the cyclist of bikes.mp4 at 5.0 s (README)."""
+
+    def face(marks: list[tuple[float, float]]) -> Face:
+        return Face((0, 0, 100, 100), 0.85, tuple((x * 100, y * 100) for x, y in marks))
+
+    bunny = face([(0.60, 0.35), (0.85, 0.38), (0.85, 0.51), (0.55, 0.70), (0.76, 0.72)])
+    cyclist = face([(0.44, 0.37), (0.81, 0.37), (0.73, 0.58), (0.49, 0.74), (0.75, 0.74)])
+    assert not reframe.frontal(bunny)
+    assert reframe.frontal(cyclist)
+    assert reframe.frontal(Face((0, 0, 100, 100), 0.9))  # no landmarks: taken as it is

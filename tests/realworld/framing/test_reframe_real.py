@@ -36,7 +36,9 @@ def _crop_x(source: np.ndarray, output: np.ndarray) -> tuple[int, float]:
     """Where the output frame sits in the source frame (display size): the output scaled back to the crop's
     size and found by normalised correlation."""
     h = source.shape[0]
-    small = cv2.resize(output, (round(output.shape[1] * h / output.shape[0]), h), interpolation=cv2.INTER_AREA)
+    small = cv2.resize(
+        output, (round(output.shape[1] * h / output.shape[0]), h), interpolation=cv2.INTER_AREA
+    )
     scores = cv2.matchTemplate(source, small, cv2.TM_CCOEFF_NORMED)
     _, best, _, where = cv2.minMaxLoc(scores)
     return int(where[0]), float(best)
