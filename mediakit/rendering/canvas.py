@@ -414,14 +414,19 @@ def prepare(job: Job) -> Prepared:
     return prepared
 
 
+STILL_SMART = "--fit smart reframes footage: a still is framed as with --fit auto"
+
+
 def _smart_footage(job: Job, prepared: Prepared) -> Prepared:
     """--fit smart on footage: the crop path that follows each shot's subject (analysis.reframe), for the
     frames the loop will read from where it starts."""
     opts: CanvasOptions = job.options
     info = job.info
     video = info.primary_video
-    if opts.fit != "smart" or info.kind == "image" or video is None:
+    if opts.fit != "smart":
         return prepared
+    if info.kind == "image" or video is None:
+        return dataclasses.replace(prepared, notes=(*prepared.notes, STILL_SMART))
     from mediakit.analysis import reframe  # numpy, OpenCV and scipy: only for --fit smart
 
     start = prepared.start if prepared.start is not None else opts.start

@@ -23,6 +23,7 @@ from mediakit.preset import Preset, SafeZone
 from mediakit.probe import MediaInfo
 from mediakit.rendering import audio, footage, framing
 from mediakit.rendering.canvas import (
+    STILL_SMART,
     allowed_fits,
     check_common,
     duration_ok,
@@ -307,6 +308,8 @@ def prepare(job: Job) -> Prepared:
     smart = opts.fit == "smart" and info.kind != "image" and info.primary_video is not None
     if opts.fit == "smart":  # footage: a crop that follows the subject (below); a still: as auto
         opts = dataclasses.replace(opts, fit="crop" if smart else "auto")
+        if not smart:
+            warnings.append(STILL_SMART)
     if opts.fit not in fits and opts.fit != "auto":
         raise UsageError(
             f"--fit {opts.fit} is not allowed for {profile.title}", f"choose {' or '.join(fits)}"

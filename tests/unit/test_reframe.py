@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -159,3 +161,15 @@ def test_landmarks_tell_a_cartoon_head_from_a_face() -> None:
     assert not reframe.frontal(bunny)
     assert reframe.frontal(cyclist)
     assert reframe.frontal(Face((0, 0, 100, 100), 0.9))  # no landmarks: taken as it is
+
+
+def test_a_still_with_smart_is_framed_as_auto_and_told_so() -> None:
+    from mediakit.rendering.canvas import STILL_SMART, CanvasOptions, plan_canvas
+    from tests.unit.test_canvas_plan import PRESET, still_info
+
+    auto, _ = plan_canvas(still_info(), Path("/out/a.mp4"), CanvasOptions(), PRESET, "ffmpeg")
+    smart, warnings = plan_canvas(
+        still_info(), Path("/out/a.mp4"), CanvasOptions(fit="smart"), PRESET, "ffmpeg"
+    )
+    assert STILL_SMART in warnings
+    assert smart.options.fit == auto.options.fit == "blur"
