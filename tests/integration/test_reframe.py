@@ -150,3 +150,32 @@ def test_full_size_footage(tmp_path: Path) -> None:
     out = tmp_path / "smart.mp4"
     result = render_canvas(made.path, out, CanvasOptions(fit="smart", loop="cut", duration=8))
     _check(made, out, 240, result.warnings)
+
+
+def test_hdr_and_variable_rate_footage_keep_working(footage: rf.Footage, tmp_path: Path) -> None:
+    """10-bit PQ footage (tone-mapped after the crop) and variable-rate footage (blended to a constant rate):
+    both are reframed, and in the variable-rate one the face is still found inside the frames."""
+    from tests.media import ffmpeg
+
+    hdr, vfr = tmp_path / "pq.mp4", tmp_path / "vfr.mp4"
+    ffmpeg("-i", str(footage.path), "-t", "4", "-vf",
+           "setparams=color_primaries=bt709:color_trc=bt709:colorspace=bt709:range=tv,"
+           "zscale=t=linear:npl=100,format=gbrpf32le,zscale=p=bt2020,"
+           "zscale=t=smpte2084:m=bt2020nc:r=tv,format=yuv420p10le,"
+           "setparams=color_primaries=bt2020:color_trc=smpte2084:colorspace=bt2020nc",
+           "-c:v", "libx264", "-preset", "ultrafast", "-an", str(hdr))  # fmt: skip
+    # Every frame for the first 2 s, then every third: the cadence changes mid-shot.
+    ffmpeg("-i", str(footage.path), "-vf", "select='if(lt(t,2),1,not(mod(n,3)))'", "-fps_mode", "vfr",
+           "-c:v", "libx264", "-preset", "ultrafast", "-crf", "16", "-an", str(vfr))  # fmt: skip
+    assert probe(hdr).primary_video.hdr == "PQ"  # type: ignore[union-attr]
+    assert probe(vfr).primary_video.constant_rate is False  # type: ignore[union-attr]
+    options = CanvasOptions(fit="smart", loop="cut", duration=3.5, size="720x1280", x264_preset="ultrafast")
+    for src in (hdr, vfr):
+        out = tmp_path / f"{src.stem}.out.mp4"
+        result = render_canvas(src, out, options)
+        assert result.report is not None and result.report.verdict() == "pass"
+        assert any("following a face" in w for w in result.warnings), result.warnings
+    rgb, _ = _decode(tmp_path / "vfr.out.mp4")
+    template = _template(footage, rgb[0].shape[0])
+    inside = np.mean([rf.find_sprite(f, template)[0] >= 0.8 for f in rgb])
+    assert inside >= 0.98, inside
