@@ -96,7 +96,7 @@ class Sample:
 
     time: float
     faces: tuple[Face, ...]  # in source display px, persistence not yet checked
-    motion: tuple[float, float] | None = None  # (x0, x1) of the moving area on the free axis
+    motion: tuple[float, float, float, float] | None = None  # the moving area: x0, x1, y0, y1 (fractions)
 
 
 def analyse(info: MediaInfo, start: float, frames: int, fps: float, out_aspect: float) -> Reframe:
@@ -255,17 +255,23 @@ def _motion_grey(rgb: np.ndarray) -> np.ndarray:
     return cv2.GaussianBlur(grey, (5, 5), 1.5).astype(np.float32)
 
 
-def _motion(before: np.ndarray, after: np.ndarray, dw: int, dh: int) -> tuple[float, float] | None:
-    """The span (x0, x1 as fractions of the width) of what moved between two samples, or None."""
+def _motion(
+    before: np.ndarray, after: np.ndarray, dw: int, dh: int
+) -> tuple[float, float, float, float] | None:
+    """The span (x0, x1, y0, y1 as fractions of the frame: mean ± one standard deviation) of what moved
+    between two samples, or None."""
     moving = np.abs(after - before) > MOTION_LEVEL
     area = float(moving.mean())
     if not MOTION_AREA[0] <= area <= MOTION_AREA[1]:
         return None
-    cols = moving.sum(axis=0).astype(np.float64)
-    x = np.arange(cols.size) + 0.5
-    mean = float((cols * x).sum() / cols.sum())
-    spread = float(np.sqrt((cols * (x - mean) ** 2).sum() / cols.sum()))
-    return ((mean - spread) / cols.size, (mean + spread) / cols.size)
+    spans = []
+    for axis in (0, 1):
+        weights = moving.sum(axis=axis).astype(np.float64)  # axis 0: per column (x)
+        at = np.arange(weights.size) + 0.5
+        mean = float((weights * at).sum() / weights.sum())
+        spread = float(np.sqrt((weights * (at - mean) ** 2).sum() / weights.sum()))
+        spans += [(mean - spread) / weights.size, (mean + spread) / weights.size]
+    return spans[0], spans[1], spans[2], spans[3]
 
 
 def _persistent(samples: Sequence[Sample]) -> list[list[Face]]:
@@ -316,7 +322,11 @@ def _shot_subject(
                 several = True
             track.append((s.time, lo, hi))
         return ("faces" if several else "face"), track, dropped
-    moving = [(s.time, (s.motion[0] + s.motion[1]) / 2 * size) for s in samples if s.motion is not None]
+    moving = [
+        (s.time, (s.motion[2 * axis] + s.motion[2 * axis + 1]) / 2 * size)
+        for s in samples
+        if s.motion is not None
+    ]
     if len(moving) < 2:  # one sample's motion is a flicker, not a subject
         return "none", [], 0
     # Motion is a loose subject: its centre (a running median over 5 samples, as its spread jumps with

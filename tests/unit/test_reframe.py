@@ -173,3 +173,21 @@ def test_a_still_with_smart_is_framed_as_auto_and_told_so() -> None:
     )
     assert STILL_SMART in warnings
     assert smart.options.fit == auto.options.fit == "blur"
+
+
+def test_motion_is_where_the_picture_changes_and_only_part_of_it() -> None:
+    before = np.zeros((90, 160), np.float32)
+    after = before.copy()
+    after[60:70, 20:40] = 100  # something moved in the lower left
+    x0, x1, y0, y1 = reframe._motion(before, after, 160, 90) or (0, 0, 0, 0)
+    assert 20 / 160 <= x0 < x1 <= 40 / 160 and 60 / 90 <= y0 < y1 <= 70 / 90
+    assert reframe._motion(before, before.copy(), 160, 90) is None  # nothing moved
+    assert reframe._motion(before, before + 100, 160, 90) is None  # all of it changed: a flash, a pan
+
+
+def test_a_shot_without_faces_follows_the_motion() -> None:
+    samples = [Sample(i / 6, (), (0.70, 0.80, 0.4, 0.6)) for i in range(24)]
+    made = frame_path(samples, [], 120, 30.0, SRC, ASPECT)
+    assert made.shots[0].subject == "motion"
+    x = made.path[0][0]
+    assert x <= 0.75 * SRC[0] <= x + made.size[0]
