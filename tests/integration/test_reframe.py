@@ -131,17 +131,27 @@ def _first_frame(video: Path, tmp_path: Path) -> Path:
 
 
 def test_rotated_footage_is_reframed_as_shown(footage: rf.Footage, tmp_path: Path) -> None:
-    """A display-rotation tag: the analysis sees the picture the way ffmpeg's autorotate shows it."""
+    """Footage stored portrait with a rotation tag that shows it landscape (as phones record): the analysis
+    must see the picture as ffmpeg's autorotate shows it, or the crop follows a face that is not there."""
     from tests.media import ffmpeg
 
     turned = tmp_path / "turned.mp4"
-    ffmpeg("-display_rotation", "90", "-i", str(footage.path), "-c", "copy", str(turned))
+    stored = tmp_path / "stored.mp4"
+    ffmpeg("-i", str(footage.path), "-t", "3.5", "-vf", "transpose=clock", "-c:v", "libx264", "-preset",
+           "ultrafast", "-crf", "16", "-an", str(stored))  # fmt: skip
+    ffmpeg("-display_rotation", "90", "-i", str(stored), "-c", "copy", str(turned))
     v = probe(turned).primary_video
-    assert v is not None and (v.display_width, v.display_height) == (360, 640)
+    assert v is not None and (v.coded_width, v.coded_height) == (360, 640)
+    assert (v.display_width, v.display_height) == (640, 360)
+    out = tmp_path / "t.mp4"
     options = CanvasOptions(fit="smart", loop="cut", duration=3, size="720x1280", x264_preset="ultrafast")
-    result = render_canvas(turned, tmp_path / "t.mp4", options)
+    result = render_canvas(turned, out, options)
     assert result.report is not None and result.report.verdict() == "pass"
-    assert any(w.startswith("smart:") for w in result.warnings)
+    assert any("following a face" in w for w in result.warnings), result.warnings
+    rgb, _ = _decode(out)
+    template = _template(footage, rgb[0].shape[0])
+    inside = np.mean([rf.find_sprite(f, template)[0] >= 0.8 for f in rgb])
+    assert inside >= 0.98, inside
 
 
 @pytest.mark.slow
