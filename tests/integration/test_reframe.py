@@ -19,7 +19,7 @@ pytestmark = pytest.mark.integration
 # The face inside the sprite (x0, y0, x1, y1 of the 170-px head): tests/realworld/framing/README.md, the
 # box an independent detector (OpenCV 4.14's Haar cascade) gives.
 FACE = (37, 36, 132, 131)
-JERK_MEAN = 1.0  # output px per frame^3
+JERK_MEAN, JERK_P95 = 1.0, 3.5  # output px per frame^3
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +48,8 @@ def _template(made: rf.Footage, out_height: int) -> np.ndarray:
     return cv2.resize(face, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
 
 
-def _check(made: rf.Footage, out: Path, frames: int, warnings: tuple[str, ...]) -> None:
-    rgb, grey = _decode(out)
+def _check(made: rf.Footage, out: Path, frames: int, warnings: tuple[str, ...], half: bool = True) -> None:
+    rgb, grey = _decode(out, half)
     assert len(rgb) == frames
     template = _template(made, rgb[0].shape[0])
     scores = np.array([rf.find_sprite(f, template)[0] for f in rgb])
@@ -57,7 +57,7 @@ def _check(made: rf.Footage, out: Path, frames: int, warnings: tuple[str, ...]) 
     inside = float(np.mean(scores >= 0.8))
     assert inside >= 0.98, (inside, np.flatnonzero(scores < 0.8))
     # The crop's path as the output shows it: the background's sideways step from frame to frame.
-    steps = rf.pan_steps(grey) * 2  # measured at half size
+    steps = rf.pan_steps(grey) * (2 if half else 1)  # output px
     cut = made.cut
     for a, b in ((0, cut - 1), (cut, frames - 1)):  # steps inside each shot (not the one across the cut)
         shot = steps[a:b]
@@ -66,9 +66,10 @@ def _check(made: rf.Footage, out: Path, frames: int, warnings: tuple[str, ...]) 
         )  # ECC may miss a step or two (the encoder's keyframe before a cut)
         jerk = np.abs(np.diff(shot, 2))  # third difference of the path
         jerk = jerk[~np.isnan(jerk)]
-        # The crop moves in whole output pixels (see footage._moving_crop): a smooth path rounded so has
-        # third differences of 0-2 px; per-frame tracking of the same face shows tens (benchmarks/).
-        assert jerk.mean() < JERK_MEAN and np.percentile(jerk, 95) <= 2.5, (
+        # The crop moves in whole output pixels (see footage._moving_crop): rounding errors of up to half a
+        # pixel give third differences of up to 4 px on a perfectly smooth path (measured: mean 0.7, 95th
+        # percentile 2-3); per-frame tracking of the same face: mean 7.8, p95 27 (benchmarks/).
+        assert jerk.mean() < JERK_MEAN and np.percentile(jerk, 95) <= JERK_P95, (
             jerk.mean(),
             np.percentile(jerk, 95),
         )
@@ -159,7 +160,7 @@ def test_full_size_footage(tmp_path: Path) -> None:
     made = rf.make(tmp_path / "walk1080.mp4", 1920, 1080, 9.0)
     out = tmp_path / "smart.mp4"
     result = render_canvas(made.path, out, CanvasOptions(fit="smart", loop="cut", duration=8))
-    _check(made, out, 240, result.warnings)
+    _check(made, out, 240, result.warnings, half=False)
 
 
 def test_hdr_and_variable_rate_footage_keep_working(footage: rf.Footage, tmp_path: Path) -> None:
