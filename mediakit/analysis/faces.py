@@ -24,10 +24,12 @@ _local = threading.local()  # a detector holds its input size: one per thread
 
 @dataclass(frozen=True)
 class Face:
-    """A face's box in the picture's pixels (x0, y0, x1, y1) and the detector's confidence (0-1)."""
+    """A face's box in the picture's pixels (x0, y0, x1, y1), the detector's confidence (0-1), and its five
+    landmarks (right eye, left eye, nose tip, right and left mouth corner) as (x, y) in the same pixels."""
 
     box: tuple[float, float, float, float]
     score: float
+    landmarks: tuple[tuple[float, float], ...] = ()
 
 
 def detect_faces(rgb: np.ndarray, min_score: float = MIN_SCORE) -> list[Face]:
@@ -45,8 +47,12 @@ def detect_faces(rgb: np.ndarray, min_score: float = MIN_SCORE) -> list[Face]:
                                                      interpolation=cv2.INTER_AREA)  # fmt: skip
         found = _detect(small, min_score)
         faces = [
-            Face(_clip((x / scale, y / scale, (x + fw) / scale, (y + fh) / scale), w, h), score)
-            for x, y, fw, fh, score in found
+            Face(
+                _clip((x / scale, y / scale, (x + fw) / scale, (y + fh) / scale), w, h),
+                score,
+                tuple((px / scale, py / scale) for px, py in marks),
+            )
+            for x, y, fw, fh, score, marks in found
             if min(fw, fh) / scale >= MIN_SIDE * min(w, h)
         ]
         if faces or scale == 1.0:
@@ -54,7 +60,10 @@ def detect_faces(rgb: np.ndarray, min_score: float = MIN_SCORE) -> list[Face]:
     return []
 
 
-def _detect(bgr: np.ndarray, min_score: float) -> list[tuple[float, float, float, float, float]]:
+Row = tuple[float, float, float, float, float, tuple[tuple[float, float], ...]]
+
+
+def _detect(bgr: np.ndarray, min_score: float) -> list[Row]:
     detector = getattr(_local, "detector", None)
     if detector is None:
         log = cv2.utils.logging
@@ -70,7 +79,12 @@ def _detect(bgr: np.ndarray, min_score: float) -> list[tuple[float, float, float
     _, rows = detector.detect(bgr)
     if rows is None:
         return []
-    return [(float(r[0]), float(r[1]), float(r[2]), float(r[3]), float(r[-1])) for r in rows]
+    # A row: x, y, w, h, five landmark (x, y) pairs, score.
+    return [
+        (float(r[0]), float(r[1]), float(r[2]), float(r[3]), float(r[-1]),
+         tuple((float(r[4 + 2 * k]), float(r[5 + 2 * k])) for k in range(5)))
+        for r in rows
+    ]  # fmt: skip
 
 
 def _clip(box: tuple[float, float, float, float], w: int, h: int) -> tuple[float, float, float, float]:

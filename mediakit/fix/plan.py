@@ -375,6 +375,8 @@ def render_size(info: MediaInfo, preset: Preset, fit: str = "auto") -> tuple[tup
     if not size or min(size) < 1:
         return cands[0], 1.0
     allowed = preset.render.fits
+    if fit == "smart":  # a crop that follows the subject on footage; a still is framed as with auto
+        fit = "auto" if info.kind == "image" else "crop"
     chosen = resolve_fit(fit, size, preset.render.width / preset.render.height, info.kind == "image")
     if allowed and chosen not in allowed:
         chosen = allowed[0]

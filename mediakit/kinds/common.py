@@ -29,7 +29,9 @@ def fit() -> Any:
     return option(
         "auto",
         "How a source of another shape fills the frame (auto: a still a crop would cut by over 10 % is "
-        "shown whole over a blurred fill, anything else is cropped; a preset may allow only crop).",
+        "shown whole over a blurred fill, anything else is cropped; smart: footage is cropped per shot "
+        "on a smooth path that follows the faces, else the motion, a still is framed as with auto; a "
+        "preset may allow only crop).",
         type="str",
         choices=FITS,
     )

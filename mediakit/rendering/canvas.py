@@ -103,7 +103,7 @@ def check_options(opts: CanvasOptions, preset: Preset) -> None:
             f"choose a duration of {range_text(preset)}",
         )
     fits = allowed_fits(preset)
-    if opts.fit not in fits and opts.fit != "auto":
+    if opts.fit not in fits and opts.fit != "auto" and not (opts.fit == "smart" and "crop" in fits):
         raise UsageError(f"--fit {opts.fit} is not allowed for {preset.title}", f"choose {' or '.join(fits)}")
     frame_size(opts, preset)
     if opts.fit == "pad" or opts.color != "black":
@@ -222,9 +222,10 @@ def _jpeg_pass(job: Job, opts: CanvasOptions, out: tuple[int, int], warnings: li
     if video is None:
         raise InputError(f"{display(info.path)}: has no video stream", "use a still image or video footage")
     src = footage.source_stream(info, _start_of(opts), 1.0)
-    v = footage.fit_video(
-        src.video, video, out, opts.fit, opts.focus, opts.color, footage.Rate(Fraction(30), 1), 1
-    )
+    shot = _framing(job, opts)
+    if shot.path:  # one frame: the moving crop's first position, held
+        shot = dataclasses.replace(shot, path=shot.path[:1])
+    v = footage.fit_video(src.video, video, out, shot, opts.color, footage.Rate(Fraction(30), 1), 1)
     v = footage.to_sdr_420(v, video.hdr is not None).scale(out_range="pc").format(pix_fmts="yuvj420p")
     argv = compile_argv(
         v.output(
@@ -296,6 +297,8 @@ def _footage_plan(
     target: Path,
     ffmpeg_bin: str,
     warnings: list[str],
+    chosen: framing.Framing,
+    workdir: Path | None = None,
 ) -> tuple[Pass, int, str]:
     video = info.primary_video
     if video is None:
@@ -305,7 +308,7 @@ def _footage_plan(
     _warn_upscale(video.display_width, video.display_height, out, opts.fit, warnings)
     warnings += footage.conversion_notes(video)
     src = footage.source_stream(info, _start_of(opts), float(needed + 2 / enc.fps))
-    v = footage.fit_video(src.video, video, out, opts.fit, opts.focus, opts.color, rate, shape.source_frames)
+    v = footage.fit_video(src.video, video, out, chosen, opts.color, rate, shape.source_frames, workdir)
     v = footage.to_sdr_420(v, video.hdr is not None)
     if shape.loop == "pingpong":
         return _pingpong_plan(v, video, shape, out, enc, target, ffmpeg_bin)
@@ -387,6 +390,10 @@ def resolve_fit(
     """The options with --fit auto replaced by the fit used (see framing.resolve_fit; a preset that allows
     only crop gets crop)."""
     fits = allowed_fits(preset) if preset is not None else framing.FITS
+    if options.fit == "smart":  # footage: a crop that follows the subject (prepare's path); a still: auto
+        if info.kind != "image":
+            return dataclasses.replace(options, fit="crop")
+        options = dataclasses.replace(options, fit="auto")
     if options.fit == "auto" and "auto" not in fits and "blur" not in fits:
         fit = fits[0]
     else:
@@ -408,6 +415,12 @@ class Prepared:
 
 def prepare(job: Job) -> Prepared:
     """Analyse the source for the choices the options leave to mediakit (runs before `plan`)."""
+    prepared = _loop_search(job)  # --start auto: where the footage loops
+    return _smart_footage(job, prepared)  # footage with --fit smart: the crop path
+
+
+def _loop_search(job: Job) -> Prepared:
+    """--start auto: the start, length and (without --loop) mode of the most seamless loop."""
     opts: CanvasOptions = job.options
     if opts.start != "auto":
         return Prepared()
@@ -492,6 +505,43 @@ def search(
     return best, found
 
 
+STILL_SMART = "--fit smart reframes footage: a still is framed as with --fit auto"
+
+
+def _smart_footage(job: Job, prepared: Prepared) -> Prepared:
+    """--fit smart on footage: the crop path that follows each shot's subject (analysis.reframe), for the
+    frames the loop will read from where it starts."""
+    opts: CanvasOptions = job.options
+    info = job.info
+    video = info.primary_video
+    if opts.fit != "smart":
+        return prepared
+    if info.kind == "image" or video is None:
+        return dataclasses.replace(prepared, notes=(*prepared.notes, STILL_SMART))
+    from mediakit.analysis import reframe  # numpy, OpenCV and scipy: only for --fit smart
+
+    opts = _with_prepared(opts, prepared)
+    start = _start_of(opts)
+    out = frame_size(opts, job.preset)
+    rate = footage.choose_rate(video, opts.fps, opts.fps or job.preset.render.fps)
+    duration = job.preset.render.duration if opts.duration is None else opts.duration
+    frames = whole_frames(duration, rate.fps, job.preset)
+    lo, _, _, _ = job.preset.duration_limits()
+    shape = _loop_for(info, video, opts, frames, rate.fps, lo, [])
+    found = reframe.analyse(info, start, shape.source_frames, float(rate.fps), out[0] / out[1])
+    chosen = framing.Framing(fit="crop", path=found.path, why=found.describe())
+    return dataclasses.replace(
+        prepared, framing=chosen, notes=(*prepared.notes, found.describe(), *found.notes)
+    )
+
+
+def _framing(job: Job, opts: CanvasOptions) -> framing.Framing:
+    """What prepare chose, or the options' own --fit and --focus."""
+    prepared = job.prepared
+    chosen = prepared.framing if isinstance(prepared, Prepared) else None
+    return chosen if chosen is not None else framing.Framing.fixed(opts.fit, opts.focus)
+
+
 def plan(job: Job) -> Plan:
     """Every pass of one canvas (pure: reads nothing but the job's probed facts and what `prepare` chose)."""
     opts: CanvasOptions = job.options
@@ -506,7 +556,7 @@ def plan(job: Job) -> Plan:
     warning = framing.crop_warning(
         opts.fit, _source_size(info), out[0] / out[1], may_blur="blur" in allowed_fits(preset)
     )
-    if warning:
+    if warning and not (job.options.fit == "smart" and info.kind != "image"):  # smart follows the subject
         warnings.append(warning)
     if opts.format == "jpg":
         step = _jpeg_pass(job, opts, out, warnings)
@@ -528,8 +578,9 @@ def plan(job: Job) -> Plan:
         note = f"frames: {frames} {opts.motion} frames drawn by mediakit (subpixel warp) piped to ffmpeg"
     else:
         step, frames, note = _footage_plan(
-            info, opts, out, frames, enc, rate, lo, job.output, job.ffmpeg, warnings
-        )
+            info, opts, out, frames, enc, rate, lo, job.output, job.ffmpeg, warnings, _framing(job, opts),
+            job.workdir,
+        )  # fmt: skip
     return Plan(
         job.output, frames, float(frames / enc.fps), note, (step,), warnings=tuple(warnings), options=opts
     )

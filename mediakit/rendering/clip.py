@@ -23,6 +23,7 @@ from mediakit.preset import Preset, SafeZone
 from mediakit.probe import MediaInfo
 from mediakit.rendering import audio, footage, framing
 from mediakit.rendering.canvas import (
+    STILL_SMART,
     allowed_fits,
     check_common,
     duration_ok,
@@ -276,6 +277,7 @@ class Prepared:
     x264_preset: str
     caps: _Captions
     warnings: tuple[str, ...]
+    framing: framing.Framing | None = None  # --fit smart: the moving crop (None: the options' fit, focus)
 
 
 def prepare(job: Job) -> Prepared:
@@ -303,6 +305,11 @@ def prepare(job: Job) -> Prepared:
     warnings: list[str] = _track_notes(info, track, opts, seconds, profile)
     src = (info.still.width, info.still.height) if info.still else _display_size(info)
     fits = allowed_fits(profile)
+    smart = opts.fit == "smart" and info.kind != "image" and info.primary_video is not None
+    if opts.fit == "smart":  # footage: a crop that follows the subject (below); a still: as auto
+        opts = dataclasses.replace(opts, fit="crop" if smart else "auto")
+        if not smart:
+            warnings.append(STILL_SMART)
     if opts.fit not in fits and opts.fit != "auto":
         raise UsageError(
             f"--fit {opts.fit} is not allowed for {profile.title}", f"choose {' or '.join(fits)}"
@@ -312,7 +319,8 @@ def prepare(job: Job) -> Prepared:
         opts, fit=framing.resolve_fit(fit, src, size[0] / size[1], info.kind == "image")
     )
     crop_note = framing.crop_warning(opts.fit, src, size[0] / size[1], may_blur="blur" in fits)
-    if crop_note:
+    chosen = _smart_footage(info, opts, rate, frames, size, warnings) if smart else None
+    if crop_note and not smart:
         warnings.append(crop_note)
     assert job.workdir is not None
     caps = _prepare_captions(opts, profile, size, seconds, job.workdir, job.ffmpeg)
@@ -329,7 +337,20 @@ def prepare(job: Job) -> Prepared:
         opts.x264_preset or profile.render.x264_preset,
         caps,
         tuple(warnings),
+        chosen,
     )
+
+
+def _smart_footage(
+    info: MediaInfo, opts: ClipOptions, rate: footage.Rate, frames: int, size: tuple[int, int],
+    warnings: list[str],
+) -> framing.Framing:  # fmt: skip
+    """--fit smart on footage: the crop path that follows each shot's subject (analysis.reframe)."""
+    from mediakit.analysis import reframe  # numpy, OpenCV and scipy: only for --fit smart
+
+    found = reframe.analyse(info, opts.start, frames, float(rate.fps), size[0] / size[1])
+    warnings += [found.describe(), *found.notes]
+    return framing.Framing(fit="crop", path=found.path, why=found.describe())
 
 
 def _graph(job: Job) -> _Graph:
@@ -343,6 +364,8 @@ def _graph(job: Job) -> _Graph:
     )
     graph = _Graph(job.info, job.inputs.get("audio"), p.options, p.size, p.frames, p.seconds, enc, p.caps)
     graph.rate = p.rate
+    graph.framing = p.framing or framing.Framing.fixed(p.options.fit, p.options.focus)
+    graph.workdir = job.workdir
     return graph
 
 
@@ -429,6 +452,8 @@ class _Graph:
         self.info, self.track, self.opts, self.size = info, track, opts, size
         self.frames, self.seconds, self.enc, self.caps = frames, seconds, enc, caps
         self.rate = footage.Rate(Fraction(enc.fps), 1)  # how footage reaches the output rate
+        self.framing = framing.Framing.fixed(opts.fit, opts.focus)
+        self.workdir: Path | None = None  # where a moving crop's commands are written
 
     def still_source(self, spool_dir: Path) -> Any:
         """A still's frames, drawn by mediakit onto the encoder's stdin (None for footage)."""
@@ -514,7 +539,7 @@ class _Graph:
             video = self.info.primary_video
             assert video is not None
             v = footage.fit_video(
-                v, video, self.size, self.opts.fit, self.opts.focus, self.opts.color, self.rate, self.frames
+                v, video, self.size, self.framing, self.opts.color, self.rate, self.frames, self.workdir
             )
             v = footage.to_sdr_420(v, video.hdr is not None)
         if self.caps.ass_path is not None:

@@ -21,7 +21,7 @@ from mediakit.ffmpeg.runner import feeder, send_range
 from mediakit.inputs import SAFE_INPUT_OPTIONS, file_url
 from mediakit.probe import MediaInfo, VideoInfo
 from mediakit.rendering.framing import LOOPS as LOOPS
-from mediakit.rendering.framing import crop_box
+from mediakit.rendering.framing import Framing, crop_box
 
 BT709 = {"color_primaries": "bt709", "color_trc": "bt709", "colorspace": "bt709", "range": "tv"}
 
@@ -171,13 +171,14 @@ def fit_video(
     v: Any,
     video: VideoInfo,
     out: tuple[int, int],
-    fit: str,
-    focus: tuple[float, float],
+    framing: Framing,
     color: str,
     rate: Rate,
     frames: int,
+    workdir: Path | None = None,
 ) -> Any:
-    """`frames` frames at the output rate, then crop/blur/pad to `out`, at the output size with square pixels.
+    """`frames` frames at the output rate, then framed to `out` as `framing` says (a crop, static or
+    following its `path`; blur; pad), at the output size with square pixels.
 
     The trim right after the rate conversion is what bounds the cost: ffmpeg's rate filters extend the last
     frame they get through its declared duration (a frame "lasting" 10 hours became 1M copies, 23 GB of
@@ -187,8 +188,9 @@ def fit_video(
     ffmpeg applies the rotation matrix itself (autorotate), so the display size is what arrives here.
     `scale` keeps the display aspect by changing the SAR when the aspect changes even slightly (a 404x720
     crop scaled to 90x160 became SAR 0.9975, shown 718 px wide), so the result is forced square.
+    A moving crop's positions go to ffmpeg as `sendcmd` commands, in a file in `workdir` when there is one.
     """
-    return _fit(retime(v, rate, frames), video, out, fit, focus, color).setsar(sar="1")
+    return _fit(retime(v, rate, frames), video, out, framing, color, rate.fps, workdir).setsar(sar="1")
 
 
 def retime(v: Any, rate: Rate, frames: int) -> Any:
@@ -204,22 +206,31 @@ def retime(v: Any, rate: Rate, frames: int) -> Any:
 
 
 def _fit(
-    v: Any, video: VideoInfo, out: tuple[int, int], fit: str, focus: tuple[float, float], color: str
+    v: Any,
+    video: VideoInfo,
+    out: tuple[int, int],
+    framing: Framing,
+    color: str,
+    fps: Fraction,
+    workdir: Path | None,
 ) -> Any:
     w, h = out
     dw, dh = video.display_width, video.display_height
     if video.sar != 1:
         v = v.scale(w=dw, h=dh).setsar(sar="1")
     matrix = _matrix(video)
-    if fit == "crop":
-        x, y, cw, ch = crop_box((dw, dh), w / h, focus)
+    if framing.fit == "crop":
+        x, y, cw, ch = crop_box((dw, dh), w / h, framing.focus)
         cw_i, ch_i = min(_even(cw), dw - dw % 2), min(_even(ch), dh - dh % 2)
         x_i = min(max(0, round(x)), dw - cw_i)
         y_i = min(max(0, round(y)), dh - ch_i)
-        return v.crop(out_w=cw_i, out_h=ch_i, x=x_i, y=y_i).scale(w=w, h=h, flags="lanczos", **matrix)
+        if framing.path:
+            return _moving_crop(v, (dw, dh), out, (cw_i, ch_i), framing.path, fps, workdir, matrix)
+        v = v.crop(out_w=cw_i, out_h=ch_i, x=x_i, y=y_i)
+        return v.scale(w=w, h=h, flags="lanczos", **matrix)
     scale = min(w / dw, h / dh)
     fw, fh = min(w, _even(dw * scale)), min(h, _even(dh * scale))
-    if fit == "pad":
+    if framing.fit == "pad":
         fg = v.scale(w=fw, h=fh, flags="lanczos", **matrix)
         return fg.pad(width=w, height=h, x=(w - fw) // 2, y=(h - fh) // 2, color=color)
     parts = v.split(outputs=2)
@@ -234,6 +245,61 @@ def _fit(
     )
     fg = parts.video(1).scale(w=fw, h=fh, flags="lanczos", **matrix)
     return bg.overlay(fg, x=(w - fw) // 2, y=(h - fh) // 2)
+
+
+def _moving_crop(
+    v: Any,
+    src: tuple[int, int],
+    out: tuple[int, int],
+    box: tuple[int, int],
+    path: Sequence[tuple[float, float]],
+    fps: Fraction,
+    workdir: Path | None,
+    matrix: dict[str, str],
+) -> Any:
+    """A crop of `box` whose top-left corner follows `path` (source px), at `out`.
+
+    ffmpeg's crop moves in whole pixels. Cropping the source and then enlarging it makes each whole source
+    pixel several output pixels (3.6 at 960x540 -> 1080x1920): the steps of a slow pan came out 0.68 output
+    px off on average, 2.5 px at the 95th percentile. So footage that is enlarged is scaled first and
+    cropped on the output's own pixel grid (steps off by at most half an output pixel); footage that is
+    reduced is cropped first, on its finer grid.
+    """
+    (dw, dh), (w, h), (cw, ch) = src, out, box
+    s = h / ch
+    if s > 1:
+        sw, sh = max(w, round(dw * s)), max(h, round(dh * s))
+        v = v.scale(w=sw, h=sh, flags="lanczos", **matrix)
+        spots = [(min(max(0, round(px * s)), sw - w), min(max(0, round(py * s)), sh - h)) for px, py in path]
+        size = (w, h)
+    else:
+        spots = [(min(max(0, round(px)), dw - cw), min(max(0, round(py)), dh - ch)) for px, py in path]
+        size = (cw, ch)
+    commands = crop_commands(spots, fps)
+    if commands:
+        v = _send(v, commands, workdir)
+    # exact: a 4:2:0 crop otherwise moves in 2-pixel steps (x and y rounded down to the chroma grid)
+    v = v.crop(out_w=size[0], out_h=size[1], x=spots[0][0], y=spots[0][1], exact=True)
+    return v if s > 1 else v.scale(w=w, h=h, flags="lanczos", **matrix)
+
+
+def crop_commands(spots: Sequence[tuple[int, int]], fps: Fraction) -> str:
+    """sendcmd lines moving the crop to each frame's position, only where it changes: each is sent half a
+    frame before the frame it is for (the output timestamps start at 0), so rounding cannot make it late."""
+    lines = []
+    for i in range(1, len(spots)):
+        if spots[i] != spots[i - 1]:
+            t = float((i - Fraction(1, 2)) / fps)
+            lines.append(f"{t:.6f} crop x {spots[i][0]}, crop y {spots[i][1]};")
+    return "\n".join(lines)
+
+
+def _send(v: Any, commands: str, workdir: Path | None) -> Any:
+    if workdir is None:  # a plan made without a render's folder (tools, tests): the commands inline
+        return v.sendcmd(commands=commands.replace("\n", " "))
+    path = workdir / "reframe.cmd"
+    path.write_text(commands + "\n", encoding="ascii")  # the same file each time the plan is made
+    return v.sendcmd(filename=str(path))
 
 
 _MATRICES = {"bt709": "bt709", "smpte170m": "bt601", "bt470bg": "bt601", "bt2020nc": "bt2020"}

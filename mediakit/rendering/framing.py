@@ -8,7 +8,9 @@ from dataclasses import dataclass
 MOTIONS: tuple[str, ...] = ("push-in", "pull-out", "drift", "static")
 # "auto": the whole picture (blur) for a still far from 9:16, else crop. Until framing can see what
 # matters in a picture, cropping a square cover to 9:16 cuts its band name and title off.
-FITS: tuple[str, ...] = ("auto", "crop", "blur", "pad")
+# "smart" (footage): a crop that follows each shot's subject (faces, else motion) on a smooth path; a
+# still with smart is framed as with auto.
+FITS: tuple[str, ...] = ("auto", "crop", "blur", "pad", "smart")
 LOOPS: tuple[str, ...] = ("pingpong", "crossfade", "cut")  # footage
 
 
@@ -23,7 +25,9 @@ class Framing:
 
     fit: str  # crop | blur | pad ("auto" and "smart" are resolved before this is made)
     focus: tuple[float, float] = (0.5, 0.5)  # where a static crop sits (crop_box's focus)
-    # --fit smart: the crop box's top-left corner in source pixels for each output frame (empty: static)
+    # --fit smart on footage (fit "crop"): the crop box's top-left corner (x, y) in the source's display
+    # pixels (after rotation and SAR) for each frame after the rate conversion, frame 0 first; the box is
+    # crop_box's size. Empty: a static crop at `focus`. Positions may be fractional: the renderer rounds.
     path: tuple[tuple[float, float], ...] = ()
     anchor: tuple[float, float] = (0.5, 0.5)  # still motion: the stage point (fractions) zoomed towards
     fg_scale: float = 1.0  # blur/pad: the picture's size as a share of the size that fills the frame
