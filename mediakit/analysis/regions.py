@@ -51,22 +51,26 @@ class StillRegions:
 def analyse_still(rgb: np.ndarray) -> StillRegions:
     """Faces, text lines and saliency of an RGB picture; deterministic, so a re-plan frames alike."""
     h, w = rgb.shape[:2]
-    scale = min(1.0, ANALYSIS_SIDE / max(w, h))
-    small = rgb if scale == 1.0 else cv2.resize(rgb, (max(1, round(w * scale)), max(1, round(h * scale))),
-                                                 interpolation=cv2.INTER_AREA)  # fmt: skip
+    small, scale = _shrink(rgb, ANALYSIS_SIDE)
     grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
     found: list[Region] = []
     for face in detect_faces(small):
         found.append(Region("face", _scaled(face.box, 1 / scale), face.score))
-    k = min(1.0, TEXT_SIDE / max(grey.shape))
-    small_grey = grey if k == 1.0 else cv2.resize(grey, (max(1, round(grey.shape[1] * k)), max(1, round(grey.shape[0] * k))),
-                                                  interpolation=cv2.INTER_AREA)  # fmt: skip
-    for box in text_lines(small_grey):
+    text_grey, k = _shrink(grey, TEXT_SIDE)
+    for box in text_lines(text_grey):
         found.append(Region("text", _scaled(box, 1 / scale / k), 1.0))
-    named = tuple(
-        Region(r.kind, r.box, r.score, _where(r.kind, r.box, (w, h))) for r in found
-    )
+    named = tuple(Region(r.kind, r.box, r.score, _where(r.kind, r.box, (w, h))) for r in found)
     return StillRegions((w, h), named, saliency(grey))
+
+
+def _shrink(image: np.ndarray, side: int) -> tuple[np.ndarray, float]:
+    """The picture at up to `side` pixels on its long side (area-averaged), and the factor applied."""
+    h, w = image.shape[:2]
+    k = min(1.0, side / max(w, h))
+    if k == 1.0:
+        return image, 1.0
+    size = (max(1, round(w * k)), max(1, round(h * k)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA), k
 
 
 def _scaled(box: tuple[float, ...], k: float) -> tuple[float, float, float, float]:
@@ -94,12 +98,13 @@ def text_lines(grey: np.ndarray) -> list[tuple[float, float, float, float]]:
     be a title or a name."""
     h, w = grey.shape
     short = min(w, h)
-    mser = cv2.MSER_create(delta=MSER_DELTA, min_area=max(12, int((short * GLYPH_HEIGHT[0]) ** 2 * 0.3)),
+    mser = cv2.MSER.create(delta=MSER_DELTA, min_area=max(12, int((short * GLYPH_HEIGHT[0]) ** 2 * 0.3)),
                            max_area=int((short * GLYPH_HEIGHT[1]) ** 2 * 2))  # fmt: skip
     points, _ = mser.detectRegions(grey)
     glyphs: dict[tuple[int, int, int, int], np.ndarray] = {}
-    for pts in points:
-        x, y, bw, bh = cv2.boundingRect(pts)
+    for region in points:
+        pts = np.asarray(region, dtype=np.int32).reshape(-1, 2)
+        x, y, bw, bh = (int(v) for v in cv2.boundingRect(pts))
         if not GLYPH_HEIGHT[0] * short <= bh <= GLYPH_HEIGHT[1] * short:
             continue
         if not GLYPH_ASPECT[0] <= bw / bh <= GLYPH_ASPECT[1]:

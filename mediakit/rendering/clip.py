@@ -28,6 +28,7 @@ from mediakit.rendering.canvas import (
     duration_ok,
     parse_color,
     range_text,
+    still_framing,
     whole_frames,
 )
 from mediakit.rendering.plan import (
@@ -276,6 +277,7 @@ class Prepared:
     x264_preset: str
     caps: _Captions
     warnings: tuple[str, ...]
+    framing: framing.Framing | None = None  # a still's framing chosen by --fit auto (None: the options')
 
 
 def prepare(job: Job) -> Prepared:
@@ -307,13 +309,19 @@ def prepare(job: Job) -> Prepared:
         raise UsageError(
             f"--fit {opts.fit} is not allowed for {profile.title}", f"choose {' or '.join(fits)}"
         )
-    fit = fits[0] if opts.fit == "auto" and "blur" not in fits else opts.fit
-    opts = dataclasses.replace(
-        opts, fit=framing.resolve_fit(fit, src, size[0] / size[1], info.kind == "image")
-    )
-    crop_note = framing.crop_warning(opts.fit, src, size[0] / size[1], may_blur="blur" in fits)
-    if crop_note:
-        warnings.append(crop_note)
+    # A still with --fit auto is framed by looking at it, as a canvas is (the same rule, the same words)
+    chosen = still_framing(info, opts.fit, opts.focus, size, profile, opts.motion, opts.zoom)
+    if chosen is not None:
+        opts = dataclasses.replace(opts, fit=chosen.fit)
+        warnings.append(f"fit auto: {chosen.why}")
+    else:
+        fit = fits[0] if opts.fit == "auto" and "blur" not in fits else opts.fit
+        opts = dataclasses.replace(
+            opts, fit=framing.resolve_fit(fit, src, size[0] / size[1], info.kind == "image")
+        )
+        crop_note = framing.crop_warning(opts.fit, src, size[0] / size[1], may_blur="blur" in fits)
+        if crop_note:
+            warnings.append(crop_note)
     assert job.workdir is not None
     caps = _prepare_captions(opts, profile, size, seconds, job.workdir, job.ffmpeg)
     warnings += caps.warnings
@@ -329,6 +337,7 @@ def prepare(job: Job) -> Prepared:
         opts.x264_preset or profile.render.x264_preset,
         caps,
         tuple(warnings),
+        chosen,
     )
 
 
@@ -343,6 +352,7 @@ def _graph(job: Job) -> _Graph:
     )
     graph = _Graph(job.info, job.inputs.get("audio"), p.options, p.size, p.frames, p.seconds, enc, p.caps)
     graph.rate = p.rate
+    graph.framing = p.framing or framing.Framing.fixed(p.options.fit, p.options.focus)
     return graph
 
 
@@ -429,6 +439,7 @@ class _Graph:
         self.info, self.track, self.opts, self.size = info, track, opts, size
         self.frames, self.seconds, self.enc, self.caps = frames, seconds, enc, caps
         self.rate = footage.Rate(Fraction(enc.fps), 1)  # how footage reaches the output rate
+        self.framing = framing.Framing.fixed(opts.fit, opts.focus)  # a still's (see prepare)
 
     def still_source(self, spool_dir: Path) -> Any:
         """A still's frames, drawn by mediakit onto the encoder's stdin (None for footage)."""
@@ -442,8 +453,7 @@ class _Graph:
             self.size,
             opts.motion,
             opts.zoom,
-            opts.fit,
-            opts.focus,
+            self.framing,
             parse_color(opts.color),
             self.frames,
             spool_dir,
