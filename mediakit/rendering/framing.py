@@ -303,8 +303,9 @@ def choose_still_framing(
         # Among crops within 1 % of the best salient mass, the one nearest the centre (stable, unsurprising)
         _, t, anchor = min((f for f in found if f[0] >= best - 0.01), key=lambda f: (abs(f[1] - 0.5), f[1]))
         focus = (t, 0.5) if horizontal else (0.5, t)
+        stays = "stays" if len(keep) == 1 else "stay"
         why = (
-            f"crop: {_names(keep)} stay{'s' if len(keep) == 1 else ''} inside the safe zone all through the {motion}"
+            f"crop: {_names(keep)} {stays} inside the safe zone all through the {motion}"
             if keep
             else "crop: no face or text found, the crop keeps the most salient part"
         )
@@ -349,7 +350,6 @@ def _lost(
     by every crop position, or only not all of them at once."""
     aspect_text = ratio_text(aspect)
     sw, sh = src
-    horizontal = sw / sh > aspect
     crop = crop_box(src, aspect, (0.5, 0.5))
     top, bottom, left, right = safe
     z = 1.0 if motion == "static" else zoom
@@ -366,12 +366,15 @@ def _lost(
             alone.append(
                 f"{k.name} is taller than the safe part of a {aspect_text} crop ({room_h:.0%} of the height)"
             )
-        elif not any(
-            safe_anchor(_in_crop(k.box, crop_box(src, aspect, (t / 20, t / 20))), safe, motion, zoom)
-            for t in range(21)
-        ):
-            side = "top or bottom" if horizontal else "left or right"
-            alone.append(f"{k.name} is too near the {side} edge to stay clear of the frame's safe margins")
+        else:
+            placed = [_in_crop(k.box, crop_box(src, aspect, (t / 20, t / 20))) for t in range(21)]
+            x_ok = any(_safe_interval(b[0], b[2], left, right, motion, z, DRIFT_SWING[0]) for b in placed)
+            y_ok = any(_safe_interval(b[1], b[3], top, bottom, motion, z, DRIFT_SWING[1]) for b in placed)
+            if not (x_ok and y_ok):
+                side = "left or right" if not x_ok else "top or bottom"
+                alone.append(
+                    f"{k.name} is too near the {side} edge to stay clear of the frame's safe margins"
+                )
     if alone:
         return "; ".join(alone)
     return f"no {aspect_text} crop keeps {_names(keep)} inside the safe zone together"
