@@ -111,21 +111,25 @@ def text_lines(grey: np.ndarray) -> list[tuple[float, float, float, float]]:
             continue
         if not 0.15 <= len(pts) / (bw * bh) <= 0.95:
             continue
+        if x <= 1 or y <= 1 or x + bw >= w - 1 or y + bh >= h - 1:
+            continue  # cut by the picture's edge: a shape running out of the frame, not a whole letter
         glyphs.setdefault((x, y, bw, bh), pts)  # nested MSERs of one letter: one box each
-    boxes = _dedupe(list(glyphs))
+    boxes = _dedupe(_split_merges(list(glyphs)))
     words = []
     for members in _rows(boxes):
+        heights = sorted(b[3] for b in members)
+        if not _two_heights(heights):
+            continue
+        tall = heights[-1 - len(heights) // 10]  # capitals' height, one odd glyph in ten aside
         x0 = min(b[0] for b in members)
         y0 = min(b[1] for b in members)
         x1 = max(b[0] + b[2] for b in members)
         y1 = max(b[1] + b[3] for b in members)
         glyph_h = _median([b[3] for b in members])
         bottom = _median([b[1] + b[3] for b in members])
-        if max(b[3] for b in members) > 1.5 * min(b[3] for b in members):
-            continue  # capitals and ascenders are at most ~1.4x the x-height: a chain of sizes is no word
-        if y1 - y0 > 1.6 * glyph_h:  # a staircase of shapes, not a row
+        if y1 - y0 > 1.5 * tall:  # a staircase of shapes, not a row
             continue
-        on_line = sum(abs(b[1] + b[3] - bottom) <= 0.15 * glyph_h + 1.5 for b in members)
+        on_line = sum(abs(b[1] + b[3] - bottom) <= 0.08 * glyph_h + 2.5 for b in members)
         if on_line < 0.75 * len(members):  # letters sit on a baseline (a "g" or "p" may hang below it)
             continue
         if sum(b[2] for b in members) < 0.35 * (x1 - x0):  # letters fill a word; a scatter does not
@@ -135,6 +139,17 @@ def text_lines(grey: np.ndarray) -> list[tuple[float, float, float, float]]:
             continue
         words.append((float(x0), float(y0), float(x1), float(y1)))
     return [line for line in _join_words(words) if line[2] - line[0] >= MIN_LINE_WIDTH * w]
+
+
+def _two_heights(heights: list[int]) -> bool:
+    """Whether sorted glyph heights are those of a row of letters: at most two sizes (x-height, and
+    capitals or ascenders up to ~1.6x it) that nearly all glyphs match; a chain of shapes of every size
+    is not a word."""
+    low, high = heights[len(heights) // 4], heights[-1 - len(heights) // 10]
+    if high > 1.9 * low:
+        return False
+    near = sum(min(abs(h - low) / low, abs(h - high) / high) <= 0.18 for h in heights)
+    return near >= 0.8 * len(heights)
 
 
 def _median(values: list[float]) -> float:
@@ -161,6 +176,29 @@ def _stroke(pts: np.ndarray, x: int, y: int, bw: int, bh: int) -> float:
     mask = np.zeros((bh + 2, bw + 2), np.uint8)
     mask[pts[:, 1] - y + 1, pts[:, 0] - x + 1] = 1
     return 2.0 * float(cv2.distanceTransform(mask, cv2.DIST_L2, 3).max())
+
+
+def _split_merges(boxes: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+    """Without the boxes that are several letters run together (an outline stroke joins a title's letters
+    into one dark region): a box holding two letter-high boxes side by side is dropped for them."""
+    if len(boxes) < 3:
+        return boxes
+    b = np.asarray(boxes, dtype=np.float64)
+    x0, y0, w, h = b[:, 0], b[:, 1], b[:, 2], b[:, 3]
+    x1, y1 = x0 + w, y0 + h
+    inside = (
+        (x0[None, :] >= x0[:, None])
+        & (x1[None, :] <= x1[:, None])
+        & (y0[None, :] >= y0[:, None] - 1)
+        & (y1[None, :] <= y1[:, None] + 1)
+        & (h[None, :] >= 0.6 * h[:, None])
+        & (w[None, :] <= 0.7 * w[:, None])
+    )
+    centre = np.broadcast_to(x0 + w / 2, inside.shape)
+    first = np.where(inside, centre, np.inf).min(axis=1)
+    last = np.where(inside, centre, -np.inf).max(axis=1)
+    merged = last - first >= 0.3 * w
+    return [box for box, drop in zip(boxes, merged, strict=True) if not drop]
 
 
 def _dedupe(boxes: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:

@@ -159,7 +159,7 @@ def _outside_safe(box: tuple[float, ...], size: tuple[int, int] = SIZE) -> bool:
     )
 
 
-def _check_every_frame(out: Path, cover: Cover) -> None:
+def check_every_frame(out: Path, cover: Cover) -> None:
     frames = gray_frames(out)
     assert len(frames) == 90
     source = np.asarray(Image.open(cover.path).convert("L"))
@@ -199,7 +199,7 @@ def test_wide_text_gets_blur_and_a_warning_naming_it(tmp_path, name, size, lines
     assert result.options.fit == "blur"
     said = [w for w in result.warnings if w.startswith("fit auto: blur")]
     assert said and "the text line across the top" in said[0] and "wider than the safe part" in said[0], said
-    _check_every_frame(out, cover)
+    check_every_frame(out, cover)
 
 
 def test_the_measure_fails_an_explicit_crop_of_wide_text(tmp_path):
@@ -208,7 +208,7 @@ def test_the_measure_fails_an_explicit_crop_of_wide_text(tmp_path):
     out, result = _render(cover, tmp_path, fit="crop")
     assert result.options.fit == "crop" and not any(w.startswith("fit auto") for w in result.warnings)
     with pytest.raises(AssertionError):
-        _check_every_frame(out, cover)
+        check_every_frame(out, cover)
 
 
 @pytest.mark.parametrize(
@@ -223,7 +223,7 @@ def test_narrow_text_gets_a_crop_that_keeps_it_safe(tmp_path, name, size, lines)
     out, result = _render(cover, tmp_path)
     assert result.options.fit == "crop", result.warnings
     assert any(w.startswith("fit auto: crop: the text") for w in result.warnings), result.warnings
-    _check_every_frame(out, cover)
+    check_every_frame(out, cover)
 
 
 @pytest.mark.parametrize(
@@ -234,17 +234,17 @@ def test_a_face_off_centre_stays_in_the_safe_zone(tmp_path, size, centre_x):
     out, result = _render(cover, tmp_path)
     assert result.options.fit == "crop", result.warnings
     assert any("the face at the" in w for w in result.warnings), result.warnings
-    _check_every_frame(out, cover)
+    check_every_frame(out, cover)
 
 
 def test_a_corner_logo_stays_in_the_safe_zone(tmp_path):
     cover = _logo_cover(tmp_path, (1200, 1500))
     out, result = _render(cover, tmp_path)
     assert any(w.startswith("fit auto:") and "text" in w for w in result.warnings), result.warnings
-    _check_every_frame(out, cover)
+    check_every_frame(out, cover)
 
 
-def _full_bleed(out: Path, source: Path) -> float:
+def full_bleed(out: Path, source: Path) -> float:
     """How well the output's first frame (the whole stage, before the push-in) matches a part of the
     source at the crop's scale: ~1 for a full-bleed crop; a blur fit's soft bands cannot match."""
     first = gray_frames(out)[0].astype(np.uint8)
@@ -269,14 +269,14 @@ def test_plain_textures_keep_the_full_bleed_crop(tmp_path, media, kind):
     result = render_canvas(path, out, CanvasOptions(**FAST))  # type: ignore[arg-type]
     assert result.options.fit == "crop"
     assert any("no face or text found" in w for w in result.warnings)
-    assert _full_bleed(out, path) >= 0.9
+    assert full_bleed(out, path) >= 0.9
 
 
 def test_the_full_bleed_measure_fails_a_blur_fit(tmp_path, media):
     path = _texture("grain", media, tmp_path)
     out = tmp_path / "blurred.mp4"
     render_canvas(path, out, CanvasOptions(fit="blur", **FAST))  # type: ignore[arg-type]
-    assert _full_bleed(out, path) < 0.6
+    assert full_bleed(out, path) < 0.6
 
 
 def test_the_json_result_says_which_framing_and_why(tmp_path, capsys):
