@@ -50,9 +50,10 @@ def crop_box(
     return x, y, w, h
 
 
-# A crop that removes more than this share of the source's width or height is reported, and a still that
-# would lose more than this is shown whole by --fit auto. 10 % is a 4:5 frame's safe margin: titles and
-# logos placed by eye sit further in than that; a 9:16 phone photo (0 %) or a 3:5 one (6 %) keeps crop.
+# A crop that removes more than this share of the source's width or height is reported, and, when nothing
+# has looked at its pixels (resolve_fit), a still that would lose more than this counts as shown whole.
+# 10 % is a 4:5 frame's safe margin: titles and logos placed by eye sit further in than that; a 9:16 phone
+# photo (0 %) or a 3:5 one (6 %) keeps crop.
 CROP_LOSS_LIMIT = 0.10
 
 
