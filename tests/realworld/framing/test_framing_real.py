@@ -21,7 +21,7 @@ ASTRONAUT_FACE = (177, 66, 272, 161)
 @pytest.mark.fetched
 @pytest.mark.parametrize("name", ["coffee.png", "chelsea.png", "logo.png"])
 def test_pictures_without_face_or_text_keep_the_full_bleed_crop(fetched, tmp_path, name):
-    """A cup, a cat, a snake in a disc (their scikit-image descriptions): nothing a crop must keep."""
+    """A cup, a cat (skimage.data's words), a snake in a disc (the logo, looked at): nothing to keep."""
     src = fetched(IMAGE + name)
     found = analyse_still(np.asarray(Image.open(src).convert("RGB")))
     assert found.regions == (), found.regions
@@ -51,7 +51,7 @@ def test_the_astronauts_face_stays_inside_the_safe_zone_in_every_frame(fetched, 
     "baseline and finds none there, so --fit auto crops it like a photo",
 )
 def test_text_edge_to_edge_gets_blur_and_a_warning(fetched, tmp_path):
-    """text.png is "hand-written text" (scikit-image's description), across the whole image."""
+    """text.png, scikit-image's "text" image: hand-written maths across the whole image (marked by hand)."""
     src = fetched(IMAGE + "text.png")
     result = render_canvas(src, tmp_path / "t.mp4", CanvasOptions(**FAST), dry_run=True)  # type: ignore[arg-type]
     assert result.options.fit == "blur"
