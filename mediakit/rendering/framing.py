@@ -197,30 +197,18 @@ def safe_anchor(
 ) -> tuple[float, float] | None:
     """The stage point (fractions) a push-in should zoom towards so that `box` (stage fractions) stays
     inside the safe zone (top, bottom, left, right fractions of the frame) in every frame; None if none does.
-    Of the anchors that work, the one that leaves the box equal room on both sides at the tightest zoom."""
+
+    Of the anchors that work, the one nearest the centre: the usual centred move when it keeps the box, else
+    moved only as far as it must. (Centring the box instead pinned the astronaut's portrait to the corner,
+    anchor (0, 0): two edges of the frame stood still while the others moved.)"""
     top, bottom, left, right = safe
     xs = _safe_interval(box[0], box[2], left, right, motion, zoom, DRIFT_SWING[0])
     ys = _safe_interval(box[1], box[3], top, bottom, motion, zoom, DRIFT_SWING[1])
     if xs is None or ys is None:
         return None
     if motion in ("push-in", "pull-out") and zoom > 1.0:
-        return (
-            _centred(box[0], box[2], left, right, zoom, xs),
-            _centred(box[1], box[3], top, bottom, zoom, ys),
-        )
+        return (min(max(0.5, xs[0]), xs[1]), min(max(0.5, ys[0]), ys[1]))
     return (0.5, 0.5)
-
-
-def _centred(
-    lo: float, hi: float, near: float, far: float, zoom: float, allowed: tuple[float, float]
-) -> float:
-    """The anchor that puts the span's middle on the middle of the tightest window's safe part, clamped to
-    the anchors that keep it (a small central subject keeps the centre: 0.5)."""
-    w = 1 / zoom
-    a = ((lo + hi) / 2 - (near + (1 - far)) / 2 * w) / (1 - w)
-    if allowed[0] <= 0.5 <= allowed[1] and abs(a - 0.5) < 0.02:
-        a = 0.5
-    return min(max(a, allowed[0]), allowed[1])
 
 
 def _union(boxes: list[Box]) -> Box | None:

@@ -155,3 +155,16 @@ def test_every_region_stays_in_the_safe_zone_in_every_frame_or_the_picture_is_bl
         assert not _outside(whole, motion, zoom, framing.anchor), framing
         # The warning names what a crop would lose: each region that fits no crop, or all of them together.
         assert any(k.name in framing.why for k in keep)
+
+
+def test_the_push_in_leans_towards_a_region_only_as_far_as_it_must():
+    """A 9:16 picture (no crop slack) with a face near its left edge: a centred push-in would cut it at
+    the peak, so the zoom leans left; a face in the middle keeps the centred move."""
+    edge = (Keep((90, 700, 220, 860), "the face at the left"),)
+    framing = choose_still_framing((1080, 1920), OUT, edge, CANVAS_SAFE, "push-in", 1.12, ALL_FITS)
+    assert framing.fit == "crop" and framing.anchor[0] < 0.5 and framing.anchor[1] == 0.5
+    assert _outside(_stage_box(edge[0].box, (1080, 1920), Framing("crop")), "push-in", 1.12, (0.5, 0.5))
+    assert not _outside(_stage_box(edge[0].box, (1080, 1920), framing), "push-in", 1.12, framing.anchor)
+    middle = (Keep((440, 700, 640, 900), "the face in the middle"),)
+    framing = choose_still_framing((1080, 1920), OUT, middle, CANVAS_SAFE, "push-in", 1.12, ALL_FITS)
+    assert framing.fit == "crop" and framing.anchor == (0.5, 0.5)
