@@ -26,7 +26,12 @@ def doctor(settings: object, as_json: bool) -> None:
         for kind, name, purpose in REQUIREMENTS
     ]
     checks.append(
-        {"kind": "model", "name": "YuNet", "for": "faces kept in frame by --fit auto", "present": _faces_load()}
+        {
+            "kind": "model",
+            "name": "YuNet",
+            "for": "faces kept in frame by --fit auto",
+            "present": _faces_load(),
+        }
     )
     libs = {name: ".".join(map(str, version)) for name, version in av.library_versions.items()}
     missing = [c for c in checks if not c["present"]]
