@@ -116,6 +116,14 @@ def convert(s: Spec, value: Any, base: Path) -> Any:
             raise ValueError(f"expected a whole number, got {_type_name(value)}")
         return value
     if s.type == "number":
+        # A number option may also take words (--start auto): `choices` lists them.
+        if isinstance(value, str) and s.choices:
+            if value in s.choices:
+                return value
+            try:
+                value = float(value)  # the command line's "--start 12.5"
+            except ValueError:
+                raise ValueError(f"expected a number or {' or '.join(s.choices)}, got {value!r}") from None
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ValueError(f"expected a number, got {_type_name(value)}")
         if not math.isfinite(value):
@@ -163,10 +171,15 @@ def check_value(s: Spec, value: Any) -> None:
     """Refuse a value outside the option's choices or bounds, in the option's own words (UsageError)."""
     if value is None:
         return
-    if s.choices and value not in s.choices:
+    worded = s.type == "number" and isinstance(value, int | float) and not isinstance(value, bool)
+    if s.choices and value not in s.choices and not worded:
         name = s.name.replace("_", " ")
         raise UsageError(f"unknown {name} {value!r}", f"choose one of {', '.join(map(str, s.choices))}")
-    values = value if s.type in ("pair", "span") else (value,) if s.type in ("int", "number") else ()
+    if s.type in ("int", "number") and isinstance(value, str) and value not in s.choices:
+        # A word one kind takes (a canvas's --start auto) given to a kind that does not (a batch's clip).
+        raise UsageError(f"{s.flag} {value} is not a number here", s.hint or f"choose {_range(s)}")
+    numeric = s.type in ("int", "number") and not isinstance(value, str)
+    values = value if s.type in ("pair", "span") else (value,) if numeric else ()
     for v in values:
         if isinstance(v, float) and not math.isfinite(v):  # NaN passes every comparison: refuse it first
             raise UsageError(f"{s.flag} {_show(value)} is not a number", s.hint or f"choose {_range(s)}")

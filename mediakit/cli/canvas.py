@@ -21,6 +21,7 @@ Examples:
   mediakit canvas cover.png --motion drift --zoom 1.2
   mediakit canvas cover.png --fit crop --focus 0.5,0.4  # fill the frame with part of the cover
   mediakit canvas live.mov --start 12 --loop pingpong
+  mediakit canvas live.mov --start auto              # the most seamless loop (mediakit loops lists them)
   mediakit canvas live.mov --loop crossfade --duration 6 --focus 0.3,0.5
   mediakit canvas cover.jpg --format jpg             # static JPEG canvas
   mediakit canvas cover.png --preset apple-motion-tall  # Apple Music motion, 3:4

@@ -29,6 +29,7 @@ Examples:
   mediakit validate renders/ --json         # one JSON report for a folder
   mediakit fix exports/ -o fixed/           # repair what fails, with the smallest change
   mediakit preview out.canvas.mp4           # contact sheet, loop wrap and safe zone as a PNG
+  mediakit loops live.mov                   # where footage loops most seamlessly
   mediakit batch covers/ -o canvases/       # a whole catalogue, in parallel and resumable
   mediakit captions check lyrics.srt        # line length, reading speed, overlaps
   mediakit presets show canvas              # the rules and their sources
@@ -60,6 +61,7 @@ _COMMANDS = (
     "batch",
     "captions",
     "preview",
+    "loops",
 )
 
 

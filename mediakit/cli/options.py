@@ -38,7 +38,9 @@ def click_option(s: Spec, tag: str = "", show_default: bool = True) -> Callable[
     """One option. Its click default is None, so an unset option keeps the dataclass's (or the preset's)
     default; the help shows that default."""
     kwargs: dict[str, Any] = {"default": None}
-    if s.choices:
+    if s.choices and s.type == "number":  # a number or a word (--start auto)
+        kwargs["callback"] = _pair(s)
+    elif s.choices:
         kwargs["type"] = click.Choice([str(c) for c in s.choices])
     elif s.type == "int":
         kwargs["type"] = int

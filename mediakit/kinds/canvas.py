@@ -19,7 +19,11 @@ class CanvasOptions:
     focus: tuple[float, float] = common.focus()
     color: str = common.color()
     loop: str = option(
-        "pingpong", "Loop for footage: forwards-backwards, dissolve, or hard cut.", type="str", choices=LOOPS
+        "auto",
+        "Loop for footage: forwards-backwards, dissolve, or hard cut (auto: pingpong, or with --start auto "
+        "the one the loop search finds most seamless).",
+        type="str",
+        choices=("auto", *LOOPS),
     )
     crossfade: float = option(
         1.0,
@@ -30,7 +34,7 @@ class CanvasOptions:
         unit=" s",
         hint="1 (the default) is a soft dissolve",
     )
-    start: float = common.start()
+    start: float | str = common.start(auto=True)
     duration: float | None = common.duration("the preset's (7 s for a Spotify Canvas)")
     fps: int | None = common.fps()
     size: str | None = option(

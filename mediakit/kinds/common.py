@@ -52,9 +52,21 @@ def color() -> Any:
     return option("black", "Bar colour for --fit pad (a name or #RRGGBB).", type="str")
 
 
-def start() -> Any:
+def start(auto: bool = False) -> Any:
+    """Where the footage starts; with `auto`, "auto" asks the loop search (mediakit.analysis.loopsearch)."""
+    if not auto:
+        return option(
+            0.0, "Where the footage starts (s).", type="number", min=0.0, hint="0 (the default) or more"
+        )
     return option(
-        0.0, "Where the footage starts (s).", type="number", min=0.0, hint="0 (the default) or more"
+        0.0,
+        "Where the footage starts (s), or auto: the loop search picks the start, length and (unless --loop "
+        "is given) the loop that repeats most seamlessly.",
+        type="number",
+        choices=("auto",),
+        min=0.0,
+        metavar="SECONDS|auto",
+        hint="0 (the default), more, or auto",
     )
 
 

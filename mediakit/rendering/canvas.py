@@ -110,6 +110,10 @@ def check_options(opts: CanvasOptions, preset: Preset) -> None:
         parse_color(opts.color)
     if opts.format == "jpg" and "image" not in _still_formats(preset):
         raise UsageError(f"{preset.title} takes no still", "use --format mp4")
+    if opts.format == "jpg" and opts.start == "auto":
+        raise UsageError(
+            "--start auto looks for a loop, and a JPEG canvas does not loop", "give --start SECONDS"
+        )
 
 
 def _still_formats(preset: Preset) -> tuple[str, ...]:
@@ -215,7 +219,7 @@ def _jpeg_pass(job: Job, opts: CanvasOptions, out: tuple[int, int], chosen: fram
     video = info.primary_video
     if video is None:
         raise InputError(f"{display(info.path)}: has no video stream", "use a still image or video footage")
-    src = footage.source_stream(info, opts.start, 1.0)
+    src = footage.source_stream(info, _start_of(opts), 1.0)
     v = footage.fit_video(
         src.video, video, out, opts.fit, opts.focus, opts.color, footage.Rate(Fraction(30), 1), 1
     )
@@ -242,14 +246,15 @@ def _loop_for(
     """The loop the footage after --start can give: the one asked for, or with the default duration, the
     longest down to the preset's minimum (said in a warning). Refused when even that is too long."""
     least = math.ceil(lo * fps)
+    start = _start_of(opts)
     shape = footage.loop_shape(opts.loop, frames, fps, opts.crossfade)
     if shape.out_frames < least:  # a ping-pong has an even length: 3 s at 25 fps is 76 frames, not 74
         shape = footage.loop_shape(opts.loop, frames + 1, fps, opts.crossfade)
     present = footage.present_seconds(info, video)
-    available = present - opts.start
-    if opts.start > 0 and available <= 0:
+    available = present - start
+    if start > 0 and available <= 0:
         raise UsageError(
-            f"--start {opts.start:g} is past the end of the footage ({present:.2f} s)",
+            f"--start {start:g} is past the end of the footage ({present:.2f} s)",
             f"choose a --start below {present:.2f}",
         )
     # Frames at the output rate that the footage really holds (a 1 us margin for float rounding).
@@ -261,7 +266,7 @@ def _loop_for(
             fitted = footage.loop_shape(opts.loop, n, fps, opts.crossfade)
             if fitted.source_frames <= have and fitted.out_frames >= least:
                 warnings.append(
-                    f"the footage after --start {opts.start:g} holds {available:.2f} s: the {opts.loop} "
+                    f"the footage after --start {start:g} holds {available:.2f} s: the {opts.loop} "
                     f"loop is {float(fitted.out_frames / fps):.2f} s instead of the default "
                     f"{round(float(frames / fps), 1):g} s"  # 210 frames at 29.97 fps: "7 s"
                 )
@@ -272,7 +277,7 @@ def _loop_for(
         hint = "use an earlier --start or a shorter --duration"
     needed = float(shape.source_frames / fps)
     raise InputError(
-        f"{display(info.path)}: {max(available, 0):.2f} s of footage after --start {opts.start:g}; "
+        f"{display(info.path)}: {max(available, 0):.2f} s of footage after --start {start:g}; "
         f"a {float(shape.out_frames / fps):g} s {opts.loop} loop needs {needed:.2f} s",
         hint,
     )
@@ -297,7 +302,7 @@ def _footage_plan(
     needed = shape.source_frames / enc.fps
     _warn_upscale(video.display_width, video.display_height, out, opts.fit, warnings)
     warnings += footage.conversion_notes(video)
-    src = footage.source_stream(info, opts.start, float(needed + 2 / enc.fps))
+    src = footage.source_stream(info, _start_of(opts), float(needed + 2 / enc.fps))
     v = footage.fit_video(src.video, video, out, opts.fit, opts.focus, opts.color, rate, shape.source_frames)
     v = footage.to_sdr_420(v, video.hdr is not None)
     if shape.loop == "pingpong":
@@ -395,12 +400,45 @@ class Prepared:
     framing: framing.Framing | None = None  # None: the options' --fit and --focus as they are
     start: float | None = None  # --start auto: the loop search's choice
     loop: str | None = None  # the loop mode that goes with it, when --loop was not given
+    duration: float | None = None  # the loop's length in seconds, when --duration was not given
     notes: tuple[str, ...] = ()  # what was chosen and why, said as warnings
 
 
 def prepare(job: Job) -> Prepared:
     """Analyse the source for the choices the options leave to mediakit (runs before `plan`)."""
-    return _prepare_still(job) or Prepared()
+    loop = _prepare_loop(job)
+    still = _prepare_still(job)
+    if still is None:
+        return loop
+    return dataclasses.replace(loop, framing=still.framing, notes=(*loop.notes, *still.notes))
+
+
+def _prepare_loop(job: Job) -> Prepared:
+    """--start auto: the loop search's choice of start, loop and length (and its notes)."""
+    opts: CanvasOptions = job.options
+    if opts.start != "auto":
+        return Prepared()
+    if job.info.kind == "image":
+        return Prepared(start=0.0, notes=("--start auto: a still has no loop point to find",))
+    from mediakit.analysis.loop import SEAM_LIMIT
+
+    best, _ = search(job.info, opts, job.preset, top=5, verify=3)
+    seam = f"seam {best.seam:.2f} measured" if best.seam is not None else f"predicted score {best.score:.2f}"
+    note = f"--start auto: start {best.start:.2f} s, {best.seconds:.2f} s {best.mode} loop ({seam})" + (
+        "" if opts.loop == "auto" else f"; --loop {opts.loop} as given"
+    )
+    notes = [note]
+    if best.verified and not best.ok():
+        notes.append(
+            f"the most seamless loop this footage gives still shows at the wrap (seam {best.seam:.2f}, "
+            f"the deep check allows {SEAM_LIMIT})"
+        )
+    return Prepared(
+        start=best.start,
+        loop=best.mode if opts.loop == "auto" else None,
+        duration=None if opts.duration is not None else best.seconds,
+        notes=tuple(notes),
+    )
 
 
 def _prepare_still(job: Job) -> Prepared | None:
@@ -447,11 +485,72 @@ def still_framing(
     return chosen
 
 
+def search(
+    info: MediaInfo,
+    opts: CanvasOptions,
+    preset: Preset,
+    *,
+    top: int = 5,
+    verify: int = 3,
+    on_progress: Any = None,
+) -> tuple[Any, list[Any]]:
+    """The loop search for a canvas of `opts` from footage: (the pick, the ranked candidates, the best
+    `verify` of them measured until one is safe). The pick is the best-ranked one that measures seamless
+    with room to spare, else the best-ranked seamless one, else the best ranked. Refuses footage with no
+    window to search (InputError)."""
+    from mediakit.analysis import loopsearch  # numpy and OpenCV: only when searching
+
+    video = info.primary_video
+    if video is None:
+        raise InputError(f"{display(info.path)}: has no video stream", "use video footage")
+    rate = footage.choose_rate(video, opts.fps, opts.fps or preset.render.fps)
+    lo, hi, _, _ = preset.duration_limits()
+    if opts.duration is not None:
+        lengths = [whole_frames(opts.duration, rate.fps, preset)]
+    else:
+        # A preset with no upper bound (or a long one) is searched up to a minute: a loop, not a film.
+        longest = int(min(hi, 60.0) * rate.fps) + 1
+        lengths = [n for n in range(1, longest + 1) if duration_ok(float(n / rate.fps), preset)]
+    modes = loopsearch.MODES if opts.loop == "auto" else (opts.loop,)
+    region = _shown_region(info, opts, preset)
+    scanned = loopsearch.scan(info, rate.fps, rate.step, on_progress, region)
+    found = loopsearch.search_loops(scanned, lengths, modes, crossfade=opts.crossfade, top=top)
+    if not found:
+        # The fewest source frames any of the modes needs (a ping-pong plays half of its length twice).
+        spans = [
+            footage.loop_shape(m, n, rate.fps, opts.crossfade).source_frames for m in modes for n in lengths
+        ]
+        needed = float(min(spans) / rate.fps) if spans else lo
+        if scanned.seconds < needed:
+            raise InputError(
+                f"{display(info.path)}: {scanned.seconds:.2f} s of footage; the shortest "
+                f"{range_text(preset)} loop needs {needed:.2f} s of it",
+                "use longer footage",
+            )
+        raise InputError(
+            f"{display(info.path)}: no stretch of its {scanned.seconds:.2f} s makes a {range_text(preset)} "
+            "loop without a cut, a freeze or black, or it barely moves",
+            "give --start SECONDS (and --loop) to choose the loop yourself",
+        )
+    # Best first, measured one by one until one is safe (each is an exact decode of up to 9 s).
+    checked: list[Any] = []
+    for candidate in found[:verify]:
+        checked.append(loopsearch.verify(info, candidate, rate.step, opts.crossfade, region))
+        if checked[-1].safe():
+            break
+    found = checked + found[len(checked) :]
+    best = next((c for c in checked if c.safe()), next((c for c in checked if c.ok()), found[0]))
+    return best, found
+
+
 def plan(job: Job) -> Plan:
     """Every pass of one canvas (pure: reads nothing but the job's probed facts and what `prepare` chose)."""
     opts: CanvasOptions = job.options
     preset = job.preset
     warnings: list[str] = []
+    opts = _with_prepared(opts, job.prepared)
+    if isinstance(job.prepared, Prepared):
+        warnings += job.prepared.notes
     out = frame_size(opts, preset)
     info = job.info
     prepared = job.prepared if isinstance(job.prepared, Prepared) else Prepared()
@@ -466,7 +565,6 @@ def plan(job: Job) -> Plan:
             warnings.append(warning)
     else:  # chosen by looking at the still: its notes say what the crop keeps or why it is not a crop
         opts = dataclasses.replace(opts, fit=chosen.fit)
-    warnings += prepared.notes
     if opts.format == "jpg":
         step = _jpeg_pass(job, opts, out, chosen, warnings)
         return Plan(job.output, 1, 0.0, "one frame as JPEG", (step,), warnings=tuple(warnings), options=opts)
@@ -492,6 +590,40 @@ def plan(job: Job) -> Plan:
     return Plan(
         job.output, frames, float(frames / enc.fps), note, (step,), warnings=tuple(warnings), options=opts
     )
+
+
+def _shown_region(
+    info: MediaInfo, opts: CanvasOptions, preset: Preset
+) -> tuple[float, float, float, float] | None:
+    """The part of the footage a cropped canvas shows (fractions of the picture), or None: all of it."""
+    out = frame_size(opts, preset)
+    fit = resolve_fit(opts, info, out, preset).fit
+    sw, sh = _source_size(info)
+    if fit != "crop" or not sw or not sh:
+        return None
+    x, y, w, h = framing.crop_box((sw, sh), out[0] / out[1], opts.focus)
+    return (x / sw, y / sh, w / sw, h / sh)
+
+
+def _start_of(opts: CanvasOptions) -> float:
+    """--start in seconds (plan has put `prepare`'s choice in place of auto)."""
+    return opts.start if isinstance(opts.start, int | float) else 0.0
+
+
+def _with_prepared(opts: CanvasOptions, prepared: Prepared | None) -> CanvasOptions:
+    """The options with what `prepare` chose in place of --start auto and --loop auto."""
+    changes: dict[str, Any] = {}
+    if prepared is not None and prepared.start is not None:
+        changes["start"] = prepared.start
+    elif opts.start == "auto":  # planned without prepare (a tool's own plan): the footage's beginning
+        changes["start"] = 0.0
+    if prepared is not None and prepared.loop is not None and opts.loop == "auto":
+        changes["loop"] = prepared.loop
+    elif opts.loop == "auto":
+        changes["loop"] = "pingpong"
+    if prepared is not None and prepared.duration is not None and opts.duration is None:
+        changes["duration"] = prepared.duration
+    return dataclasses.replace(opts, **changes) if changes else opts
 
 
 def plan_canvas(

@@ -15,7 +15,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2] / "mediakit"
 
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("ground", ("mediakit.errors", "mediakit.inputs", "mediakit.ffmpeg", "mediakit.fonts", "mediakit.models")),
+    (
+        "ground",
+        ("mediakit.errors", "mediakit.inputs", "mediakit.ffmpeg", "mediakit.fonts", "mediakit.models"),
+    ),
     ("model", ("mediakit.probe", "mediakit.preset", "mediakit.report", "mediakit.captions")),
     ("analysis", ("mediakit.analysis",)),
     ("checks", ("mediakit.validate", "mediakit.deep")),

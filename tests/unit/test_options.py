@@ -49,7 +49,9 @@ def test_a_render_command_takes_exactly_its_kinds_options(kind):
     assert set(params) - COMMAND_ONLY[kind] == set(_render_specs(kind))
     for name, s in _render_specs(kind).items():
         param = params[name]
-        if s.choices:
+        if s.choices and s.type == "number":  # a number or a word (--start auto): parsed by convert
+            assert param.callback is not None, name
+        elif s.choices:
             assert isinstance(param.type, click.Choice)
             assert list(param.type.choices) == [str(c) for c in s.choices], name
         assert param.default is None, f"--{name}: unset must mean the kind's (or preset's) default"
@@ -68,12 +70,19 @@ def test_batch_takes_every_kinds_options_and_the_manifest_the_same_keys():
 
 def test_a_shared_option_is_one_declaration_in_every_kind():
     # zoom's default differs by kind; its type, choices and bounds do not.
+    # --start also takes "auto" for a canvas (the loop search) and only there: same type and bounds.
     for name in set(_render_specs("canvas")) & set(_render_specs("clip")):
         a, b = spec(kinds.get("canvas").options, name), spec(kinds.get("clip").options, name)
+        if name == "start":
+            assert (a.type, a.min, a.max, a.choices, b.choices) == (b.type, b.min, b.max, ("auto",), ())
+            continue
         assert (a.type, a.choices, a.min, a.max, a.help) == (b.type, b.choices, b.min, b.max, b.help), name
     for name in {s.name for s in specs(options_class("fix"))} & set(_render_specs("canvas")):
         a, b = spec(kinds.get("canvas").options, name), spec(options_class("fix"), name)
-        assert a == b, name  # batch --fit/--focus/--start mean the same for a fix
+        if name == "start":
+            assert (a.type, a.min, a.max) == (b.type, b.min, b.max)
+            continue
+        assert a == b, name  # batch --fit/--focus mean the same for a fix
 
 
 @pytest.mark.parametrize(
@@ -94,6 +103,23 @@ def test_bounds_and_choices_come_from_the_declaration(kind, values, message):
     with pytest.raises(UsageError) as err:
         check_fields(options)
     assert message in err.value.message
+
+
+def test_start_auto_is_a_canvas_word_and_a_number_elsewhere(tmp_path: Path):
+    canvas_start = spec(kinds.get("canvas").options, "start")
+    assert convert(canvas_start, "auto", tmp_path) == "auto"  # a manifest's start = "auto", --start auto
+    assert convert(canvas_start, "12.5", tmp_path) == 12.5  # the command line's string
+    assert convert(canvas_start, 3, tmp_path) == 3.0
+    with pytest.raises(ValueError, match="expected a number or auto"):
+        convert(canvas_start, "soon", tmp_path)
+    check_fields(kinds.get("canvas").options(start="auto"))
+    with pytest.raises(UsageError, match="--start -1 is negative"):
+        check_fields(kinds.get("canvas").options(start=-1.0))
+    # A batch converts --start once for every kind; a clip (or a fix) refuses the canvas's word.
+    options, problems = build_options("clip", {"start": "auto"}, tmp_path)
+    assert options is None and problems and "not a number" in problems[0].message
+    options, problems = build_options("canvas", {"start": "auto", "loop": "cut"}, tmp_path)
+    assert problems == [] and options == kinds.get("canvas").options(start="auto", loop="cut")
 
 
 def test_the_manifest_reads_values_as_the_command_line_does(tmp_path: Path):
