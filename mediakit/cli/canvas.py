@@ -12,7 +12,8 @@ HELP = f"""Render an upload-ready Spotify Canvas (or, with --preset, Apple Music
 The result is 1080x1920 H.264, 7 s by default (shorter when the footage is), written next to the input
 as <stem>.canvas.mp4 and validated against the canvas profile before the command reports success.
 Footage keeps its frame rate (24, 25, 30, 23.976, 29.97; 50/60 fps keep every other frame); stills are 30 fps.
-A still far from 9:16 is shown whole over a blurred fill; a crop that cuts off over 10 % is warned about.
+A still is cropped where its faces and text stay inside the safe zone, else shown whole over a blurred
+fill (the warnings say which and why); a crop that cuts off over 10 % is warned about.
 
 \b
 Examples:

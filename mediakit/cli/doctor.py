@@ -25,6 +25,14 @@ def doctor(settings: object, as_json: bool) -> None:
         {"kind": kind, "name": name, "for": purpose, "present": caps.has(kind, name)}
         for kind, name, purpose in REQUIREMENTS
     ]
+    checks.append(
+        {
+            "kind": "model",
+            "name": "YuNet",
+            "for": "faces kept in frame by --fit auto",
+            "present": _faces_load(),
+        }
+    )
     libs = {name: ".".join(map(str, version)) for name, version in av.library_versions.items()}
     missing = [c for c in checks if not c["present"]]
     if as_json:
@@ -44,3 +52,16 @@ def doctor(settings: object, as_json: bool) -> None:
             stdout.print(f"  {mark} {c['kind']:7} {c['name']:12} {c['for']}")
         stdout.print("[green]all set[/]" if not missing else f"[red]{len(missing)} missing[/]")
     raise click.exceptions.Exit(ExitCode.FFMPEG if missing else ExitCode.OK)
+
+
+def _faces_load() -> bool:
+    """Whether OpenCV can load the shipped face model and run it (cv2.FaceDetectorYN: OpenCV 4.8 and up)."""
+    try:
+        import numpy as np
+
+        from mediakit.analysis.faces import detect_faces
+
+        detect_faces(np.zeros((64, 64, 3), dtype=np.uint8))
+    except Exception:  # whatever stops it (no FaceDetectorYN, a damaged model) stops --fit auto on stills
+        return False
+    return True

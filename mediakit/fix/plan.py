@@ -380,7 +380,16 @@ def render_size(info: MediaInfo, preset: Preset, fit: str = "auto") -> tuple[tup
     chosen = resolve_fit(fit, size, preset.render.width / preset.render.height, info.kind == "image")
     if allowed and chosen not in allowed:
         chosen = allowed[0]
+    fits = {chosen}
+    if fit == "auto" and info.kind == "image" and (not allowed or "crop" in allowed):
+        # A render looks at the still and may crop it where the size alone says blur: a crop enlarges
+        # more, so the prediction takes it (the worst case of the two)
+        fits.add("crop")
+
+    def factor(cand: tuple[int, int]) -> float:
+        return max(_factor(size, cand, f) for f in fits)
+
     for cand in cands:
-        if _factor(size, cand, chosen) <= 1.0:
-            return cand, _factor(size, cand, chosen)
-    return cands[-1], _factor(size, cands[-1], chosen)
+        if factor(cand) <= 1.0:
+            return cand, factor(cand)
+    return cands[-1], factor(cands[-1])

@@ -28,10 +28,11 @@ def zoom(default: float) -> Any:
 def fit() -> Any:
     return option(
         "auto",
-        "How a source of another shape fills the frame (auto: a still a crop would cut by over 10 % is "
-        "shown whole over a blurred fill, anything else is cropped; smart: footage is cropped per shot "
-        "on a smooth path that follows the faces, else the motion, a still is framed as with auto; a "
-        "preset may allow only crop).",
+        "How a source of another shape fills the frame (auto: a still is cropped where a crop keeps its "
+        "faces and text inside the safe zone in every frame, else shown whole over a blurred fill, and "
+        "the warnings say which and why; footage is cropped; smart: footage is cropped per shot on a "
+        "smooth path that follows the faces, else the motion, a still is framed as with auto; a preset "
+        "may allow only crop).",
         type="str",
         choices=FITS,
     )

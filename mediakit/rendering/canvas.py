@@ -185,7 +185,7 @@ def _raw_encoder_argv(
 
 
 def _still_pass(job: Job, opts: CanvasOptions, out: tuple[int, int], frames: int, enc: Encoding,
-                warnings: list[str]) -> Pass:  # fmt: skip
+                chosen: framing.Framing, warnings: list[str]) -> Pass:  # fmt: skip
     from mediakit.rendering import still  # numpy and OpenCV: only for stills
 
     info = job.info
@@ -197,8 +197,7 @@ def _still_pass(job: Job, opts: CanvasOptions, out: tuple[int, int], frames: int
         out,
         opts.motion,
         opts.zoom,
-        opts.fit,
-        opts.focus,
+        chosen,
         parse_color(opts.color),
         frames,
         job.output.parent,
@@ -208,21 +207,20 @@ def _still_pass(job: Job, opts: CanvasOptions, out: tuple[int, int], frames: int
     )
 
 
-def _jpeg_pass(job: Job, opts: CanvasOptions, out: tuple[int, int], warnings: list[str]) -> Pass:
+def _jpeg_pass(job: Job, opts: CanvasOptions, out: tuple[int, int], chosen: framing.Framing,
+               warnings: list[str]) -> Pass:  # fmt: skip
     info = job.info
     if info.still is not None:
         from mediakit.rendering import still
 
         _warn_upscale(info.still.width, info.still.height, out, opts.fit, warnings)
-        picture = still.StillPicture(
-            info.path, out, opts.fit, opts.focus, parse_color(opts.color), job.output
-        )
+        picture = still.StillPicture(info.path, out, chosen, parse_color(opts.color), job.output)
         return Pass("writing JPEG", writer=picture)
     video = info.primary_video
     if video is None:
         raise InputError(f"{display(info.path)}: has no video stream", "use a still image or video footage")
     src = footage.source_stream(info, _start_of(opts), 1.0)
-    shot = _framing(job, opts)
+    shot = chosen
     if shot.path:  # one frame: the moving crop's first position, held
         shot = dataclasses.replace(shot, path=shot.path[:1])
     v = footage.fit_video(src.video, video, out, shot, opts.color, footage.Rate(Fraction(30), 1), 1)
@@ -415,12 +413,15 @@ class Prepared:
 
 def prepare(job: Job) -> Prepared:
     """Analyse the source for the choices the options leave to mediakit (runs before `plan`)."""
-    prepared = _loop_search(job)  # --start auto: where the footage loops
+    prepared = _prepare_loop(job)  # --start auto: where the footage loops
+    still = _prepare_still(job)  # a still under --fit auto (or smart): what its crop must keep
+    if still is not None:
+        prepared = dataclasses.replace(prepared, framing=still.framing, notes=(*prepared.notes, *still.notes))
     return _smart_footage(job, prepared)  # footage with --fit smart: the crop path
 
 
-def _loop_search(job: Job) -> Prepared:
-    """--start auto: the start, length and (without --loop) mode of the most seamless loop."""
+def _prepare_loop(job: Job) -> Prepared:
+    """--start auto: the loop search's choice of start, loop and length (and its notes)."""
     opts: CanvasOptions = job.options
     if opts.start != "auto":
         return Prepared()
@@ -445,6 +446,47 @@ def _loop_search(job: Job) -> Prepared:
         duration=None if opts.duration is not None else best.seconds,
         notes=tuple(notes),
     )
+
+
+def _prepare_still(job: Job) -> Prepared | None:
+    """--fit auto on a still: the framing chosen by looking at it (None: footage, or an explicit fit)."""
+    opts: CanvasOptions = job.options
+    out = frame_size(opts, job.preset)
+    motion = "static" if opts.format == "jpg" else opts.motion
+    decoded = out if opts.format == "jpg" else None  # the size the renderer decodes at (one decode for both)
+    chosen = still_framing(job.info, opts.fit, opts.focus, out, job.preset, motion, opts.zoom, decoded)
+    if chosen is None:
+        return None
+    return Prepared(framing=chosen, notes=(f"fit auto: {chosen.why}",))
+
+
+def still_framing(
+    info: MediaInfo,
+    fit: str,
+    focus: tuple[float, float],
+    out: tuple[int, int],
+    preset: Preset,
+    motion: str,
+    zoom: float,
+    decoded: tuple[int, int] | None = None,
+) -> framing.Framing | None:
+    """How --fit auto frames a still (canvas and clip alike): an explicit --focus is a crop there; else the
+    still's faces and text decide (still.auto_framing). None for footage, an explicit fit, or a still that
+    cannot be read here (a plan from probed facts alone then frames by size, see resolve_fit)."""
+    if info.kind != "image" or info.still is None or fit not in ("auto", "smart"):
+        return None
+    fits = allowed_fits(preset)
+    if focus != (0.5, 0.5) and "crop" in fits:
+        return framing.Framing(fit="crop", focus=focus, why=f"crop at --focus {focus[0]:g},{focus[1]:g}")
+    if not info.path.is_file():
+        return None
+    from mediakit.rendering import still  # numpy, OpenCV and the detectors: only for stills
+
+    zone = preset.safe_zone
+    safe = (zone.top, zone.bottom, zone.left, zone.right) if zone else (0.0, 0.0, 0.0, 0.0)
+    stage = decoded or still.stage_size(out, motion, zoom)
+    chosen = still.auto_framing(info.path, stage, out, safe, motion, zoom, fits)
+    return chosen  # (--fit smart on a still: the same, and _smart_footage says so)
 
 
 def search(
@@ -516,7 +558,7 @@ def _smart_footage(job: Job, prepared: Prepared) -> Prepared:
     video = info.primary_video
     if opts.fit != "smart":
         return prepared
-    if info.kind == "image" or video is None:
+    if info.kind == "image" or video is None:  # framed as with auto (_prepare_still)
         return dataclasses.replace(prepared, notes=(*prepared.notes, STILL_SMART))
     from mediakit.analysis import reframe  # numpy, OpenCV and scipy: only for --fit smart
 
@@ -535,13 +577,6 @@ def _smart_footage(job: Job, prepared: Prepared) -> Prepared:
     )
 
 
-def _framing(job: Job, opts: CanvasOptions) -> framing.Framing:
-    """What prepare chose, or the options' own --fit and --focus."""
-    prepared = job.prepared
-    chosen = prepared.framing if isinstance(prepared, Prepared) else None
-    return chosen if chosen is not None else framing.Framing.fixed(opts.fit, opts.focus)
-
-
 def plan(job: Job) -> Plan:
     """Every pass of one canvas (pure: reads nothing but the job's probed facts and what `prepare` chose)."""
     opts: CanvasOptions = job.options
@@ -552,14 +587,20 @@ def plan(job: Job) -> Plan:
         warnings += job.prepared.notes
     out = frame_size(opts, preset)
     info = job.info
-    opts = resolve_fit(opts, info, out, preset)
-    warning = framing.crop_warning(
-        opts.fit, _source_size(info), out[0] / out[1], may_blur="blur" in allowed_fits(preset)
-    )
-    if warning and not (job.options.fit == "smart" and info.kind != "image"):  # smart follows the subject
-        warnings.append(warning)
+    prepared = job.prepared if isinstance(job.prepared, Prepared) else Prepared()
+    chosen = prepared.framing
+    if chosen is None:  # an explicit fit, footage, or a plan with nothing looked at: by size alone
+        opts = resolve_fit(opts, info, out, preset)
+        chosen = framing.Framing.fixed(opts.fit, opts.focus)
+        warning = framing.crop_warning(
+            opts.fit, _source_size(info), out[0] / out[1], may_blur="blur" in allowed_fits(preset)
+        )
+        if warning:
+            warnings.append(warning)
+    else:  # chosen by looking at the picture: its notes say what the crop keeps or why it is not a crop
+        opts = dataclasses.replace(opts, fit=chosen.fit)
     if opts.format == "jpg":
-        step = _jpeg_pass(job, opts, out, warnings)
+        step = _jpeg_pass(job, opts, out, chosen, warnings)
         return Plan(job.output, 1, 0.0, "one frame as JPEG", (step,), warnings=tuple(warnings), options=opts)
     lo, _, _, _ = preset.duration_limits()
     video = info.primary_video if info.kind != "image" else None
@@ -574,12 +615,11 @@ def plan(job: Job) -> Plan:
         # 720x1280 push-in (x264 slow, CRF 20): jitter 0.034 -> 0.026 px/frame^2, wrap seam 0.53 -> 0.25,
         # for about 35 % more bytes (the 8 MB cap still applies).
         enc = dataclasses.replace(enc, x264_params="fast-pskip=0:mbtree=0")
-        step = _still_pass(job, opts, out, frames, enc, warnings)
+        step = _still_pass(job, opts, out, frames, enc, chosen, warnings)
         note = f"frames: {frames} {opts.motion} frames drawn by mediakit (subpixel warp) piped to ffmpeg"
     else:
         step, frames, note = _footage_plan(
-            info, opts, out, frames, enc, rate, lo, job.output, job.ffmpeg, warnings, _framing(job, opts),
-            job.workdir,
+            info, opts, out, frames, enc, rate, lo, job.output, job.ffmpeg, warnings, chosen, job.workdir
         )  # fmt: skip
     return Plan(
         job.output, frames, float(frames / enc.fps), note, (step,), warnings=tuple(warnings), options=opts

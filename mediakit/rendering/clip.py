@@ -29,6 +29,7 @@ from mediakit.rendering.canvas import (
     duration_ok,
     parse_color,
     range_text,
+    still_framing,
     whole_frames,
 )
 from mediakit.rendering.plan import (
@@ -277,7 +278,7 @@ class Prepared:
     x264_preset: str
     caps: _Captions
     warnings: tuple[str, ...]
-    framing: framing.Framing | None = None  # --fit smart: the moving crop (None: the options' fit, focus)
+    framing: framing.Framing | None = None  # a still's --fit auto, footage's --fit smart (None: the options')
 
 
 def prepare(job: Job) -> Prepared:
@@ -314,14 +315,22 @@ def prepare(job: Job) -> Prepared:
         raise UsageError(
             f"--fit {opts.fit} is not allowed for {profile.title}", f"choose {' or '.join(fits)}"
         )
-    fit = fits[0] if opts.fit == "auto" and "blur" not in fits else opts.fit
-    opts = dataclasses.replace(
-        opts, fit=framing.resolve_fit(fit, src, size[0] / size[1], info.kind == "image")
+    # A still with --fit auto is framed by looking at it, as a canvas is (the same rule, the same words)
+    chosen = (
+        None if smart else still_framing(info, opts.fit, opts.focus, size, profile, opts.motion, opts.zoom)
     )
-    crop_note = framing.crop_warning(opts.fit, src, size[0] / size[1], may_blur="blur" in fits)
-    chosen = _smart_footage(info, opts, rate, frames, size, warnings) if smart else None
-    if crop_note and not smart:
-        warnings.append(crop_note)
+    if chosen is not None:
+        opts = dataclasses.replace(opts, fit=chosen.fit)
+        warnings.append(f"fit auto: {chosen.why}")
+    else:
+        fit = fits[0] if opts.fit == "auto" and "blur" not in fits else opts.fit
+        opts = dataclasses.replace(
+            opts, fit=framing.resolve_fit(fit, src, size[0] / size[1], info.kind == "image")
+        )
+        crop_note = framing.crop_warning(opts.fit, src, size[0] / size[1], may_blur="blur" in fits)
+        chosen = _smart_footage(info, opts, rate, frames, size, warnings) if smart else None
+        if crop_note and not smart:
+            warnings.append(crop_note)
     assert job.workdir is not None
     caps = _prepare_captions(opts, profile, size, seconds, job.workdir, job.ffmpeg)
     warnings += caps.warnings
@@ -452,7 +461,7 @@ class _Graph:
         self.info, self.track, self.opts, self.size = info, track, opts, size
         self.frames, self.seconds, self.enc, self.caps = frames, seconds, enc, caps
         self.rate = footage.Rate(Fraction(enc.fps), 1)  # how footage reaches the output rate
-        self.framing = framing.Framing.fixed(opts.fit, opts.focus)
+        self.framing = framing.Framing.fixed(opts.fit, opts.focus)  # prepare's choice replaces it
         self.workdir: Path | None = None  # where a moving crop's commands are written
 
     def still_source(self, spool_dir: Path) -> Any:
@@ -467,8 +476,7 @@ class _Graph:
             self.size,
             opts.motion,
             opts.zoom,
-            opts.fit,
-            opts.focus,
+            self.framing,
             parse_color(opts.color),
             self.frames,
             spool_dir,

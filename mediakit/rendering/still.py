@@ -22,7 +22,7 @@ from mediakit.inputs import display
 from mediakit.probe import MAX_STILL_PIXELS, PIL_DAMAGE, STILL_FORMATS
 from mediakit.rendering.framing import FITS as FITS  # re-exported: the framing choices are the still's
 from mediakit.rendering.framing import MOTIONS as MOTIONS
-from mediakit.rendering.framing import crop_box
+from mediakit.rendering.framing import Framing, camera_windows, crop_box
 
 log = logging.getLogger(__name__)
 
@@ -134,22 +134,23 @@ def _resize(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 
 
 def fit_stage(
-    rgb: np.ndarray, size: tuple[int, int], fit: str, focus: tuple[float, float], color: tuple[int, int, int]
+    rgb: np.ndarray, size: tuple[int, int], framing: Framing, color: tuple[int, int, int]
 ) -> tuple[np.ndarray, float]:
-    """Compose the still onto a `size` stage; returns (stage, upscale factor of the part kept)."""
+    """Compose the still onto a `size` stage as `framing` says (a crop at its focus, or the whole picture
+    at `fg_scale` over a blurred or plain fill); returns (stage, upscale factor of the part kept)."""
     import cv2
 
     sh, sw = rgb.shape[:2]
     w, h = size
     aspect = w / h
-    if fit == "crop":
-        x, y, cw, ch = crop_box((sw, sh), aspect, focus)
+    if framing.fit == "crop":
+        x, y, cw, ch = crop_box((sw, sh), aspect, framing.focus)
         box = rgb[round(y) : round(y + ch), round(x) : round(x + cw)]
         return _resize(box, size), w / cw
-    scale = min(w / sw, h / sh)
+    scale = min(w / sw, h / sh) * framing.fg_scale
     fw, fh = max(2, round(sw * scale)), max(2, round(sh * scale))
     fg = _resize(rgb, (fw, fh))
-    if fit == "pad":
+    if framing.fit == "pad":
         stage = np.empty((h, w, 3), dtype=np.uint8)
         stage[:] = np.array(color, dtype=np.uint8)
     else:
@@ -202,35 +203,16 @@ class Window:
     width: float
 
 
-def camera_path(motion: str, frames: int, zoom: float, stage: tuple[int, int]) -> list[Window]:
-    """One loop of camera windows; frame `frames` would equal frame 0, so the wrap has no seam.
+def camera_path(
+    motion: str, frames: int, zoom: float, stage: tuple[int, int], anchor: tuple[float, float] = (0.5, 0.5)
+) -> list[Window]:
+    """One loop of camera windows in stage pixels (framing.camera_windows: a raised-cosine push-in or
+    pull-out about `anchor`, or a drift ellipse); frame `frames` would equal frame 0, so the wrap has no seam.
 
-    Push-in and pull-out follow a raised cosine (zero speed at both ends of the move, so the turnarounds
-    ease instead of bouncing). Drift follows an ellipse, so it never stops at all. All in floats: nothing
-    is rounded to whole pixels, which is what makes ffmpeg's zoompan shake.
+    All in floats: nothing is rounded to whole pixels, which is what makes ffmpeg's zoompan shake.
     """
     sw, sh = stage
-    full = sw  # window width at zoom 1: the whole stage
-    out_windows = []
-    for i in range(frames):
-        # Push-in and pull-out are symmetric in time: frame i and frame `frames - i` get the very same
-        # window (computed from the same number), which lets the feed draw each of them once.
-        k = i if motion == "drift" else min(i, frames - i)
-        phase = 2 * math.pi * k / frames
-        ease = (1 - math.cos(phase)) / 2  # 0 -> 1 -> 0 over the loop
-        cx, cy = sw / 2, sh / 2
-        if motion == "push-in":
-            width = full / (1 + (zoom - 1) * ease)
-        elif motion == "pull-out":
-            width = full / (zoom - (zoom - 1) * ease)
-        elif motion == "drift":
-            width = full / zoom
-            cx = sw / 2 - (sw - width) / 2 * 0.9 * math.cos(phase)
-            cy = sh / 2 - (sh - width * sh / sw) / 2 * 0.5 * math.sin(phase)
-        else:
-            width = full
-        out_windows.append(Window(cx, cy, width))
-    return out_windows
+    return [Window(cx * sw, cy * sh, w * sw) for cx, cy, w in camera_windows(motion, frames, zoom, anchor)]
 
 
 def _affine(window: Window, out_w: int, out_h: int, plane: float, out_plane: float) -> np.ndarray:
@@ -296,8 +278,7 @@ def feed_motion(
     out: tuple[int, int],
     motion: str,
     zoom: float,
-    fit: str,
-    focus: tuple[float, float],
+    framing: Framing,
     color: tuple[int, int, int],
     frames: int,
     spool_dir: Path,
@@ -313,13 +294,13 @@ def feed_motion(
     (all of a static canvas) is the buffer sent again.
     """
     stage = stage_size(out, motion, zoom)
-    windows = camera_path(motion, frames, zoom, stage)
+    windows = camera_path(motion, frames, zoom, stage, framing.anchor)
     source = first_uses(windows)
     frame_bytes = out[0] * out[1] * 3 // 2
     # Frames worth keeping: first drawings of windows that come back later, not just in the next frame.
     back = {s for i, s in enumerate(source) if s != i and windows[i] != windows[i - 1]}
     keep = set(sorted(back)[: SPOOL_BYTES // frame_bytes])
-    staged, _ = fit_stage(load_rgb(path, stage), stage, fit, focus, color)
+    staged, _ = fit_stage(load_rgb(path, stage), stage, framing, color)
     draw = drawer(rgb_to_yuv420(staged), out)
     del staged
     fd = stdin.fileno()
@@ -361,8 +342,7 @@ class StillMotion:
     out: tuple[int, int]
     motion: str
     zoom: float
-    fit: str
-    focus: tuple[float, float]
+    framing: Framing
     color: tuple[int, int, int]
     frames: int
     spool_dir: Path
@@ -373,8 +353,7 @@ class StillMotion:
             self.out,
             self.motion,
             self.zoom,
-            self.fit,
-            self.focus,
+            self.framing,
             self.color,
             self.frames,
             self.spool_dir,
@@ -384,7 +363,7 @@ class StillMotion:
     def describe(self) -> str:
         return (
             f"{self.frames} {self.motion} frames of {self.path.name} at {self.out[0]}x{self.out[1]} "
-            f"(fit {self.fit}), drawn by mediakit (subpixel warp) on stdin"
+            f"(fit {self.framing.fit}), drawn by mediakit (subpixel warp) on stdin"
         )
 
 
@@ -394,16 +373,42 @@ class StillPicture:
 
     path: Path
     out: tuple[int, int]
-    fit: str
-    focus: tuple[float, float]
+    framing: Framing
     color: tuple[int, int, int]
     target: Path
 
     def write(self) -> None:
         from PIL import Image
 
-        staged, _ = fit_stage(load_rgb(self.path, self.out), self.out, self.fit, self.focus, self.color)
+        staged, _ = fit_stage(load_rgb(self.path, self.out), self.out, self.framing, self.color)
         Image.fromarray(staged).save(self.target, "JPEG", quality=92, optimize=True)
 
     def describe(self) -> str:
         return f"{self.path.name} fitted to {self.out[0]}x{self.out[1]} and written as JPEG by Pillow"
+
+
+def auto_framing(
+    path: Path,
+    decode: tuple[int, int],
+    out: tuple[int, int],
+    safe: tuple[float, float, float, float],
+    motion: str,
+    zoom: float,
+    fits: tuple[str, ...],
+) -> Framing:
+    """--fit auto for a still: its faces and text lines (analysis.regions) kept inside the safe zone
+    (top, bottom, left, right fractions) in every frame of `motion`, by a crop if one can, else by showing
+    it whole (framing.choose_still_framing). `decode` is the size the renderer decodes the still at, so both
+    share one decode."""
+    from mediakit.analysis.regions import analyse_still
+    from mediakit.rendering.framing import Keep, choose_still_framing
+
+    rgb = load_rgb(path, decode)
+    found = analyse_still(rgb)
+    keep = tuple(Keep(r.box, r.where) for r in found.regions)
+    profiles = (
+        tuple(float(v) for v in found.saliency.sum(axis=0)),  # along x: each column's salient mass
+        tuple(float(v) for v in found.saliency.sum(axis=1)),
+    )
+    h, w = rgb.shape[:2]
+    return choose_still_framing((w, h), out, keep, safe, motion, zoom, fits, profiles)

@@ -13,8 +13,10 @@ import pytest
 from PIL import Image
 
 from mediakit.rendering import still
+from mediakit.rendering.framing import Framing
 
 OUT = (180, 320)
+CENTRE_CROP = Framing.fixed("crop", (0.5, 0.5))
 FRAMES = 24
 
 
@@ -29,7 +31,7 @@ def _still(path: Path, size: tuple[int, int] = (400, 400)) -> Path:
 def _every_frame_drawn(src: Path, motion: str, zoom: float) -> bytes:
     """The reference: every frame warped, none reused."""
     stage = still.stage_size(OUT, motion, zoom)
-    staged, _ = still.fit_stage(still.load_rgb(src, stage), stage, "crop", (0.5, 0.5), (0, 0, 0))
+    staged, _ = still.fit_stage(still.load_rgb(src, stage), stage, CENTRE_CROP, (0, 0, 0))
     planes = still.rgb_to_yuv420(staged)
     draw = still.drawer(planes, OUT)
     return b"".join(bytes(draw(w)) for w in still.camera_path(motion, FRAMES, zoom, stage))
@@ -48,7 +50,7 @@ def test_feed_sends_the_frames_of_the_path_drawing_each_window_once(tmp_path, mo
     spool_dir = tmp_path / "spool"
     spool_dir.mkdir()
     with open(tmp_path / "fed.yuv", "w+b") as sink:
-        still.feed_motion(src, OUT, motion, 1.12, "crop", (0.5, 0.5), (0, 0, 0), FRAMES, spool_dir, sink)
+        still.feed_motion(src, OUT, motion, 1.12, CENTRE_CROP, (0, 0, 0), FRAMES, spool_dir, sink)
     fed = (tmp_path / "fed.yuv").read_bytes()
     assert len(fed) == FRAMES * OUT[0] * OUT[1] * 3 // 2
     assert fed == _every_frame_drawn(src, motion, 1.12)
@@ -83,7 +85,7 @@ def test_the_spool_budget_decides_what_is_drawn_again(tmp_path, monkeypatch, mot
     monkeypatch.setattr(still, "SPOOL_BYTES", budget_frames * OUT[0] * OUT[1] * 3 // 2)
     count = _count_draws(monkeypatch)
     with open(tmp_path / "fed.yuv", "w+b") as sink:
-        still.feed_motion(src, OUT, motion, 1.12, "crop", (0.5, 0.5), (0, 0, 0), FRAMES, tmp_path, sink)
+        still.feed_motion(src, OUT, motion, 1.12, CENTRE_CROP, (0, 0, 0), FRAMES, tmp_path, sink)
     assert count[0] == draws
     monkeypatch.undo()
     assert (tmp_path / "fed.yuv").read_bytes() == _every_frame_drawn(src, motion, 1.12)
@@ -99,6 +101,7 @@ import hashlib, logging, os, resource, signal, sys, threading
 from pathlib import Path
 logging.basicConfig(level=logging.DEBUG)
 from mediakit.rendering import still
+from mediakit.rendering.framing import Framing
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 resource.setrlimit(resource.RLIMIT_FSIZE, ({3 * frame + 100}, {3 * frame + 100}))
 r, w = os.pipe()
@@ -106,7 +109,7 @@ got = []
 reader = threading.Thread(target=lambda: got.extend(iter(lambda: os.read(r, 1 << 16), b"")))
 reader.start()
 with os.fdopen(w, "wb") as sink:
-    still.feed_motion(Path({str(src)!r}), {OUT!r}, "push-in", 1.12, "crop", (0.5, 0.5), (0, 0, 0), {FRAMES},
+    still.feed_motion(Path({str(src)!r}), {OUT!r}, "push-in", 1.12, Framing("crop"), (0, 0, 0), {FRAMES},
                       Path({str(tmp_path)!r}), sink)
 reader.join()
 print(hashlib.sha256(b"".join(got)).hexdigest())
@@ -125,7 +128,7 @@ def test_feed_into_a_pipe_whose_reader_stops_raises_broken_pipe(tmp_path):
     read_end, write_end = os.pipe()
     os.close(read_end)
     with os.fdopen(write_end, "wb") as sink, pytest.raises(BrokenPipeError):
-        still.feed_motion(src, OUT, "push-in", 1.12, "crop", (0.5, 0.5), (0, 0, 0), FRAMES, tmp_path, sink)
+        still.feed_motion(src, OUT, "push-in", 1.12, CENTRE_CROP, (0, 0, 0), FRAMES, tmp_path, sink)
     assert [p.name for p in tmp_path.iterdir()] == ["s.png"]
 
 
@@ -135,7 +138,7 @@ def test_warp_is_close_to_lanczos_and_equally_close_in_every_frame(tmp_path):
     out = (540, 960)
     src = _still(tmp_path / "s.png", (1200, 1200))
     stage = still.stage_size(out, "push-in", 1.12)
-    staged, _ = still.fit_stage(still.load_rgb(src, stage), stage, "crop", (0.5, 0.5), (0, 0, 0))
+    staged, _ = still.fit_stage(still.load_rgb(src, stage), stage, CENTRE_CROP, (0, 0, 0))
     planes = still.rgb_to_yuv420(staged)
     path = still.camera_path("push-in", 60, 1.12, stage)[:31]
     inverse = cv2.INTER_LANCZOS4 | cv2.WARP_INVERSE_MAP

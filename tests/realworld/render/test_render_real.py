@@ -100,12 +100,13 @@ def _band(out, size: tuple[int, int]) -> tuple[np.ndarray, int]:
 
 
 @pytest.mark.parametrize("name", ["astronaut.png", "text.png", "coffee.png"])
-def test_a_still_far_from_9_16_is_shown_whole_by_default(fetched, tmp_path, name):
-    """A square cover's top and bottom (band name, title) or a wide image's sides must not be cut away:
-    the whole picture is in the frame, matched against the file read by Pillow."""
+def test_a_blur_fit_shows_a_still_far_from_9_16_whole(fetched, tmp_path, name):
+    """--fit blur: a square cover's top and bottom (band name, title) or a wide image's sides are not cut
+    away: the whole picture is in the frame, matched against the file read by Pillow. (What --fit auto
+    chooses for these files is in tests/realworld/framing.)"""
     src = fetched(IMAGE + name)
     out = tmp_path / "c.mp4"
-    result = render_canvas(src, out, CanvasOptions(motion="static", duration=3, **FAST))
+    result = render_canvas(src, out, CanvasOptions(motion="static", duration=3, fit="blur", **FAST))
     assert result.options.fit == "blur" and not any("cuts off" in w for w in result.warnings)
     picture = np.asarray(Image.open(src).convert("L"), dtype=np.float32)
     h, w = picture.shape
@@ -126,9 +127,10 @@ def test_a_still_far_from_9_16_is_shown_whole_by_default(fetched, tmp_path, name
     assert any("cuts off" in w for w in crop.warnings), crop.warnings
 
 
-def test_push_in_on_a_blur_fit_photo_is_smooth(fetched, tmp_path):
-    """The default push-in over a blurred fill: subpixel-smooth like a cropped one (the same jitter
-    measure as tests/integration/test_canvas_quality.py), starting and ending on the whole frame."""
+def test_default_push_in_on_a_portrait_is_smooth(fetched, tmp_path):
+    """The default push-in on a portrait (--fit auto: a crop that zooms towards the face): subpixel-smooth
+    (the same jitter measure as tests/integration/test_canvas_quality.py), starting and ending on the whole
+    frame; moving the zoom's centre adds no jitter."""
     out = tmp_path / "push.mp4"
     render_canvas(fetched(IMAGE + "astronaut.png"), out, CanvasOptions(size="720x1280", x264_preset="slow"))
     windows = estimate_windows(gray_frames(out, width=360)) * 2.0
