@@ -113,6 +113,7 @@ class Result:
     commands: tuple[str, ...] = ()  # every command, in order, as run (or, with --dry-run, as it would run)
     loudness: OutputLoudness | None = None
     caption_issues: tuple[Any, ...] = field(default=())
+    notes: tuple[str, ...] = ()  # what mediakit chose by looking at the source (framing, loop), and why
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -131,6 +132,7 @@ class Result:
             "loudness": dataclasses.asdict(self.loudness) if self.loudness else None,
             "validation": self.report.as_dict() if self.report else None,
             "caption_issues": [dataclasses.asdict(i) for i in self.caption_issues],
+            "notes": list(self.notes),
             "warnings": list(self.warnings),
             "seconds": round(self.seconds, 3),
         }
@@ -306,6 +308,7 @@ def _result(
         commands=commands,
         loudness=extra.get("loudness"),
         caption_issues=plan.issues,
+        notes=plan.notes,
     )
 
 

@@ -81,6 +81,9 @@ def render_command(kind_name: str, help_text: str) -> click.Command:
 def print_result(result: Any, quiet: bool) -> None:
     """Warnings and caption issues on stderr; on stdout the commands (--dry-run) or a one-line summary."""
     # On stderr, so a dry run's stdout stays the commands alone.
+    if not quiet:
+        for note in result.notes:
+            stderr.print(f"[cyan]note:[/] {escape(note)}")
     for warning in result.warnings:
         stderr.print(f"[yellow]warning:[/] {escape(warning)}")
     for issue in result.caption_issues:

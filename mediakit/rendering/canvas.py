@@ -408,7 +408,8 @@ class Prepared:
     start: float | None = None  # --start auto: the loop search's choice
     loop: str | None = None  # the loop mode that goes with it, when --loop was not given
     duration: float | None = None  # the loop's length in seconds, when --duration was not given
-    notes: tuple[str, ...] = ()  # what was chosen and why, said as warnings
+    notes: tuple[str, ...] = ()  # what was chosen and why (the result's notes)
+    warnings: tuple[str, ...] = ()  # what the choice could not do (a text line that a crop would cut)
 
 
 def prepare(job: Job) -> Prepared:
@@ -416,7 +417,12 @@ def prepare(job: Job) -> Prepared:
     prepared = _prepare_loop(job)  # --start auto: where the footage loops
     still = _prepare_still(job)  # a still under --fit auto (or smart): what its crop must keep
     if still is not None:
-        prepared = dataclasses.replace(prepared, framing=still.framing, notes=(*prepared.notes, *still.notes))
+        prepared = dataclasses.replace(
+            prepared,
+            framing=still.framing,
+            notes=(*prepared.notes, *still.notes),
+            warnings=(*prepared.warnings, *still.warnings),
+        )
     return _smart_footage(job, prepared)  # footage with --fit smart: the crop path
 
 
@@ -426,7 +432,7 @@ def _prepare_loop(job: Job) -> Prepared:
     if opts.start != "auto":
         return Prepared()
     if job.info.kind == "image":
-        return Prepared(start=0.0, notes=("--start auto: a still has no loop point to find",))
+        return Prepared(start=0.0, warnings=("--start auto: a still has no loop point to find",))
     from mediakit.analysis.loop import SEAM_LIMIT
 
     best, _ = search(job.info, opts, job.preset, top=5, verify=3)
@@ -434,9 +440,9 @@ def _prepare_loop(job: Job) -> Prepared:
     note = f"--start auto: start {best.start:.2f} s, {best.seconds:.2f} s {best.mode} loop ({seam})" + (
         "" if opts.loop == "auto" else f"; --loop {opts.loop} as given"
     )
-    notes = [note]
+    warnings = []
     if best.verified and not best.ok():
-        notes.append(
+        warnings.append(
             f"the most seamless loop this footage gives still shows at the wrap (seam {best.seam:.2f}, "
             f"the deep check allows {SEAM_LIMIT})"
         )
@@ -444,7 +450,8 @@ def _prepare_loop(job: Job) -> Prepared:
         start=best.start,
         loop=best.mode if opts.loop == "auto" else None,
         duration=None if opts.duration is not None else best.seconds,
-        notes=tuple(notes),
+        notes=(note,),
+        warnings=tuple(warnings),
     )
 
 
@@ -457,7 +464,10 @@ def _prepare_still(job: Job) -> Prepared | None:
     chosen = still_framing(job.info, opts.fit, opts.focus, out, job.preset, motion, opts.zoom, decoded)
     if chosen is None:
         return None
-    return Prepared(framing=chosen, notes=(f"fit auto: {chosen.why}",))
+    said = (f"fit auto: {chosen.why}",)
+    if chosen.fit == "crop":
+        return Prepared(framing=chosen, notes=said)
+    return Prepared(framing=chosen, warnings=said)  # the picture is shown smaller than the frame
 
 
 def still_framing(
@@ -573,7 +583,10 @@ def _smart_footage(job: Job, prepared: Prepared) -> Prepared:
     found = reframe.analyse(info, start, shape.source_frames, float(rate.fps), out[0] / out[1])
     chosen = framing.Framing(fit="crop", path=found.path, why=found.describe())
     return dataclasses.replace(
-        prepared, framing=chosen, notes=(*prepared.notes, found.describe(), *found.notes)
+        prepared,
+        framing=chosen,
+        notes=(*prepared.notes, found.describe()),
+        warnings=(*prepared.warnings, *found.notes),
     )
 
 
@@ -584,7 +597,7 @@ def plan(job: Job) -> Plan:
     warnings: list[str] = []
     opts = _with_prepared(opts, job.prepared)
     if isinstance(job.prepared, Prepared):
-        warnings += job.prepared.notes
+        warnings += job.prepared.warnings
     out = frame_size(opts, preset)
     info = job.info
     prepared = job.prepared if isinstance(job.prepared, Prepared) else Prepared()
@@ -601,7 +614,16 @@ def plan(job: Job) -> Plan:
         opts = dataclasses.replace(opts, fit=chosen.fit)
     if opts.format == "jpg":
         step = _jpeg_pass(job, opts, out, chosen, warnings)
-        return Plan(job.output, 1, 0.0, "one frame as JPEG", (step,), warnings=tuple(warnings), options=opts)
+        return Plan(
+            job.output,
+            1,
+            0.0,
+            "one frame as JPEG",
+            (step,),
+            warnings=tuple(warnings),
+            notes=prepared.notes,
+            options=opts,
+        )
     lo, _, _, _ = preset.duration_limits()
     video = info.primary_video if info.kind != "image" else None
     rate = footage.choose_rate(video, opts.fps, opts.fps or preset.render.fps)
@@ -622,7 +644,14 @@ def plan(job: Job) -> Plan:
             info, opts, out, frames, enc, rate, lo, job.output, job.ffmpeg, warnings, chosen, job.workdir
         )  # fmt: skip
     return Plan(
-        job.output, frames, float(frames / enc.fps), note, (step,), warnings=tuple(warnings), options=opts
+        job.output,
+        frames,
+        float(frames / enc.fps),
+        note,
+        (step,),
+        warnings=tuple(warnings),
+        notes=prepared.notes,
+        options=opts,
     )
 
 

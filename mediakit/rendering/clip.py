@@ -279,6 +279,7 @@ class Prepared:
     caps: _Captions
     warnings: tuple[str, ...]
     framing: framing.Framing | None = None  # a still's --fit auto, footage's --fit smart (None: the options')
+    notes: tuple[str, ...] = ()  # what was chosen by looking at the source, and why
 
 
 def prepare(job: Job) -> Prepared:
@@ -304,13 +305,14 @@ def prepare(job: Job) -> Prepared:
     seconds = float(frames / rate.fps)
     size = (profile.render.width, profile.render.height)
     warnings: list[str] = _track_notes(info, track, opts, seconds, profile)
+    notes: list[str] = []
     src = (info.still.width, info.still.height) if info.still else _display_size(info)
     fits = allowed_fits(profile)
     smart = opts.fit == "smart" and info.kind != "image" and info.primary_video is not None
     if opts.fit == "smart":  # footage: a crop that follows the subject (below); a still: as auto
         opts = dataclasses.replace(opts, fit="crop" if smart else "auto")
         if not smart:
-            warnings.append(STILL_SMART)
+            notes.append(STILL_SMART)
     if opts.fit not in fits and opts.fit != "auto":
         raise UsageError(
             f"--fit {opts.fit} is not allowed for {profile.title}", f"choose {' or '.join(fits)}"
@@ -321,14 +323,14 @@ def prepare(job: Job) -> Prepared:
     )
     if chosen is not None:
         opts = dataclasses.replace(opts, fit=chosen.fit)
-        warnings.append(f"fit auto: {chosen.why}")
+        (notes if chosen.fit == "crop" else warnings).append(f"fit auto: {chosen.why}")
     else:
         fit = fits[0] if opts.fit == "auto" and "blur" not in fits else opts.fit
         opts = dataclasses.replace(
             opts, fit=framing.resolve_fit(fit, src, size[0] / size[1], info.kind == "image")
         )
         crop_note = framing.crop_warning(opts.fit, src, size[0] / size[1], may_blur="blur" in fits)
-        chosen = _smart_footage(info, opts, rate, frames, size, warnings) if smart else None
+        chosen = _smart_footage(info, opts, rate, frames, size, notes, warnings) if smart else None
         if crop_note and not smart:
             warnings.append(crop_note)
     assert job.workdir is not None
@@ -347,18 +349,20 @@ def prepare(job: Job) -> Prepared:
         caps,
         tuple(warnings),
         chosen,
+        tuple(notes),
     )
 
 
 def _smart_footage(
     info: MediaInfo, opts: ClipOptions, rate: footage.Rate, frames: int, size: tuple[int, int],
-    warnings: list[str],
+    notes: list[str], warnings: list[str],
 ) -> framing.Framing:  # fmt: skip
     """--fit smart on footage: the crop path that follows each shot's subject (analysis.reframe)."""
     from mediakit.analysis import reframe  # numpy, OpenCV and scipy: only for --fit smart
 
     found = reframe.analyse(info, opts.start, frames, float(rate.fps), size[0] / size[1])
-    warnings += [found.describe(), *found.notes]
+    notes.append(found.describe())
+    warnings += found.notes
     return framing.Framing(fit="crop", path=found.path, why=found.describe())
 
 
@@ -407,6 +411,7 @@ def plan(job: Job) -> Plan:
         passes,
         level=level,
         warnings=p.warnings,
+        notes=p.notes,
         issues=p.caps.issues,
         options=p.options,
     )

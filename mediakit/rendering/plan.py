@@ -146,6 +146,7 @@ class Plan:
     passes: tuple[Pass, ...] = ()
     level: Level | None = None
     warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # what mediakit chose by looking at the source (framing, loop), and why
     issues: tuple[Any, ...] = ()  # caption issues (captions.Issue), for the user to read
     options: Any = None  # the options as used (e.g. --fit auto replaced by the fit chosen)
 

@@ -206,7 +206,9 @@ def test_the_measure_fails_an_explicit_crop_of_wide_text(tmp_path):
     """The check can fail: --fit crop (taken as asked) cuts the same title, and the matching sees it."""
     cover = _cover(tmp_path, "cropped", (1000, 1000), [("MIDNIGHT VOYAGE", 0.76, 0.05)])
     out, result = _render(cover, tmp_path, fit="crop")
-    assert result.options.fit == "crop" and not any(w.startswith("fit auto") for w in result.warnings)
+    assert result.options.fit == "crop" and not any(
+        w.startswith("fit auto") for w in (*result.notes, *result.warnings)
+    )
     with pytest.raises(AssertionError):
         check_every_frame(out, cover)
 
@@ -222,7 +224,7 @@ def test_narrow_text_gets_a_crop_that_keeps_it_safe(tmp_path, name, size, lines)
     cover = _cover(tmp_path, name, size, lines)
     out, result = _render(cover, tmp_path)
     assert result.options.fit == "crop", result.warnings
-    assert any(w.startswith("fit auto: crop: the text") for w in result.warnings), result.warnings
+    assert any(w.startswith("fit auto: crop: the text") for w in result.notes), result.notes
     check_every_frame(out, cover)
 
 
@@ -233,14 +235,15 @@ def test_a_face_off_centre_stays_in_the_safe_zone(tmp_path, size, centre_x):
     cover = _face_cover(tmp_path, f"face-{size[0]}-{centre_x}", size, centre_x)
     out, result = _render(cover, tmp_path)
     assert result.options.fit == "crop", result.warnings
-    assert any("the face at the" in w for w in result.warnings), result.warnings
+    assert any("the face at the" in w for w in result.notes), result.notes
     check_every_frame(out, cover)
 
 
 def test_a_corner_logo_stays_in_the_safe_zone(tmp_path):
     cover = _logo_cover(tmp_path, (1200, 1500))
     out, result = _render(cover, tmp_path)
-    assert any(w.startswith("fit auto:") and "text" in w for w in result.warnings), result.warnings
+    said = (*result.notes, *result.warnings)
+    assert any(w.startswith("fit auto:") and "text" in w for w in said), said
     check_every_frame(out, cover)
 
 
@@ -268,7 +271,7 @@ def test_plain_textures_keep_the_full_bleed_crop(tmp_path, media, kind):
     out = tmp_path / "texture.mp4"
     result = render_canvas(path, out, CanvasOptions(**FAST))  # type: ignore[arg-type]
     assert result.options.fit == "crop"
-    assert any("no face or text found" in w for w in result.warnings)
+    assert any("no face or text found" in w for w in result.notes)
     assert full_bleed(out, path) >= 0.9
 
 
@@ -293,4 +296,4 @@ def test_focus_with_auto_is_a_crop_there(tmp_path):
     cover = _cover(tmp_path, "focus", (1000, 1000), [("MIDNIGHT VOYAGE", 0.76, 0.05)])
     _, result = _render(cover, tmp_path, focus=(0.0, 0.5))
     assert result.options.fit == "crop"
-    assert any(w == "fit auto: crop at --focus 0,0.5" for w in result.warnings), result.warnings
+    assert any(w == "fit auto: crop at --focus 0,0.5" for w in result.notes), result.notes

@@ -111,7 +111,7 @@ def test_canvas_start_auto_renders_the_period_seamlessly(planted, tmp_path):
     opts = result.plan.options
     assert opts.loop == "cut" and _inside_period(opts.start, result.plan.frames)
     assert abs(result.plan.frames - round(result.plan.frames / PERIOD) * PERIOD) <= 1
-    note = next(w for w in result.warnings if w.startswith("--start auto:"))
+    note = next(w for w in result.notes if w.startswith("--start auto:"))
     assert f"start {opts.start:.2f} s" in note and "cut loop" in note
     # The loop as a player shows it, decoded independently of mediakit (PyAV, at the deep check's size).
     frames = gray_frames(out, width=270)
@@ -123,7 +123,7 @@ def test_canvas_start_auto_renders_the_period_seamlessly(planted, tmp_path):
 def test_an_explicit_loop_stays_authoritative(planted, tmp_path):
     result = render_canvas(planted, tmp_path / "pp.mp4", CanvasOptions(start="auto", loop="pingpong", **FAST))
     assert result.plan.options.loop == "pingpong"
-    assert any("--loop pingpong as given" in w for w in result.warnings)
+    assert any("--loop pingpong as given" in w for w in result.notes)
     frames = gray_frames(tmp_path / "pp.mp4", width=270)
     report = measure_loop(frames)
     assert report.seam <= SEAM_LIMIT and not report.stalls

@@ -48,7 +48,7 @@ def _template(made: rf.Footage, out_height: int) -> np.ndarray:
     return cv2.resize(face, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
 
 
-def _check(made: rf.Footage, out: Path, frames: int, warnings: tuple[str, ...], half: bool = True) -> None:
+def _check(made: rf.Footage, out: Path, frames: int, notes: tuple[str, ...], half: bool = True) -> None:
     rgb, grey = _decode(out, half)
     assert len(rgb) == frames
     template = _template(made, rgb[0].shape[0])
@@ -79,7 +79,7 @@ def _check(made: rf.Footage, out: Path, frames: int, warnings: tuple[str, ...], 
             continue
         held = np.abs(steps[a + 3 : b - 3]) < 0.3
         assert held.mean() >= 0.9, (a, b, steps[a:b].round(2))
-    assert any(w.startswith("smart: 2 shots") for w in warnings), warnings
+    assert any(w.startswith("smart: 2 shots") for w in notes), notes
 
 
 def test_canvas_smart_keeps_the_moving_face_in_frame(footage: rf.Footage, tmp_path: Path) -> None:
@@ -90,7 +90,7 @@ def test_canvas_smart_keeps_the_moving_face_in_frame(footage: rf.Footage, tmp_pa
         CanvasOptions(fit="smart", loop="cut", duration=8, size="720x1280", x264_preset="veryfast"),
     )
     assert result.report is not None and result.report.verdict() == "pass"
-    _check(footage, out, 240, result.warnings)
+    _check(footage, out, 240, result.notes)
 
 
 def test_a_fixed_centre_crop_loses_the_face(footage: rf.Footage, tmp_path: Path) -> None:
@@ -108,7 +108,7 @@ def test_clip_smart_reframes_the_same_way(footage: rf.Footage, tmp_path: Path) -
     out = tmp_path / "clip.mp4"
     result = render_clip(footage.path, out, ClipOptions(fit="smart", x264_preset="ultrafast"))
     assert result.report is not None and result.report.verdict() == "pass"
-    _check(footage, out, 270, result.warnings)
+    _check(footage, out, 270, result.notes)
 
 
 def test_footage_without_a_subject_gets_a_static_centre_crop(media, tmp_path: Path) -> None:
@@ -116,7 +116,7 @@ def test_footage_without_a_subject_gets_a_static_centre_crop(media, tmp_path: Pa
     out = tmp_path / "bars.mp4"
     result = render_canvas(bars, out, CanvasOptions(fit="smart", loop="cut", duration=3, size="720x1280",
                                                     x264_preset="ultrafast"))  # fmt: skip
-    assert "smart: 1 shot, 1 static" in result.warnings
+    assert "smart: 1 shot, 1 static" in result.notes
     assert any("static centre crop" in w for w in result.warnings)
     frame = _decode(out, half=False)[0][0]
     centre = cv2.resize(cv2.imread(str(_first_frame(bars, tmp_path)))[:, 220:420], (720, 1280))
@@ -148,7 +148,7 @@ def test_rotated_footage_is_reframed_as_shown(footage: rf.Footage, tmp_path: Pat
     options = CanvasOptions(fit="smart", loop="cut", duration=3, size="720x1280", x264_preset="ultrafast")
     result = render_canvas(turned, out, options)
     assert result.report is not None and result.report.verdict() == "pass"
-    assert any("following a face" in w for w in result.warnings), result.warnings
+    assert any("following a face" in w for w in result.notes), result.notes
     rgb, _ = _decode(out)
     template = _template(footage, rgb[0].shape[0])
     inside = np.mean([rf.find_sprite(f, template)[0] >= 0.8 for f in rgb])
@@ -160,7 +160,7 @@ def test_full_size_footage(tmp_path: Path) -> None:
     made = rf.make(tmp_path / "walk1080.mp4", 1920, 1080, 9.0)
     out = tmp_path / "smart.mp4"
     result = render_canvas(made.path, out, CanvasOptions(fit="smart", loop="cut", duration=8))
-    _check(made, out, 240, result.warnings, half=False)
+    _check(made, out, 240, result.notes, half=False)
 
 
 def test_hdr_and_variable_rate_footage_keep_working(footage: rf.Footage, tmp_path: Path) -> None:
@@ -185,7 +185,7 @@ def test_hdr_and_variable_rate_footage_keep_working(footage: rf.Footage, tmp_pat
         out = tmp_path / f"{src.stem}.out.mp4"
         result = render_canvas(src, out, options)
         assert result.report is not None and result.report.verdict() == "pass"
-        assert any("following a face" in w for w in result.warnings), result.warnings
+        assert any("following a face" in w for w in result.notes), result.notes
     rgb, _ = _decode(tmp_path / "vfr.out.mp4")
     template = _template(footage, rgb[0].shape[0])
     inside = np.mean([rf.find_sprite(f, template)[0] >= 0.8 for f in rgb])

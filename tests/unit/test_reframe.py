@@ -168,10 +168,8 @@ def test_a_still_with_smart_is_framed_as_auto_and_told_so() -> None:
     from tests.unit.test_canvas_plan import PRESET, still_info
 
     auto, _ = plan_canvas(still_info(), Path("/out/a.mp4"), CanvasOptions(), PRESET, "ffmpeg")
-    smart, warnings = plan_canvas(
-        still_info(), Path("/out/a.mp4"), CanvasOptions(fit="smart"), PRESET, "ffmpeg"
-    )
-    assert STILL_SMART in warnings
+    smart, _ = plan_canvas(still_info(), Path("/out/a.mp4"), CanvasOptions(fit="smart"), PRESET, "ffmpeg")
+    assert STILL_SMART in smart.notes
     assert smart.options.fit == auto.options.fit == "blur"
 
 

@@ -39,7 +39,7 @@ def test_the_astronauts_face_stays_inside_the_safe_zone_in_every_frame(fetched, 
     out = tmp_path / "a.mp4"
     result = render_canvas(src, out, CanvasOptions(**FAST))  # type: ignore[arg-type]
     assert result.options.fit == "crop"
-    assert any(w.startswith("fit auto: crop: the face") for w in result.warnings), result.warnings
+    assert any(w.startswith("fit auto: crop: the face") for w in result.notes), result.notes
     check_every_frame(out, Cover(src, {"the face": ASTRONAUT_FACE}))
 
 

@@ -49,7 +49,7 @@ def _render(src: Path, tmp_path: Path, seconds: float) -> tuple[Path, tuple[str,
     result = render_canvas(src, out, CanvasOptions(fit="smart", loop="cut", duration=seconds, size="720x1280",
                                                    x264_preset="ultrafast"))  # fmt: skip
     assert result.report is not None and result.report.verdict() == "pass"
-    return out, result.warnings
+    return out, (*result.notes, *result.warnings)
 
 
 @pytest.mark.fetched

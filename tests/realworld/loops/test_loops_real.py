@@ -24,7 +24,7 @@ def test_the_chosen_loop_passes_the_loop_rules(
 ) -> None:
     out = tmp_path / "auto.mp4"
     result = render_canvas(fetched(CLIPS + clip), out, CanvasOptions(start="auto", **CHEAP))
-    note = next(w for w in result.warnings if w.startswith("--start auto: start "))
+    note = next(w for w in result.notes if w.startswith("--start auto: start "))
     # What `validate --deep` says of the loop: its seam and stall rule, and no black or frozen stretch.
     findings = deep_check(probe(out), resolve("canvas"))
     assert [f for f in findings if f.rule in ("loop-seam", "black-frozen")] == [], (note, findings)
