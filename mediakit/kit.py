@@ -108,6 +108,7 @@ class Entry:
     verdict: str | None = None
     findings: tuple[dict[str, Any], ...] = ()
     warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # what the render chose by looking at the source (framing, loop point)
     frames: int | None = None
     duration: float | None = None
     seconds: float = 0.0
@@ -124,6 +125,7 @@ class Entry:
             "verdict": self.verdict,
             "findings": list(self.findings),
             "warnings": list(self.warnings),
+            "notes": list(self.notes),
             "frames": self.frames,
             "duration": self.duration,
             "seconds": round(self.seconds, 3),
@@ -449,6 +451,7 @@ def make_asset(
         verdict=verdict,
         findings=tuple(f.as_dict() for f in report.findings),
         warnings=tuple(warnings),
+        notes=tuple(result.notes),
         frames=result.plan.frames,
         duration=round(result.plan.seconds, 3),
         seconds=time.monotonic() - started,

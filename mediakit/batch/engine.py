@@ -94,6 +94,7 @@ def run_batch(
                 duration=entry.get("duration"),
                 # a state written before warnings were kept has none: the skip then reports none
                 warnings=tuple(str(w) for w in entry.get("warnings") or ()),
+                notes=tuple(str(n) for n in entry.get("notes") or ()),
                 wrote=wrote,
                 fix=entry.get("fix"),
             )
@@ -185,6 +186,7 @@ def _document(
             "duration": o.duration,
             "seconds": o.seconds,
             "warnings": list(o.warnings),
+            "notes": list(o.notes),
         }
         if o.fix is not None:
             row["fix"] = o.fix  # what `mediakit fix --json` says of the file: class, actions, bytes

@@ -42,6 +42,7 @@ class Outcome:
     frames: int | None = None
     duration: float | None = None
     warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # what the render chose by looking at the source (framing, loop point)
     key: str | None = None
     fingerprints: dict[str, Fingerprint] = field(default_factory=dict)
     wrote: bool = True  # False: done with nothing to write (a fix of a file that already passes)
@@ -55,6 +56,7 @@ class Outcome:
             "frames": self.frames,
             "duration": self.duration,
             "warnings": list(self.warnings),
+            "notes": list(self.notes),
         }
         if self.fix is not None:
             found["fix"] = self.fix
@@ -118,6 +120,7 @@ def execute(task: Task, on_progress: Callable[[Any], None] | None = None) -> Out
         frames=result.plan.frames,
         duration=round(result.plan.seconds, 3),
         warnings=warnings,
+        notes=tuple(result.notes),
         key=job_key(job, hashes),
         fingerprints=prints,
     )
