@@ -158,13 +158,40 @@ def _even(x: float) -> int:
     return max(2, round(x / 2) * 2)
 
 
-def source_stream(info: MediaInfo, start: float, seconds: float) -> Any:
+# Demuxers whose input-side seek is not frame-accurate (no index): `-ss 3` on an MPEG-TS with 8 s GOPs began
+# 0.33 s late (the next keyframe), and a seek further back decoded from a non-keyframe (missing references).
+# These are read from their start and cut after decoding, as the loop search (which decodes them all) sees.
+SEEKS_BADLY = frozenset({"mpegts", "mpeg", "h264", "hevc", "mpegvideo"})
+
+
+@dataclass(frozen=True)
+class Source:
+    """The input's streams from `start`: seeked by the demuxer, or (`cut` > 0) trimmed after decoding."""
+
+    node: Any
+    cut: float = 0.0
+
+    @property
+    def video(self) -> Any:
+        v = self.node.video
+        return v.trim(start=self.cut).setpts(expr="PTS-STARTPTS") if self.cut else v
+
+    @property
+    def audio(self) -> Any:
+        a = self.node.audio
+        return a.atrim(start=self.cut).asetpts(expr="PTS-STARTPTS") if self.cut else a
+
+
+def source_stream(info: MediaInfo, start: float, seconds: float) -> Source:
     """The input, seeked and limited, restricted to local media demuxers."""
     options: dict[str, Any] = dict(SAFE_INPUT_OPTIONS)
+    if start > 0 and info.container in SEEKS_BADLY:
+        node = ffmpeg.input(file_url(info.path), extra_options=options, t=round(start + seconds, 4))
+        return Source(node, round(start, 4))
     kwargs: dict[str, Any] = {"t": round(seconds, 4)}
     if start > 0:
         kwargs["ss"] = round(start, 4)
-    return ffmpeg.input(file_url(info.path), extra_options=options, **kwargs)
+    return Source(ffmpeg.input(file_url(info.path), extra_options=options, **kwargs))
 
 
 def fit_video(
