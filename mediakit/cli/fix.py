@@ -12,6 +12,7 @@ import click
 from mediakit import __version__
 from mediakit.cli.output import emit_json, escape, say_error, stdout
 from mediakit.errors import EXIT_CODE_HELP, ExitCode, UsageError
+from mediakit.rendering.framing import FITS
 
 if TYPE_CHECKING:
     from mediakit.fix.run import FixResult
@@ -88,10 +89,11 @@ def _focus(ctx: click.Context, param: click.Parameter, value: str | None) -> tup
 )
 @click.option(
     "--fit",
-    type=click.Choice(["auto", "crop", "blur", "pad"]),
+    type=click.Choice(FITS),
     default="auto",
     show_default=True,
-    help="How a picture of the wrong shape is re-framed.",
+    help="How a picture of the wrong shape is re-framed (as for canvas and clip; smart: footage is cropped "
+    "on a path that follows its subject).",
 )
 @click.option(
     "--focus", callback=_focus, metavar="X,Y", help="Point kept in frame when cropping (default 0.5,0.5)."

@@ -85,6 +85,11 @@ def check_common(opts: Any, preset: Preset) -> None:
     """The checks every kind makes: each option against its declaration, and the frame rate the preset
     would give."""
     check_fields(opts)
+    if opts.fit == "smart" and tuple(opts.focus) != (0.5, 0.5):
+        raise UsageError(
+            "--focus places a fixed crop, and --fit smart moves the crop to follow the subject",
+            "drop --focus, or use --fit crop --focus X,Y",
+        )
     fps = opts.fps or preset.render.fps
     if opts.fps is None and fps not in RENDER_RATES:  # a user's preset (an option's choices are checked)
         raise UsageError(
@@ -622,7 +627,7 @@ def plan(job: Job) -> Plan:
             (step,),
             warnings=tuple(warnings),
             notes=prepared.notes,
-            options=opts,
+            options=as_given_fit(opts, job.options),
         )
     lo, _, _, _ = preset.duration_limits()
     video = info.primary_video if info.kind != "image" else None
@@ -651,8 +656,14 @@ def plan(job: Job) -> Plan:
         (step,),
         warnings=tuple(warnings),
         notes=prepared.notes,
-        options=opts,
+        options=as_given_fit(opts, job.options),
     )
+
+
+def as_given_fit(used: Any, given: Any) -> Any:
+    """The options as the result reports them: --fit auto as the fit it chose, but --fit smart as smart (its
+    crop path is chosen again from the footage: "crop" would render a fixed centre crop)."""
+    return dataclasses.replace(used, fit="smart") if given.fit == "smart" and used.fit == "crop" else used
 
 
 def _shown_region(

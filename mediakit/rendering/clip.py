@@ -25,6 +25,7 @@ from mediakit.rendering import audio, footage, framing
 from mediakit.rendering.canvas import (
     STILL_SMART,
     allowed_fits,
+    as_given_fit,
     check_common,
     duration_ok,
     parse_color,
@@ -413,7 +414,7 @@ def plan(job: Job) -> Plan:
         warnings=p.warnings,
         notes=p.notes,
         issues=p.caps.issues,
-        options=p.options,
+        options=as_given_fit(p.options, job.options),
     )
 
 

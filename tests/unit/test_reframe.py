@@ -189,3 +189,28 @@ def test_a_shot_without_faces_follows_the_motion() -> None:
     assert made.shots[0].subject == "motion"
     x = made.path[0][0]
     assert x <= 0.75 * SRC[0] <= x + made.size[0]
+
+
+def test_every_command_that_frames_takes_the_same_fits() -> None:
+    """canvas, clip, fix and batch offer one list of fits (fix had its own, without smart)."""
+    import click
+
+    from mediakit.cli.main import cli
+    from mediakit.rendering.framing import FITS
+
+    for name in ("canvas", "clip", "fix", "batch"):
+        command = cli.get_command(click.Context(cli), name)
+        assert command is not None
+        option = next(p for p in command.params if p.name == "fit")
+        assert tuple(option.type.choices) == FITS, name
+
+
+def test_smart_refuses_a_fixed_focus() -> None:
+    from mediakit.errors import UsageError
+    from mediakit.rendering.canvas import CanvasOptions, plan_canvas
+    from tests.unit.test_canvas_plan import PRESET, video_info
+
+    with pytest.raises(UsageError, match="--fit smart moves the crop"):
+        plan_canvas(
+            video_info(), Path("/out/a.mp4"), CanvasOptions(fit="smart", focus=(0.2, 0.5)), PRESET, "ffmpeg"
+        )
