@@ -13,7 +13,8 @@ The result is 1080x1920 H.264, 7 s by default (shorter when the footage is), wri
 as <stem>.canvas.mp4 and validated against the canvas profile before the command reports success.
 Footage keeps its frame rate (24, 25, 30, 23.976, 29.97; 50/60 fps keep every other frame); stills are 30 fps.
 A still is cropped where its faces and text stay inside the safe zone, else shown whole over a blurred
-fill (the warnings say which and why); a crop that cuts off over 10 % is warned about.
+fill (a note says which and why; a warning names what a crop would have cut off); footage is cropped,
+or with --fit smart cropped on a smooth path that follows its subject.
 
 \b
 Examples:
@@ -23,6 +24,7 @@ Examples:
   mediakit canvas live.mov --start 12 --loop pingpong
   mediakit canvas live.mov --start auto              # the most seamless loop (mediakit loops lists them)
   mediakit canvas live.mov --loop crossfade --duration 6 --focus 0.3,0.5
+  mediakit canvas concert.mp4 --fit smart            # 16:9 footage reframed to follow the singer
   mediakit canvas cover.jpg --format jpg             # static JPEG canvas
   mediakit canvas cover.png --preset apple-motion-tall  # Apple Music motion, 3:4
   mediakit canvas cover.png --draft                  # a quick look (720 wide, fast encode)

@@ -18,6 +18,7 @@ Examples:
   mediakit clip cover.png --audio song.wav --audio-start 60 --duration 12 --caption-style karaoke \\
       --captions hook.ass
   mediakit clip landscape.mp4 --fit blur --captions lyrics.vtt --caption-style box
+  mediakit clip concert.mp4 --fit smart --captions lyrics.srt   # the crop follows the singer
   mediakit clip live.mov --preset reels --captions lyrics.srt   # an Instagram Reel
 
 Default length: all of the footage after --start (up to 29 s for a Spotify Clip), or the preset's
