@@ -80,6 +80,8 @@ class Reframe:
     size: tuple[float, float]  # the crop's (w, h) in source display px
     shots: tuple[Shot, ...]
     notes: tuple[str, ...] = field(default=())
+    # Seconds of the window the analysis saw when decoding stopped early (None: all of it).
+    analysed: float | None = None
 
     def describe(self) -> str:
         """'smart: 2 shots, 1 static, 1 moving crop following a face'."""
@@ -92,6 +94,8 @@ class Reframe:
             moving = sum(1 for s in self.shots if not s.static and s.subject == subject)
             if moving:
                 parts.append(f"{moving} moving crop{'s' if moving > 1 else ''} following {words}")
+        if self.analysed is not None:
+            parts.append(f"framed from the first {self.analysed:.1f} s (decoding stopped)")
         return "smart: " + ", ".join(parts)
 
 
@@ -110,10 +114,19 @@ def analyse(info: MediaInfo, start: float, frames: int, fps: float, out_aspect: 
     Output frame i is taken to show the source at `start + i / fps` (how retime maps the rates)."""
     video = info.primary_video
     assert video is not None
-    samples, cut_times = _decode(info, start, frames / fps)
-    return frame_path(
+    samples, cut_times, stopped = _decode(info, start, frames / fps)
+    found = frame_path(
         samples, cut_times, frames, fps, (video.display_width, video.display_height), out_aspect
     )
+    if stopped is None:
+        return found
+    # A render's warning, not a log line on stderr: the path past the last sample holds what was seen.
+    seen = samples[-1].time if samples else 0.0
+    note = (
+        f"smart: {info.path.name}: the analysis stopped decoding near {start + seen:.1f} s ({stopped}): "
+        f"the crop after that holds where the subject was last seen"
+    )
+    return dataclasses.replace(found, notes=(*found.notes, note), analysed=seen)
 
 
 def frame_path(
@@ -164,8 +177,9 @@ def crop_size(src: tuple[int, int], aspect: float) -> tuple[float, float]:
     return (sh * aspect, float(sh)) if sw / sh > aspect else (float(sw), sw / aspect)
 
 
-def _decode(info: MediaInfo, start: float, seconds: float) -> tuple[list[Sample], list[float]]:
-    """One PyAV pass over the window: every frame feeds the cut meter, SAMPLE_FPS of them are searched."""
+def _decode(info: MediaInfo, start: float, seconds: float) -> tuple[list[Sample], list[float], str | None]:
+    """One PyAV pass over the window: every frame feeds the cut meter, SAMPLE_FPS of them are searched.
+    Returns the samples, the cuts' times and why decoding stopped early (None: it did not)."""
     video = info.primary_video
     assert video is not None
     rotation = video.rotation % 360
@@ -180,6 +194,7 @@ def _decode(info: MediaInfo, start: float, seconds: float) -> tuple[list[Sample]
     meter = CutMeter(rate)
     samples: list[Sample] = []
     greys: list[np.ndarray] = []
+    stopped: str | None = None
     next_sample = 0.0
     import av
 
@@ -217,13 +232,11 @@ def _decode(info: MediaInfo, start: float, seconds: float) -> tuple[list[Sample]
                 greys.append(_motion_grey(rgb))
                 samples.append(Sample(rel, faces))
         except av.error.FFmpegError as exc:
-            log.warning(
-                "%s: decoding stopped (%s); reframing what decoded", info.path.name, exc.strerror or exc
-            )
+            stopped = str(exc.strerror or exc)
     pairs = [_motion(a, b, dw, dh) for a, b in itertools.pairwise(greys)]
     boxes = motion_boxes(pairs)
     samples = [dataclasses.replace(s, motion=m) for s, m in zip(samples, boxes, strict=True)]
-    return samples, meter.cuts()
+    return samples, meter.cuts(), stopped
 
 
 def frontal(face: Face) -> bool:

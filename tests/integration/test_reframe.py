@@ -226,3 +226,30 @@ def test_a_moving_subject_without_a_face_stays_whole(tmp_path: Path, loop: str) 
         if touching or columns[-1] - columns[0] + 1 < 80 * 1280 / 360 - 6:
             cut.append(i)
     assert not cut, cut
+
+
+def test_a_decode_failure_in_the_analysis_is_a_warning_of_the_render(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Footage that stops decoding part-way (zeros over a fifth of its middle): the render goes on, says so
+    in its warnings (not in a log line on stderr), and the note describing the crop says it was framed from
+    what decoded."""
+    from tests.media import ffmpeg
+
+    good = tmp_path / "good.mp4"
+    ffmpeg("-f", "lavfi", "-i", "testsrc2=s=320x180:d=6", "-c:v", "libx264", "-preset", "ultrafast",
+           "-pix_fmt", "yuv420p", "-g", "30", str(good))  # fmt: skip
+    data = bytearray(good.read_bytes())
+    a = len(data) // 2
+    data[a : a + len(data) // 5] = bytes(len(data) // 5)
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(bytes(data))
+    out = tmp_path / "out.mp4"
+    caplog.set_level("WARNING", logger="mediakit")
+    result = render_canvas(bad, out, CanvasOptions(fit="smart", loop="cut", start=1, duration=4,
+                                                   size="720x1280", x264_preset="ultrafast"))  # fmt: skip
+    assert not [r for r in caplog.records if r.name.startswith("mediakit.analysis")], caplog.text
+    stopped = [w for w in result.warnings if "stopped decoding" in w]
+    assert len(stopped) == 1 and "bad.mp4" in stopped[0], result.warnings
+    described = [n for n in result.notes if n.startswith("smart:")]
+    assert described and "decoding stopped" in described[0], result.notes

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from pathlib import Path
 
@@ -262,3 +263,13 @@ def test_a_face_moving_at_the_end_is_not_held_behind() -> None:
     for i in range(66):
         cx = 300 + 600 * i / 30
         assert x[i] <= cx - 60 and x[i] + made.size[0] >= cx + 60, i
+
+
+def test_describe_says_when_the_analysis_saw_only_part_of_the_window() -> None:
+    samples = [Sample(i / 6, (_face(800 + 50 * i),)) for i in range(12)]
+    made = frame_path(samples, [], 120, 30.0, SRC, ASPECT)
+    assert "decoding stopped" not in made.describe()
+    cut_short = dataclasses.replace(made, analysed=1.8)
+    assert cut_short.describe() == (
+        "smart: 1 shot, 1 moving crop following a face, framed from the first 1.8 s (decoding stopped)"
+    )
