@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import logging
 import math
@@ -54,6 +55,10 @@ MAX_LP_FRAMES = 900
 MOTION_LEVEL = 12.0
 MOTION_AREA = (0.002, 0.35)
 MOTION_WIDTH = 160
+# The moving box is the extent of what moved with this share of the moving pixels left off each side (a
+# stray speck far away must not widen it); a mean ± one standard deviation held only 58 % of a sliding
+# square's width, and the crop cut the rest off.
+MOTION_TRIM = 0.01
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,8 @@ class Reframe:
     size: tuple[float, float]  # the crop's (w, h) in source display px
     shots: tuple[Shot, ...]
     notes: tuple[str, ...] = field(default=())
+    # Seconds of the window the analysis saw when decoding stopped early (None: all of it).
+    analysed: float | None = None
 
     def describe(self) -> str:
         """'smart: 2 shots, 1 static, 1 moving crop following a face'."""
@@ -87,6 +94,8 @@ class Reframe:
             moving = sum(1 for s in self.shots if not s.static and s.subject == subject)
             if moving:
                 parts.append(f"{moving} moving crop{'s' if moving > 1 else ''} following {words}")
+        if self.analysed is not None:
+            parts.append(f"framed from the first {self.analysed:.1f} s (decoding stopped)")
         return "smart: " + ", ".join(parts)
 
 
@@ -105,10 +114,19 @@ def analyse(info: MediaInfo, start: float, frames: int, fps: float, out_aspect: 
     Output frame i is taken to show the source at `start + i / fps` (how retime maps the rates)."""
     video = info.primary_video
     assert video is not None
-    samples, cut_times = _decode(info, start, frames / fps)
-    return frame_path(
+    samples, cut_times, stopped = _decode(info, start, frames / fps)
+    found = frame_path(
         samples, cut_times, frames, fps, (video.display_width, video.display_height), out_aspect
     )
+    if stopped is None:
+        return found
+    # A render's warning, not a log line on stderr: the path past the last sample holds what was seen.
+    seen = samples[-1].time if samples else 0.0
+    note = (
+        f"smart: {info.path.name}: the analysis stopped decoding near {start + seen:.1f} s ({stopped}): "
+        f"the crop after that holds where the subject was last seen"
+    )
+    return dataclasses.replace(found, notes=(*found.notes, note), analysed=seen)
 
 
 def frame_path(
@@ -159,8 +177,9 @@ def crop_size(src: tuple[int, int], aspect: float) -> tuple[float, float]:
     return (sh * aspect, float(sh)) if sw / sh > aspect else (float(sw), sw / aspect)
 
 
-def _decode(info: MediaInfo, start: float, seconds: float) -> tuple[list[Sample], list[float]]:
-    """One PyAV pass over the window: every frame feeds the cut meter, SAMPLE_FPS of them are searched."""
+def _decode(info: MediaInfo, start: float, seconds: float) -> tuple[list[Sample], list[float], str | None]:
+    """One PyAV pass over the window: every frame feeds the cut meter, SAMPLE_FPS of them are searched.
+    Returns the samples, the cuts' times and why decoding stopped early (None: it did not)."""
     video = info.primary_video
     assert video is not None
     rotation = video.rotation % 360
@@ -174,7 +193,8 @@ def _decode(info: MediaInfo, start: float, seconds: float) -> tuple[list[Sample]
     rate = float(video.avg_rate or video.real_rate or 30)
     meter = CutMeter(rate)
     samples: list[Sample] = []
-    previous_grey: np.ndarray | None = None
+    greys: list[np.ndarray] = []
+    stopped: str | None = None
     next_sample = 0.0
     import av
 
@@ -209,15 +229,14 @@ def _decode(info: MediaInfo, start: float, seconds: float) -> tuple[list[Sample]
                     for f in detect_faces(rgb, FOOTAGE_MIN_SCORE)
                     if (f.box[3] - f.box[1]) >= MIN_FACE_HEIGHT * ah and frontal(f)
                 )
-                grey = _motion_grey(rgb)
-                motion = _motion(previous_grey, grey, dw, dh) if previous_grey is not None else None
-                previous_grey = grey
-                samples.append(Sample(rel, faces, motion))
+                greys.append(_motion_grey(rgb))
+                samples.append(Sample(rel, faces))
         except av.error.FFmpegError as exc:
-            log.warning(
-                "%s: decoding stopped (%s); reframing what decoded", info.path.name, exc.strerror or exc
-            )
-    return samples, meter.cuts()
+            stopped = str(exc.strerror or exc)
+    pairs = [_motion(a, b, dw, dh) for a, b in itertools.pairwise(greys)]
+    boxes = motion_boxes(pairs)
+    samples = [dataclasses.replace(s, motion=m) for s, m in zip(samples, boxes, strict=True)]
+    return samples, meter.cuts(), stopped
 
 
 def frontal(face: Face) -> bool:
@@ -255,23 +274,46 @@ def _motion_grey(rgb: np.ndarray) -> np.ndarray:
     return cv2.GaussianBlur(grey, (5, 5), 1.5).astype(np.float32)
 
 
-def _motion(
-    before: np.ndarray, after: np.ndarray, dw: int, dh: int
-) -> tuple[float, float, float, float] | None:
-    """The span (x0, x1, y0, y1 as fractions of the frame: mean ± one standard deviation) of what moved
-    between two samples, or None."""
-    moving = np.abs(after - before) > MOTION_LEVEL
+Box = tuple[float, float, float, float]  # x0, x1, y0, y1 as fractions of the frame
+
+
+def _motion(before: np.ndarray, after: np.ndarray, dw: int, dh: int) -> Box | None:
+    """The box of what moved between two samples (where it was and where it went: x0, x1, y0, y1 as
+    fractions of the frame), or None."""
+    moving = np.abs(after - before) > MOTION_LEVEL  # blurred first (_motion_grey): grain does not count
     area = float(moving.mean())
     if not MOTION_AREA[0] <= area <= MOTION_AREA[1]:
         return None
     spans = []
     for axis in (0, 1):
         weights = moving.sum(axis=axis).astype(np.float64)  # axis 0: per column (x)
-        at = np.arange(weights.size) + 0.5
-        mean = float((weights * at).sum() / weights.sum())
-        spread = float(np.sqrt((weights * (at - mean) ** 2).sum() / weights.sum()))
-        spans += [(mean - spread) / weights.size, (mean + spread) / weights.size]
+        share = np.cumsum(weights) / weights.sum()
+        first = int(np.searchsorted(share, MOTION_TRIM, side="right"))
+        last = int(np.searchsorted(share, 1 - MOTION_TRIM, side="left"))
+        spans += [first / weights.size, (last + 1) / weights.size]
     return spans[0], spans[1], spans[2], spans[3]
+
+
+def motion_boxes(pairs: Sequence[Box | None]) -> list[Box | None]:
+    """Per sample (one more than `pairs`, the motion between neighbouring samples), the box of what moves
+    at that sample's time. What moved from sample i-1 to i spans both places, and so does what moved from
+    i to i+1: where the two overlap is where it is at i (exactly, for a steady move; a turn only widens
+    it). The first and last samples have one neighbour, and take its box whole."""
+    n = len(pairs) + 1 if pairs else 0
+    boxes: list[Box | None] = []
+    for i in range(n):
+        near = [b for b in (pairs[i - 1] if i > 0 else None, pairs[i] if i < n - 1 else None) if b]
+        if not near:
+            boxes.append(None)
+        elif len(near) == 1:
+            boxes.append(near[0])
+        else:
+            (a0, a1, a2, a3), (b0, b1, b2, b3) = near
+            x0, x1, y0, y1 = max(a0, b0), min(a1, b1), max(a2, b2), min(a3, b3)
+            # No overlap: two things moved, not one: keep both in view.
+            both = (min(a0, b0), max(a1, b1), min(a2, b2), max(a3, b3))
+            boxes.append((x0, x1, y0, y1) if x0 < x1 and y0 < y1 else both)
+    return boxes
 
 
 def _persistent(samples: Sequence[Sample]) -> list[list[Face]]:
@@ -323,16 +365,15 @@ def _shot_subject(
             track.append((s.time, lo, hi))
         return ("faces" if several else "face"), track, dropped
     moving = [
-        (s.time, (s.motion[2 * axis] + s.motion[2 * axis + 1]) / 2 * size)
+        (s.time, s.motion[2 * axis] * size, s.motion[2 * axis + 1] * size)
         for s in samples
         if s.motion is not None
     ]
     if len(moving) < 2:  # one sample's motion is a flicker, not a subject
         return "none", [], 0
-    # Motion is a loose subject: its centre (a running median over 5 samples, as its spread jumps with
-    # what happens to move) is kept in the middle half of the crop, not a box inside it.
-    centres = [float(np.median([c for _, c in moving[max(0, i - 2) : i + 3]])) for i in range(len(moving))]
-    return "motion", [(t, c, c) for (t, _), c in zip(moving, centres, strict=True)], 0
+    # The box of what moves is kept inside the crop as a face's is (a running median of its centre lagged
+    # at a turn and cut the subject off there).
+    return "motion", moving, 0
 
 
 def _area(f: Face) -> float:
@@ -343,13 +384,13 @@ def _bounds(
     track: list[tuple[float, float, float]], times: np.ndarray, span: float, free: float
 ) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
     """Per output frame, the range of crop positions that keep the subject in frame, and the position that
-    centres it; the subject between samples is interpolated linearly and held before the first and after
-    the last."""
+    centres it; the subject between samples is interpolated linearly, and before the first sample and
+    after the last it may be where it was or where its last step was taking it (for at most one step)."""
     if not track:
         return None, None, None
     ts = np.array([t for t, _, _ in track])
-    lo_s = np.interp(times, ts, np.array([a for _, a, _ in track]))
-    hi_s = np.interp(times, ts, np.array([b for _, _, b in track]))
+    lo_s = _reach(times, ts, np.array([a for _, a, _ in track]), np.minimum)
+    hi_s = _reach(times, ts, np.array([b for _, _, b in track]), np.maximum)
     centre = (lo_s + hi_s) / 2
     margin = EDGE_MARGIN * span
     lo = np.maximum(hi_s + margin - span, centre - (1 - CENTRE_BAND) * span)
@@ -359,6 +400,25 @@ def _bounds(
     top = max(0.0, free - span)
     lo, hi = np.clip(lo, 0.0, top), np.clip(hi, 0.0, top)
     return lo, hi, np.clip(centre - span / 2, 0.0, top)
+
+
+def _reach(times: np.ndarray, ts: np.ndarray, values: np.ndarray, widest: Any) -> np.ndarray:
+    """`values` at `times`: interpolated between the samples; outside them, the nearer sample's value and
+    its step's continuation (up to one step's time) both, the widest (`widest`: np.minimum for a low edge,
+    np.maximum for a high one). A subject moving at the window's ends was cut off when held flat."""
+    out = np.interp(times, ts, values)
+    if len(ts) < 2:
+        return out
+    for at, ref, other in ((times < ts[0], 0, 1), (times > ts[-1], -1, -2)):
+        if not at.any():
+            continue
+        step = ts[ref] - ts[other]
+        if step == 0:
+            continue
+        slope = (values[ref] - values[other]) / step
+        ahead = np.clip(times[at] - ts[ref], -abs(step), abs(step))
+        out[at] = widest(values[ref], values[ref] + slope * ahead)
+    return out
 
 
 def solve_shot(lo: np.ndarray, hi: np.ndarray, centre: np.ndarray, span: float) -> tuple[np.ndarray, bool]:

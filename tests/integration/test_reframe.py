@@ -190,3 +190,66 @@ def test_hdr_and_variable_rate_footage_keep_working(footage: rf.Footage, tmp_pat
     template = _template(footage, rgb[0].shape[0])
     inside = np.mean([rf.find_sprite(f, template)[0] >= 0.8 for f in rgb])
     assert inside >= 0.98, inside
+
+
+def _sprite(path: Path, seconds: float) -> Path:
+    """The reviewer's repro, made continuous: an 80-px testsrc2 square sliding over grey in 640x360, from
+    x=40 right at 100 px/s, turning at 5 s (its right edge 20 px short of the frame's) and coming back."""
+    from tests.media import ffmpeg
+
+    ffmpeg("-f", "lavfi", "-i", f"color=gray:s=640x360:d={seconds}", "-f", "lavfi", "-i",
+           f"testsrc2=s=80x80:d={seconds}", "-filter_complex",
+           "[0][1]overlay=x='if(lt(t,5),40+100*t,540-100*(t-5))':y=140", "-c:v", "libx264", "-preset",
+           "ultrafast", "-crf", "18", "-pix_fmt", "yuv420p", str(path))  # fmt: skip
+    return path
+
+
+@pytest.mark.parametrize("loop", ["cut", "pingpong"])
+def test_a_moving_subject_without_a_face_stays_whole(tmp_path: Path, loop: str) -> None:
+    """No face: the crop follows the motion. The square must be whole in every output frame (before: 28 of
+    210 frames cut by 12-18 % at the start and at the turn, up to 35 % on the last frame of a cut loop)."""
+    src = _sprite(tmp_path / "sprite.mp4", 10)
+    out = tmp_path / "out.mp4"
+    options = CanvasOptions(fit="smart", loop=loop, duration=7, size="720x1280", x264_preset="ultrafast")
+    result = render_canvas(src, out, options)
+    assert result.report is not None and result.report.verdict() == "pass"
+    assert any("following the motion" in n for n in result.notes), result.notes
+    rgb, _ = _decode(out, half=False)
+    assert abs(len(rgb) - 7 * 25) <= 1  # lavfi makes 25 fps, which the render keeps
+    cut = []
+    for i, frame in enumerate(rgb):
+        # The square is what differs from the grey; whole means it touches neither side and is as wide
+        # as it is (80 source px at the render's 1280/360 scale).
+        picture = frame.astype(int)
+        columns = np.flatnonzero((np.abs(picture - 128).sum(axis=2) > 40).sum(axis=0) > 4)
+        touching = not columns.size or columns[0] <= 1 or columns[-1] >= frame.shape[1] - 2
+        if touching or columns[-1] - columns[0] + 1 < 80 * 1280 / 360 - 6:
+            cut.append(i)
+    assert not cut, cut
+
+
+def test_a_decode_failure_in_the_analysis_is_a_warning_of_the_render(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Footage that stops decoding part-way (zeros over a fifth of its middle): the render goes on, says so
+    in its warnings (not in a log line on stderr), and the note describing the crop says it was framed from
+    what decoded."""
+    from tests.media import ffmpeg
+
+    good = tmp_path / "good.mp4"
+    ffmpeg("-f", "lavfi", "-i", "testsrc2=s=320x180:d=6", "-c:v", "libx264", "-preset", "ultrafast",
+           "-pix_fmt", "yuv420p", "-g", "30", str(good))  # fmt: skip
+    data = bytearray(good.read_bytes())
+    a = len(data) // 2
+    data[a : a + len(data) // 5] = bytes(len(data) // 5)
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(bytes(data))
+    out = tmp_path / "out.mp4"
+    caplog.set_level("WARNING", logger="mediakit")
+    result = render_canvas(bad, out, CanvasOptions(fit="smart", loop="cut", start=1, duration=4,
+                                                   size="720x1280", x264_preset="ultrafast"))  # fmt: skip
+    assert not [r for r in caplog.records if r.name.startswith("mediakit.analysis")], caplog.text
+    stopped = [w for w in result.warnings if "stopped decoding" in w]
+    assert len(stopped) == 1 and "bad.mp4" in stopped[0], result.warnings
+    described = [n for n in result.notes if n.startswith("smart:")]
+    assert described and "decoding stopped" in described[0], result.notes

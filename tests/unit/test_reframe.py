@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -214,3 +216,85 @@ def test_smart_refuses_a_fixed_focus() -> None:
         plan_canvas(
             video_info(), Path("/out/a.mp4"), CanvasOptions(fit="smart", focus=(0.2, 0.5)), PRESET, "ffmpeg"
         )
+
+
+SPRITE = 80  # the reviewer's repro: an 80-px square sliding over grey in 640x360, turning at 5 s
+
+
+def _sprite_x(t: float) -> float:
+    return 40 + 100 * t if t < 5 else 540 - 100 * (t - 5)
+
+
+def _sprite_frame(t: float) -> np.ndarray:
+    """An RGB 640x360 frame: grey, with a textured square (as testsrc2 is) at _sprite_x(t)."""
+    frame = np.full((360, 640, 3), 128, np.uint8)
+    texture = np.random.default_rng(7).integers(0, 256, (SPRITE // 8, SPRITE // 8, 3), dtype=np.uint8)
+    x = round(_sprite_x(t))
+    frame[140 : 140 + SPRITE, x : x + SPRITE] = np.kron(texture, np.ones((8, 8, 1), np.uint8))
+    return frame
+
+
+def _sprite_samples(seconds: float) -> list[Sample]:
+    times = [i / reframe.SAMPLE_FPS for i in range(int(seconds * reframe.SAMPLE_FPS))]
+    greys = [reframe._motion_grey(_sprite_frame(t)) for t in times]
+    pairs = [reframe._motion(a, b, 640, 360) for a, b in itertools.pairwise(greys)]
+    return [Sample(t, (), m) for t, m in zip(times, reframe.motion_boxes(pairs), strict=True)]
+
+
+def test_the_motion_box_holds_all_of_a_moving_square() -> None:
+    """A mean ± one standard deviation of the moving pixels held 58 % of the square's width."""
+    before = reframe._motion_grey(_sprite_frame(1.0))
+    after = reframe._motion_grey(_sprite_frame(1.0 + 1 / reframe.SAMPLE_FPS))
+    x0, x1, _, _ = reframe._motion(before, after, 640, 360) or (0, 0, 0, 0)
+    # Where it was and where it went, a little loose (the blur), never short.
+    assert x0 * 640 <= _sprite_x(1.0) and x1 * 640 >= _sprite_x(1.0 + 1 / reframe.SAMPLE_FPS) + SPRITE
+    assert (x1 - x0) * 640 <= SPRITE + 100 / reframe.SAMPLE_FPS + 16
+
+
+def test_motion_boxes_are_where_the_subject_is_at_each_sample() -> None:
+    a, b = (0.10, 0.30, 0.4, 0.6), (0.20, 0.40, 0.4, 0.6)  # moved right from 0.1-0.2... to 0.2-0.3...
+    assert reframe.motion_boxes([a, b]) == [a, (0.20, 0.30, 0.4, 0.6), b]
+    assert reframe.motion_boxes([a, None]) == [a, a, None]
+    # Two things that do not overlap: both are kept in view.
+    assert reframe.motion_boxes([a, (0.7, 0.8, 0.4, 0.6)])[1] == (0.10, 0.80, 0.4, 0.6)
+    assert reframe.motion_boxes([]) == []
+
+
+@pytest.mark.parametrize("seconds", [7.0, 10.0])
+def test_a_sliding_square_stays_inside_the_crop_in_every_frame(seconds: float) -> None:
+    """The reviewer's repro (28 of 210 frames cut by 12-18 %: at the start, where the first sample had no
+    motion, and at the turn, where a running median of the centre lagged): the whole square is inside the
+    crop in every frame, its first, its last and at the turn."""
+    frames = round(seconds * 30)
+    made = frame_path(_sprite_samples(seconds), [], frames, 30.0, (640, 360), ASPECT)
+    assert made.shots[0].subject == "motion" and not made.shots[0].static
+    x = np.array([p[0] for p in made.path])
+    sx = np.array([_sprite_x(i / 30) for i in range(frames)])
+    cut = np.flatnonzero((sx < x - 0.5) | (sx + SPRITE > x + made.size[0] + 0.5))
+    assert cut.size == 0, (cut, x[cut].round(1), sx[cut])
+
+
+def test_a_face_moving_at_the_end_is_not_held_behind() -> None:
+    """Samples are a sixth of a second apart: the frames after the last one (and before the first) were
+    held where the subject last was, and a fast subject left the crop there."""
+
+    def where(t: float) -> list[Face]:
+        return [_face(300 + 600 * t)]  # 600 px/s
+
+    samples = [Sample(0.1 + i / 6, (_face(300 + 600 * (0.1 + i / 6)),)) for i in range(12)]
+    assert samples[-1].time < 2.0
+    made = frame_path(samples, [], 66, 30.0, SRC, ASPECT)  # 2.2 s: 0.3 s past the last sample
+    x = np.array([p[0] for p in made.path])
+    for i in range(66):
+        cx = 300 + 600 * i / 30
+        assert x[i] <= cx - 60 and x[i] + made.size[0] >= cx + 60, i
+
+
+def test_describe_says_when_the_analysis_saw_only_part_of_the_window() -> None:
+    samples = [Sample(i / 6, (_face(800 + 50 * i),)) for i in range(12)]
+    made = frame_path(samples, [], 120, 30.0, SRC, ASPECT)
+    assert "decoding stopped" not in made.describe()
+    cut_short = dataclasses.replace(made, analysed=1.8)
+    assert cut_short.describe() == (
+        "smart: 1 shot, 1 moving crop following a face, framed from the first 1.8 s (decoding stopped)"
+    )
