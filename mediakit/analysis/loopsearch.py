@@ -57,6 +57,64 @@ _MODE_COST = {"cut": 0.0, "crossfade": 0.25, "pingpong": 0.3}
 SAFE_SEAM = 1.0
 # Two candidates starting closer than this are one choice, not two: the list shows different places.
 _DISTINCT_SECONDS = 1.0
+# ffmpeg's framerate filter (the renderer's rate conversion when no whole step fits: rendering.footage
+# .retime) blends the two source frames around each output time, linear in time, except within
+# 15/256 of a source interval of either frame (its interp_start and interp_end), where it shows that frame.
+_INTERP_START = 15 / 256
+_INTERP_END = 240 / 256
+
+
+class _Blender:
+    """Output frames at `fps` from source frames given in time order, as ffmpeg's framerate shows them:
+    output times from the first source frame on, each a blend of the source frames before and after it
+    (see _INTERP_START). Payloads are tuples of arrays, blended alike."""
+
+    def __init__(self, fps: Fraction) -> None:
+        self.period = 1 / float(fps)
+        self.origin: float | None = None
+        self.k = 0
+        self.prev: tuple[float, tuple[np.ndarray, ...]] | None = None
+
+    def _time(self) -> float:
+        assert self.origin is not None
+        return self.origin + self.k * self.period
+
+    def push(self, t: float, items: tuple[np.ndarray, ...]) -> list[tuple[float, tuple[np.ndarray, ...]]]:
+        out: list[tuple[float, tuple[np.ndarray, ...]]] = []
+        if self.prev is None:
+            self.origin, self.prev = t, (t, items)
+            return out
+        t0, before = self.prev
+        if t <= t0:  # a repeated or backwards timestamp: framerate keeps the newer picture
+            self.prev = (t0, items)
+            return out
+        while self._time() < t:
+            w = (self._time() - t0) / (t - t0)
+            if w > _INTERP_END:
+                mixed = items
+            elif w < _INTERP_START:
+                mixed = before
+            else:
+                mixed = tuple(_mix(a, b, w) for a, b in zip(before, items, strict=True))
+            out.append((self._time(), mixed))
+            self.k += 1
+        self.prev = (t, items)
+        return out
+
+    def flush(self, until: float) -> list[tuple[float, tuple[np.ndarray, ...]]]:
+        """The last source frame, held until `until` s (one source interval after it, as framerate does)."""
+        out: list[tuple[float, tuple[np.ndarray, ...]]] = []
+        if self.prev is None:
+            return out
+        while self._time() < until:
+            out.append((self._time(), self.prev[1]))
+            self.k += 1
+        return out
+
+
+def _mix(a: np.ndarray, b: np.ndarray, w: float) -> np.ndarray:
+    mixed = a.astype(np.float32) * (1 - w) + b.astype(np.float32) * w
+    return mixed if a.dtype == np.float32 else np.round(mixed).astype(a.dtype)
 
 
 @dataclass(frozen=True)
@@ -100,7 +158,7 @@ class Scan:
     """The footage at the output rate, reduced: grey search frames and what each may not be part of."""
 
     times: np.ndarray  # seconds of each output frame from the container's start (what --start takes)
-    frames: np.ndarray  # (n, h, w) float32 grey
+    frames: np.ndarray  # (n, h, w) grey, float16 from a decode (float32 from scan_frames)
     fps: Fraction
     cut_before: np.ndarray  # bool: a hard cut lands on this frame (the step into it)
     held: np.ndarray  # bool: frame is in a still or black stretch over HOLD_SECONDS
@@ -148,8 +206,8 @@ def scan(
     region: Region | None = None,
 ) -> Scan:
     """One reduced decode of the first video stream at the output rate: every `step`-th frame (step 0:
-    the frame nearest each output time, as a rate conversion would show it), of `region` (the part the
-    render shows: a repeated frame or a jump counts where it is seen).
+    the source frames blended at each output time, as the renderer's rate conversion shows them), of
+    `region` (the part the render shows: a repeated frame or a jump counts where it is seen).
 
     The loop filter is skipped on every frame (about a third of the decoder's time at 1080p); at the
     search size the difference is a fraction of a level, and the chosen loop is measured on an exact
@@ -166,8 +224,9 @@ def scan(
     meter = CutMeter(float(fps))
     sizes: tuple[tuple[int, int], tuple[int, int], tuple[int, int]] | None = None
     decoded = 0
-    next_time = 0.0
-    last: tuple[float, np.ndarray, np.ndarray] | None = None
+    blender = _Blender(fps)
+    interval = 1 / float(fps)  # the last source frame interval (how long framerate holds the last frame)
+    last_t: float | None = None
     cut = _cropper(info, region)
     with open_container(info.path) as container:
         origin = float(container.start_time or 0) / 1_000_000
@@ -205,21 +264,21 @@ def scan(
                 )
                 if step >= 1:
                     _add(times, greys, meter, t, g, yuv)
-                else:  # nearest frame to each output time: repeats where the source is slower
-                    while last is not None and next_time <= (last[0] + t) / 2:
-                        _add(times, greys, meter, next_time, last[1], last[2])
-                        next_time += 1 / float(fps)
-                    last = (t, g, yuv)
+                else:
+                    for bt, (bg, byuv) in blender.push(t, (g, yuv)):
+                        _add(times, greys, meter, bt, bg, byuv)
+                    if last_t is not None and t > last_t:
+                        interval = t - last_t
+                    last_t = t
                 if on_progress is not None and duration and index % 30 == 0:
                     on_progress(min(1.0, t / duration))
         except av.error.FFmpegError:
             pass  # damage is validate's business: the search uses what decodes
-    if last is not None:
-        while next_time <= last[0] + 0.5 / float(fps):
-            _add(times, greys, meter, next_time, last[1], last[2])
-            next_time += 1 / float(fps)
+    if last_t is not None:
+        for bt, (bg, byuv) in blender.flush(last_t + interval):
+            _add(times, greys, meter, bt, bg, byuv)
     n = len(greys)
-    arr = np.stack(greys) if greys else np.zeros((0, SEARCH_SHORT, SEARCH_SHORT), np.float32)
+    arr = np.stack(greys) if greys else np.zeros((0, SEARCH_SHORT, SEARCH_SHORT), np.float16)
     cuts = set(meter.cuts())
     cut_flags = np.array([t in cuts for t in times], dtype=bool)
     return Scan(
@@ -247,7 +306,7 @@ def scan_frames(frames: np.ndarray, fps: Fraction, cuts: Iterable[int] = ()) -> 
 def _add(times: list[float], greys: list[np.ndarray], meter: CutMeter, t: float, g: np.ndarray,
          yuv: np.ndarray) -> None:  # fmt: skip
     times.append(t)
-    greys.append(g)
+    greys.append(g.astype(np.float16))  # half the memory of float32; steps are read to a tenth of a level
     meter.add(t, yuv)
 
 
@@ -297,7 +356,7 @@ def _lag_distance(flat: np.ndarray, lag: int) -> np.ndarray:
     block = 512
     for a in range(0, n, block):
         b = min(n, a + block)
-        out[a:b] = np.abs(flat[a + lag : b + lag] - flat[a:b]).mean(axis=1)
+        out[a:b] = np.abs(flat[a + lag : b + lag].astype(np.float32) - flat[a:b]).mean(axis=1)
     return out
 
 
@@ -496,8 +555,7 @@ def _exact_frames(
         target = start - 1e-6  # what ffmpeg's -ss keeps: frames at or after it
         container.seek(max(0, int((start + origin - 1.0) / tb)), stream=stream, backward=True)
         kept = 0
-        next_time = start
-        previous: tuple[float, np.ndarray] | None = None
+        blender = _Blender(fps)
         # From the keyframe before the start (up to 10 s before it in camera footage) only the frames
         # others refer to are needed: the rest are skipped until a second before the start, which is
         # more than any decoder's reordering and threading delay.
@@ -519,17 +577,14 @@ def _exact_frames(
                     if kept % step == 0:
                         out.append(luma)
                     kept += 1
-                else:
-                    while previous is not None and next_time <= (previous[0] + t) / 2 and len(out) < count:
-                        out.append(previous[1])
-                        next_time += 1 / float(fps)
-                    previous = (t, luma)
+                else:  # blended at each output time from the first kept frame on, as framerate does
+                    out += [items[0] for _, items in blender.push(t, (luma,))]
                 if len(out) >= count:
                     break
         except av.error.FFmpegError:
             pass
-        while previous is not None and len(out) < count:
-            out.append(previous[1])
+        if blender.prev is not None and len(out) < count:
+            out += [items[0] for _, items in blender.flush(blender.prev[0] + 1 / float(fps))]
     return out[:count]
 
 

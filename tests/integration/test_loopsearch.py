@@ -204,3 +204,43 @@ def test_clip_refuses_start_auto():
 
     with pytest.raises(UsageError, match="not a number"):
         check_fields(ClipOptions(start="auto"))  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def twenty_fps(tmp_path_factory) -> Path:
+    """12 s of testsrc2 at 20 fps: no whole step makes 30 fps, so the renderer blends (ffmpeg framerate)."""
+    path = tmp_path_factory.mktemp("loops20") / "f20.mp4"
+    ffmpeg("-f", "lavfi", "-i", "testsrc2=s=320x180:r=20:d=12", "-c:v", "libx264", "-preset", "ultrafast",
+           "-pix_fmt", "yuv420p", str(path))  # fmt: skip
+    return path
+
+
+def _framerate_frames(path: Path, start: float, count: int) -> list[np.ndarray]:
+    """The frames the renderer's rate conversion shows from `start` (input -ss, framerate, fps), grey at
+    the deep check's size, decoded by ffmpeg itself, not by mediakit."""
+    w, h = 480, 270  # 320x180 scaled to LUMA_SHORT after the blend, as the check sees a render
+    raw = subprocess.run(
+        [FFMPEG, "-v", "error", "-nostdin", "-ss", f"{start}", "-i", str(path), "-vf",
+         "framerate=fps=30,fps=30,format=gray", "-frames:v", str(count), "-f", "rawvideo", "-"],
+        capture_output=True, check=True, timeout=120,
+    ).stdout  # fmt: skip
+    frames = np.frombuffer(raw, np.uint8).reshape(-1, 180, 320)
+    return [cv2.resize(f, (w, h), interpolation=cv2.INTER_AREA) for f in frames]
+
+
+def test_rate_converted_footage_is_searched_and_measured_as_the_renderer_blends_it(twenty_fps):
+    from mediakit.analysis.loopsearch import loop_frames, verify
+
+    info = probe(twenty_fps)
+    scanned = scan(info, Fraction(30), 0)
+    assert abs(len(scanned.frames) - 12 * 30) <= 2
+    found = search_loops(scanned, range(90, 241), ("cut",), top=3)
+    # Blended frames repeat nothing: a converted rate is no stall (the nearest-frame model saw one in every
+    # third frame, and every window "stalled").
+    assert found and not any(c.repeated for c in found), found
+    for c in found[:2]:
+        checked = verify(info, c, 0)
+        assert checked.verified and not checked.stalls, checked
+        reference = measure_loop(loop_frames(_framerate_frames(twenty_fps, c.start, c.frames), "cut", c.frames, 0))
+        assert not reference.stalls
+        assert checked.seam == pytest.approx(reference.seam, abs=0.05), (checked.seam, reference.seam)

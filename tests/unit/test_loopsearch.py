@@ -144,3 +144,22 @@ def test_the_match_is_of_motion_not_only_of_pictures():
     ]
     best = search_loops(scan_frames(np.stack(frames), FPS), LENGTHS, modes=("cut",))[0]
     assert min(abs(best.frames - 120), abs(best.frames - 240)) <= 1, best
+
+
+def test_rate_conversion_blends_like_ffmpeg_framerate():
+    from mediakit.analysis.loopsearch import _Blender
+
+    # 20 fps to 30 fps: output 0 is source 0; output 1 (1/30 s) is 2/3 of the way to source 1 (1/20 s);
+    # output 2 (2/30 s) a third of the way from source 1 to source 2; output 3 is source 2 itself.
+    blender = _Blender(Fraction(30))
+    out = []
+    for i in range(4):
+        out += blender.push(i / 20, (np.full((2, 2), 30.0 * i, np.float32),))
+    values = [float(items[0][0, 0]) for _, items in out]
+    assert values == pytest.approx([0, 20, 40, 60, 80])
+    # Within 15/256 of a source frame framerate shows that frame unblended (its interp_start/interp_end).
+    near = _Blender(Fraction(1000, 49))  # outputs 1 and 2 land 2 % and 4 % of an interval before sources 1, 2
+    got = []
+    for i in range(3):
+        got += near.push(i / 20, (np.full((1, 1), 100 * i, np.uint8),))
+    assert [int(items[0][0, 0]) for _, items in got] == [0, 100, 200]
