@@ -14,7 +14,8 @@ HELP = f"""Find where footage loops most seamlessly: every start and length the 
 Spotify Canvas), scored as a hard cut, a crossfade and a ping-pong by how far the frame after the wrap is
 from the one the footage would show next (in ordinary frame steps: 0 is invisible). Windows holding a cut,
 a freeze or black, or barely moving, are never offered. The best are measured, best first, as the deep
-check measures a loop (seam in frame steps, at most 1.25 passes) until one passes with room to spare.
+check measures a loop (seam in frame steps; mediakit's own bar is 1.25, the deep check warns over the
+preset's max_seam) until one is under 1.0.
 
 Prints the candidates, best first, and the `mediakit canvas` command that renders the best one
 (`mediakit canvas FILE --start auto` renders it directly).

@@ -433,19 +433,15 @@ def _prepare_loop(job: Job) -> Prepared:
         return Prepared()
     if job.info.kind == "image":
         return Prepared(start=0.0, warnings=("--start auto: a still has no loop point to find",))
-    from mediakit.analysis.loop import SEAM_LIMIT
+    from mediakit.analysis import loopsearch
 
     best, _ = search(job.info, opts, job.preset, top=5, verify=3)
     seam = f"seam {best.seam:.2f} measured" if best.seam is not None else f"predicted score {best.score:.2f}"
     note = f"--start auto: start {best.start:.2f} s, {best.seconds:.2f} s {best.mode} loop ({seam})" + (
         "" if opts.loop == "auto" else f"; --loop {opts.loop} as given"
     )
-    warnings = []
-    if best.verified and not best.ok():
-        warnings.append(
-            f"the most seamless loop this footage gives still shows at the wrap (seam {best.seam:.2f}, "
-            f"the deep check allows {SEAM_LIMIT})"
-        )
+    rule = job.preset.rule("loop-seam")
+    warnings = loopsearch.shortfalls(best, rule.params.get("max_seam") if rule is not None else None)
     return Prepared(
         start=best.start,
         loop=best.mode if opts.loop == "auto" else None,

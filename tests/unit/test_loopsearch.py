@@ -4,6 +4,7 @@ the frame it scored."""
 
 from __future__ import annotations
 
+import dataclasses
 from fractions import Fraction
 
 import cv2
@@ -163,3 +164,25 @@ def test_rate_conversion_blends_like_ffmpeg_framerate():
     for i in range(3):
         got += near.push(i / 20, (np.full((1, 1), 100 * i, np.uint8),))
     assert [int(items[0][0, 0]) for _, items in got] == [0, 100, 200]
+
+
+def test_a_loop_that_still_shows_says_which_bar_and_why():
+    from mediakit.analysis.loopsearch import LoopCandidate, shortfalls
+    from mediakit.preset import resolve
+
+    rule = resolve("spotify-canvas").rule("loop-seam")
+    assert rule is not None
+    limit = rule.params["max_seam"]  # what the deep check allows (2.0 for a Spotify Canvas)
+    base = LoopCandidate(1.0, 120, FPS, "cut", 0.5, 3.0)
+    over_own_bar = shortfalls(dataclasses.replace(base, seam=1.4), limit)
+    assert len(over_own_bar) == 1
+    assert "seam 1.40" in over_own_bar[0] and "mediakit's own bar of 1.25" in over_own_bar[0]
+    assert f"the deep check allows up to {limit:g}" in over_own_bar[0]
+    assert "warns over" in shortfalls(dataclasses.replace(base, seam=limit + 0.5), limit)[0]
+    # A loop that fails on repeated frames, not on its seam, says stalls (and nothing about the seam).
+    stalled = shortfalls(dataclasses.replace(base, seam=0.8, stalls=(0, 45)), limit)
+    assert stalled == [
+        "the most seamless loop this footage gives still repeats a frame (stalls at the wrap, 1.50 s of the "
+        "loop); the deep check flags stalls"
+    ]
+    assert shortfalls(dataclasses.replace(base, seam=0.8), limit) == []
