@@ -62,7 +62,7 @@ def loops(file: str, profile: str | None, top: int, as_json: bool) -> None:
     if info.kind == "image":
         raise InputError(
             f"{display(info.path)}: is a still; there is no loop point to find",
-            f"render it directly: mediakit canvas {shlex.quote(file)}",
+            f"render it directly: mediakit canvas {_path_arg(file)}",
         )
     if info.primary_video is None:
         raise InputError(f"{display(info.path)}: has no video stream", "use video footage")
@@ -96,7 +96,13 @@ def _command(file: str, best: Any, preset: Any) -> str:
     args = ["--start", f"{best.start:.2f}", "--duration", f"{round(best.seconds, 2):g}", "--loop", best.mode]
     if preset.name != "spotify-canvas":
         args += ["--preset", preset.ref]
-    return " ".join(("mediakit", "canvas", shlex.quote(file), *args))
+    return " ".join(("mediakit", "canvas", _path_arg(file), *args))
+
+
+def _path_arg(file: str) -> str:
+    """The file as a shell argument click reads as a path: a name starting with "-" would be read as an
+    option (`No such option: -d`), so it is given as ./-name (the same file)."""
+    return shlex.quote(f"./{file}" if file.startswith("-") else file)
 
 
 def _rate(fps: Any) -> str:

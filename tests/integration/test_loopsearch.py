@@ -4,6 +4,7 @@ period, `canvas --start auto` renders it, and the loop measured on the decoded o
 from __future__ import annotations
 
 import json
+import shlex
 import subprocess
 import sys
 from fractions import Fraction
@@ -244,3 +245,22 @@ def test_rate_converted_footage_is_searched_and_measured_as_the_renderer_blends_
         reference = measure_loop(loop_frames(_framerate_frames(twenty_fps, c.start, c.frames), "cut", c.frames, 0))
         assert not reference.stalls
         assert checked.seam == pytest.approx(reference.seam, abs=0.05), (checked.seam, reference.seam)
+
+
+def test_the_printed_command_runs_for_a_name_starting_with_a_dash(planted, tmp_path):
+    (tmp_path / "-dash.mp4").symlink_to(planted)
+    run = subprocess.run(
+        [sys.executable, "-m", "mediakit", "loops", "--top", "1", "--", "-dash.mp4"],
+        capture_output=True, text=True, timeout=300, check=False, cwd=tmp_path,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    line = next(x for x in run.stdout.splitlines() if x.startswith("render it: "))
+    argv = shlex.split(line.removeprefix("render it: "))
+    assert argv[:2] == ["mediakit", "canvas"]
+    # The printed command, as a shell would pass it, through the CLI (a dry run: the plan, no render).
+    rendered = subprocess.run(
+        [sys.executable, "-m", "mediakit", *argv[1:], "--dry-run", "-o", "out.mp4"],
+        capture_output=True, text=True, timeout=300, check=False, cwd=tmp_path,
+    )  # fmt: skip
+    assert rendered.returncode == 0, rendered.stderr
+    assert "No such option" not in rendered.stderr
