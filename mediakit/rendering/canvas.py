@@ -528,18 +528,22 @@ def search(
     if not found:
         # The fewest source frames any of the modes needs (a ping-pong plays half of its length twice).
         spans = [
-            footage.loop_shape(m, n, rate.fps, opts.crossfade).source_frames for m in modes for n in lengths
+            (footage.loop_shape(m, n, rate.fps, opts.crossfade).source_frames, m) for m in modes for n in lengths
         ]
-        needed = float(min(spans) / rate.fps) if spans else lo
+        fewest, fewest_mode = min(spans) if spans else (round(lo * rate.fps), modes[0])
+        needed = float(fewest / rate.fps)
+        # An explicit --duration is the only length searched: say what that one needs.
+        explicit = f"a loop of {float(lengths[0] / rate.fps):.2f} s" if opts.duration is not None else None
         if scanned.seconds < needed:
+            how = f" (as a {fewest_mode} loop)" if len(modes) > 1 else ""
             raise InputError(
-                f"{display(info.path)}: {scanned.seconds:.2f} s of footage; the shortest "
-                f"{range_text(preset)} loop needs {needed:.2f} s of it",
-                "use longer footage",
+                f"{display(info.path)}: {scanned.seconds:.2f} s of footage; "
+                f"{explicit or f'the shortest {range_text(preset)} loop'} needs {needed:.2f} s of it{how}",
+                "use longer footage" + ("" if explicit is None else " or a shorter --duration"),
             )
         raise InputError(
-            f"{display(info.path)}: no stretch of its {scanned.seconds:.2f} s makes a {range_text(preset)} "
-            "loop without a cut, a freeze or black, or it barely moves",
+            f"{display(info.path)}: no stretch of its {scanned.seconds:.2f} s makes "
+            f"{explicit or f'a {range_text(preset)} loop'} without a cut, a freeze or black, or it barely moves",
             "give --start SECONDS (and --loop) to choose the loop yourself",
         )
     # Best first, measured one by one until one is safe (each is an exact decode of up to 9 s).

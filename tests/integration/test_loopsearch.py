@@ -181,6 +181,11 @@ def test_loops_refuses_what_has_no_loop(tmp_path, planted):
         (("loops", str(still)), 1, "is a still"),
         (("loops", str(tone)), 1, "has no video stream"),
         (("loops", str(short)), 1, "the shortest 3-8 s loop needs"),
+        # An explicit --duration is the one length searched: the error says what that length needs.
+        (("canvas", str(short), "--start", "auto", "--duration", "8", "--dry-run"), 1,
+         "1.00 s of footage; a loop of 8.00 s needs 4.03 s of it (as a pingpong loop)"),
+        (("canvas", str(short), "--start", "auto", "--duration", "4", "--loop", "cut", "--dry-run"), 1,
+         "1.00 s of footage; a loop of 4.00 s needs 4.00 s of it"),
         (("loops", str(frozen)), 1, "barely moves"),
         (("loops", str(planted), "--as", "clip"), 2, "is not a looping preset"),
         (("canvas", str(planted), "--start", "auto", "--format", "jpg"), 2, "a JPEG canvas does not loop"),
