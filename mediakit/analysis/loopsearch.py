@@ -55,6 +55,9 @@ _CROSSFADE_VISIBLE = 0.5
 _MODE_COST = {"cut": 0.0, "crossfade": 0.25, "pingpong": 0.3}
 # The measured seam the pick should stay under (see LoopCandidate.safe).
 SAFE_SEAM = 1.0
+# The search reads at most this much of the footage from its start: a loop of seconds is found in
+# minutes of footage, and an hour-long concert would need GBs and an hour's decode (see Scan.clipped).
+SEARCH_SECONDS = 600.0
 # Two candidates starting closer than this are one choice, not two: the list shows different places.
 _DISTINCT_SECONDS = 1.0
 # ffmpeg's framerate filter (the renderer's rate conversion when no whole step fits: rendering.footage
@@ -158,12 +161,13 @@ class Scan:
     """The footage at the output rate, reduced: grey search frames and what each may not be part of."""
 
     times: np.ndarray  # seconds of each output frame from the container's start (what --start takes)
-    frames: np.ndarray  # (n, h, w) grey, float16 from a decode (float32 from scan_frames)
+    frames: np.ndarray  # (n, h, w) float32 grey
     fps: Fraction
     cut_before: np.ndarray  # bool: a hard cut lands on this frame (the step into it)
     held: np.ndarray  # bool: frame is in a still or black stretch over HOLD_SECONDS
     decoded: int  # source frames decoded
     seconds: float  # of footage decoded
+    clipped: bool = False  # the footage goes on past what was searched (SEARCH_SECONDS)
 
     @property
     def steps(self) -> np.ndarray:
@@ -204,10 +208,12 @@ def scan(
     step: int,
     on_progress: Callable[[float], None] | None = None,
     region: Region | None = None,
+    limit: float = SEARCH_SECONDS,
 ) -> Scan:
     """One reduced decode of the first video stream at the output rate: every `step`-th frame (step 0:
     the source frames blended at each output time, as the renderer's rate conversion shows them), of
-    `region` (the part the render shows: a repeated frame or a jump counts where it is seen).
+    `region` (the part the render shows: a repeated frame or a jump counts where it is seen), up to
+    `limit` s into the footage.
 
     The loop filter is skipped on every frame (about a third of the decoder's time at 1080p); at the
     search size the difference is a fraction of a level, and the chosen loop is measured on an exact
@@ -228,6 +234,7 @@ def scan(
     interval = 1 / float(fps)  # the last source frame interval (how long framerate holds the last frame)
     last_t: float | None = None
     cut = _cropper(info, region)
+    clipped = False
     with open_container(info.path) as container:
         origin = float(container.start_time or 0) / 1_000_000
         stream = container.streams[video.index]
@@ -241,6 +248,9 @@ def scan(
                     t = index / float(video.avg_rate or fps)
                 else:
                     t = float(Fraction(frame.pts) * Fraction(frame.time_base)) - origin
+                if t >= limit:
+                    clipped = True
+                    break
                 if step >= 1 and index % step:
                     continue
                 y, u, v, _ = _planes(frame)
@@ -278,7 +288,7 @@ def scan(
         for bt, (bg, byuv) in blender.flush(last_t + interval):
             _add(times, greys, meter, bt, bg, byuv)
     n = len(greys)
-    arr = np.stack(greys) if greys else np.zeros((0, SEARCH_SHORT, SEARCH_SHORT), np.float16)
+    arr = np.stack(greys) if greys else np.zeros((0, SEARCH_SHORT, SEARCH_SHORT), np.float32)
     cuts = set(meter.cuts())
     cut_flags = np.array([t in cuts for t in times], dtype=bool)
     return Scan(
@@ -289,6 +299,7 @@ def scan(
         held=_held(arr, fps) if n else np.zeros(0, bool),
         decoded=decoded,
         seconds=(times[-1] - times[0] + 1 / float(fps)) if times else 0.0,
+        clipped=clipped,
     )
 
 
@@ -306,7 +317,8 @@ def scan_frames(frames: np.ndarray, fps: Fraction, cuts: Iterable[int] = ()) -> 
 def _add(times: list[float], greys: list[np.ndarray], meter: CutMeter, t: float, g: np.ndarray,
          yuv: np.ndarray) -> None:  # fmt: skip
     times.append(t)
-    greys.append(g.astype(np.float16))  # half the memory of float32; steps are read to a tenth of a level
+    # float32, not float16: numpy has no fast half-precision arithmetic (the search took twice as long).
+    greys.append(g.astype(np.float32, copy=False))
     meter.add(t, yuv)
 
 
@@ -356,7 +368,7 @@ def _lag_distance(flat: np.ndarray, lag: int) -> np.ndarray:
     block = 512
     for a in range(0, n, block):
         b = min(n, a + block)
-        out[a:b] = np.abs(flat[a + lag : b + lag].astype(np.float32) - flat[a:b]).mean(axis=1)
+        out[a:b] = np.abs(flat[a + lag : b + lag] - flat[a:b]).mean(axis=1)
     return out
 
 
@@ -412,8 +424,14 @@ def search_loops(
     stall_sum = _prefix(_repeats(steps))
     held_sum = _prefix(scanned.held)
     fps = scanned.fps
-    # Per (length, mode): scores, starts, output frames, mode index, motion.
-    found: list[tuple[np.ndarray, np.ndarray, int, int, np.ndarray, np.ndarray]] = []
+    # The best window at each start over every length and mode (rank, score, frames, mode, motion): the
+    # pick below never takes two windows at one start, so the others need not be kept. Memory follows the
+    # footage's length, not length x lengths x modes (that was 0.5 GB for 5 minutes).
+    best_rank = np.full(n, np.iinfo(np.int8).max, np.int8)
+    best_score = np.full(n, np.inf)
+    best_frames = np.zeros(n, np.int32)
+    best_kind = np.zeros(n, np.int8)
+    best_motion = np.zeros(n)
     lag_cache: dict[int, np.ndarray] = {}
     median_cache: dict[int, np.ndarray] = {}
 
@@ -476,16 +494,20 @@ def search_loops(
             stalled = (stall_sum[s + span] - stall_sum[s + 1]) > 0
             score = mismatch / unit + _MODE_COST[mode]
             keep = np.flatnonzero(~bad & np.isfinite(score))
-            rank = 2 * stalled + flawed  # a repeated frame is a sure failure; a fast first step a likely one
-            found.append((score[keep], keep, out_frames, modes.index(mode), motion[keep], rank[keep]))
-    if not found:
+            # A repeated frame is a sure failure; a fast first step a likely one.
+            rank = (2 * stalled + flawed).astype(np.int8)[keep]
+            score = score[keep]
+            # Lengths come shortest first and modes in order: on a tie the one kept is the shorter, then
+            # the earlier mode.
+            better = (rank < best_rank[keep]) | ((rank == best_rank[keep]) & (score < best_score[keep]))
+            at = keep[better]
+            best_rank[at], best_score[at] = rank[better], score[better]
+            best_frames[at], best_kind[at], best_motion[at] = out_frames, modes.index(mode), motion[at]
+    starts = np.flatnonzero(np.isfinite(best_score))
+    if not len(starts):
         return []
-    scores = np.concatenate([f[0] for f in found])
-    starts = np.concatenate([f[1] for f in found])
-    frames = np.concatenate([np.full(len(f[1]), f[2]) for f in found])
-    kinds = np.concatenate([np.full(len(f[1]), f[3]) for f in found])
-    motions = np.concatenate([f[4] for f in found])
-    flaws = np.concatenate([f[5] for f in found])
+    scores, frames, kinds = best_score[starts], best_frames[starts], best_kind[starts]
+    motions, flaws = best_motion[starts], best_rank[starts]
     chosen: list[LoopCandidate] = []
     taken: list[float] = []
     # Windows without a flaw first; then the best score; ties: the earlier, then the shorter.

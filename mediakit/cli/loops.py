@@ -68,7 +68,7 @@ def loops(file: str, profile: str | None, top: int, as_json: bool) -> None:
         raise InputError(f"{display(info.path)}: has no video stream", "use video footage")
     info = footage.bound_duration(info)
     opts = CanvasOptions(start="auto")
-    best, found = canvas.search(info, opts, preset, top=top, verify=min(top, 3))
+    best, found, notes = canvas.search(info, opts, preset, top=top, verify=min(top, 3))
     command = _command(file, best, preset)
     if as_json:
         emit_json(
@@ -78,6 +78,7 @@ def loops(file: str, profile: str | None, top: int, as_json: bool) -> None:
                 "best": _row(best),
                 "candidates": [_row(c) for c in found],
                 "command": command,
+                "notes": notes,
             }
         )
         return
@@ -90,6 +91,8 @@ def loops(file: str, profile: str | None, top: int, as_json: bool) -> None:
             f"  {i:>4}  {c.start:>9.2f}  {c.seconds:>10.2f}  {c.mode:<9}  {c.score:>5.2f}  {seam:<15}{mark}"
         )
     stdout.print(f"render it: {escape(command)}")
+    for note in notes:
+        stdout.print(f"[dim]note: {escape(note)}[/]")
 
 
 def _command(file: str, best: Any, preset: Any) -> str:

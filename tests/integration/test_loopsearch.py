@@ -269,3 +269,20 @@ def test_the_printed_command_runs_for_a_name_starting_with_a_dash(planted, tmp_p
     )  # fmt: skip
     assert rendered.returncode == 0, rendered.stderr
     assert "No such option" not in rendered.stderr
+
+
+def test_long_footage_is_searched_up_to_the_limit_and_says_so(planted):
+    from mediakit.preset import resolve
+    from mediakit.rendering import canvas
+
+    best, found, notes = canvas.search(
+        probe(planted), CanvasOptions(start="auto"), resolve("spotify-canvas"), top=3, verify=1, limit=10.0
+    )
+    assert notes == [
+        "--start auto searched the first 10 s of the footage (of 20 s): a loop of seconds is found there "
+        "without reading all of it; to loop a later part, trim the footage first or give --start SECONDS"
+    ]
+    assert all(c.start + c.frames / FPS <= 10.05 for c in found), found
+    assert best in found
+    _, _, whole = canvas.search(probe(planted), CanvasOptions(start="auto"), resolve("spotify-canvas"), verify=1)
+    assert whole == []  # 20 s is under the default limit: nothing left out, nothing said
