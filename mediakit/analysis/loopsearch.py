@@ -226,7 +226,7 @@ def scan(
         raise ValueError("no video stream")
     duration = float(info.duration or 0) or None
     times: list[float] = []
-    greys: list[np.ndarray] = []
+    greys = _Stack()
     meter = CutMeter(float(fps))
     sizes: tuple[tuple[int, int], tuple[int, int], tuple[int, int]] | None = None
     decoded = 0
@@ -287,8 +287,8 @@ def scan(
     if last_t is not None:
         for bt, (bg, byuv) in blender.flush(last_t + interval):
             _add(times, greys, meter, bt, bg, byuv)
-    n = len(greys)
-    arr = np.stack(greys) if greys else np.zeros((0, SEARCH_SHORT, SEARCH_SHORT), np.float32)
+    arr = greys.array()
+    n = len(arr)
     cuts = set(meter.cuts())
     cut_flags = np.array([t in cuts for t in times], dtype=bool)
     return Scan(
@@ -314,11 +314,35 @@ def scan_frames(frames: np.ndarray, fps: Fraction, cuts: Iterable[int] = ()) -> 
     return Scan(times, arr, fps, cut_before, _held(arr, fps), n, n / float(fps))
 
 
-def _add(times: list[float], greys: list[np.ndarray], meter: CutMeter, t: float, g: np.ndarray,
+class _Stack:
+    """Frames appended into one growing array: a list of frames and np.stack at the end would hold the
+    footage twice at the peak."""
+
+    def __init__(self) -> None:
+        self.buffer: np.ndarray | None = None
+        self.n = 0
+
+    def append(self, frame: np.ndarray) -> None:
+        if self.buffer is None:
+            self.buffer = np.empty((256, *frame.shape), np.float32)
+        elif self.n == len(self.buffer):  # grown by a quarter: the copy's peak stays near the footage's size
+            grown = np.empty((self.n + max(256, self.n // 4), *frame.shape), np.float32)
+            grown[: self.n] = self.buffer
+            self.buffer = grown
+        self.buffer[self.n] = frame
+        self.n += 1
+
+    def array(self) -> np.ndarray:
+        if self.buffer is None:
+            return np.zeros((0, SEARCH_SHORT, SEARCH_SHORT), np.float32)
+        return self.buffer[: self.n]
+
+
+def _add(times: list[float], greys: _Stack, meter: CutMeter, t: float, g: np.ndarray,
          yuv: np.ndarray) -> None:  # fmt: skip
     times.append(t)
     # float32, not float16: numpy has no fast half-precision arithmetic (the search took twice as long).
-    greys.append(g.astype(np.float32, copy=False))
+    greys.append(g)
     meter.add(t, yuv)
 
 
