@@ -31,7 +31,17 @@ from mediakit.analysis.loop import (
 )
 from mediakit.probe import MediaInfo, open_container
 
-__all__ = ["MODES", "LoopCandidate", "Scan", "loop_frames", "scan", "scan_frames", "search_loops", "shortfalls", "verify"]
+__all__ = [
+    "MODES",
+    "LoopCandidate",
+    "Scan",
+    "loop_frames",
+    "scan",
+    "scan_frames",
+    "search_loops",
+    "shortfalls",
+    "verify",
+]
 
 MODES = ("cut", "crossfade", "pingpong")
 # Short side of the grey frames the search compares. Area-reduced from 1080p that is a 30x average, about
@@ -668,13 +678,14 @@ def shortfalls(best: LoopCandidate, max_seam: float | None) -> list[str]:
         at = [("the wrap" if i == 0 else f"{float(i / best.fps):.2f} s") for i in best.stalls[:3]]
         more = ", ..." if len(best.stalls) > 3 else ""
         out.append(
-            f"the most seamless loop this footage gives still repeats a frame (stalls at {', '.join(at)}{more} "
-            "of the loop); the deep check flags stalls"
+            "the most seamless loop this footage gives still repeats a frame "
+            f"(stalls at {', '.join(at)}{more} of the loop); the deep check flags stalls"
         )
     if best.seam is not None and best.seam > SEAM_LIMIT:
         check = ""
         if max_seam is not None:
-            check = f"; the deep check {'warns over' if best.seam > max_seam else 'allows up to'} {max_seam:g}"
+            verdict = "warns over" if best.seam > max_seam else "allows up to"
+            check = f"; the deep check {verdict} {max_seam:g}"
         out.append(
             f"the most seamless loop this footage gives still shows at the wrap (seam {best.seam:.2f}, over "
             f"mediakit's own bar of {SEAM_LIMIT:g} frame steps{check})"

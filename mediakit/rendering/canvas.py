@@ -539,7 +539,9 @@ def search(
     if not found:
         # The fewest source frames any of the modes needs (a ping-pong plays half of its length twice).
         spans = [
-            (footage.loop_shape(m, n, rate.fps, opts.crossfade).source_frames, m) for m in modes for n in lengths
+            (footage.loop_shape(m, n, rate.fps, opts.crossfade).source_frames, m)
+            for m in modes
+            for n in lengths
         ]
         fewest, fewest_mode = min(spans) if spans else (round(lo * rate.fps), modes[0])
         needed = float(fewest / rate.fps)
@@ -554,7 +556,8 @@ def search(
             )
         raise InputError(
             f"{display(info.path)}: no stretch of its {scanned.seconds:.2f} s makes "
-            f"{explicit or f'a {range_text(preset)} loop'} without a cut, a freeze or black, or it barely moves",
+            f"{explicit or f'a {range_text(preset)} loop'} without a cut, a freeze or black, or it barely "
+            "moves",
             "give --start SECONDS (and --loop) to choose the loop yourself",
         )
     # Best first, measured one by one until one is safe (each is an exact decode of up to 9 s).

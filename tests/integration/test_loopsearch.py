@@ -182,10 +182,16 @@ def test_loops_refuses_what_has_no_loop(tmp_path, planted):
         (("loops", str(tone)), 1, "has no video stream"),
         (("loops", str(short)), 1, "the shortest 3-8 s loop needs"),
         # An explicit --duration is the one length searched: the error says what that length needs.
-        (("canvas", str(short), "--start", "auto", "--duration", "8", "--dry-run"), 1,
-         "1.00 s of footage; a loop of 8.00 s needs 4.03 s of it (as a pingpong loop)"),
-        (("canvas", str(short), "--start", "auto", "--duration", "4", "--loop", "cut", "--dry-run"), 1,
-         "1.00 s of footage; a loop of 4.00 s needs 4.00 s of it"),
+        (
+            ("canvas", str(short), "--start", "auto", "--duration", "8", "--dry-run"),
+            1,
+            "1.00 s of footage; a loop of 8.00 s needs 4.03 s of it (as a pingpong loop)",
+        ),
+        (
+            ("canvas", str(short), "--start", "auto", "--duration", "4", "--loop", "cut", "--dry-run"),
+            1,
+            "1.00 s of footage; a loop of 4.00 s needs 4.00 s of it",
+        ),
         (("loops", str(frozen)), 1, "barely moves"),
         (("loops", str(planted), "--as", "clip"), 2, "is not a looping preset"),
         (("canvas", str(planted), "--start", "auto", "--format", "jpg"), 2, "a JPEG canvas does not loop"),
@@ -247,7 +253,9 @@ def test_rate_converted_footage_is_searched_and_measured_as_the_renderer_blends_
     for c in found[:2]:
         checked = verify(info, c, 0)
         assert checked.verified and not checked.stalls, checked
-        reference = measure_loop(loop_frames(_framerate_frames(twenty_fps, c.start, c.frames), "cut", c.frames, 0))
+        reference = measure_loop(
+            loop_frames(_framerate_frames(twenty_fps, c.start, c.frames), "cut", c.frames, 0)
+        )
         assert not reference.stalls
         assert checked.seam == pytest.approx(reference.seam, abs=0.05), (checked.seam, reference.seam)
 
@@ -284,5 +292,6 @@ def test_long_footage_is_searched_up_to_the_limit_and_says_so(planted):
     ]
     assert all(c.start + c.frames / FPS <= 10.05 for c in found), found
     assert best in found
-    _, _, whole = canvas.search(probe(planted), CanvasOptions(start="auto"), resolve("spotify-canvas"), verify=1)
+    opts, preset = CanvasOptions(start="auto"), resolve("spotify-canvas")
+    _, _, whole = canvas.search(probe(planted), opts, preset, verify=1)
     assert whole == []  # 20 s is under the default limit: nothing left out, nothing said
