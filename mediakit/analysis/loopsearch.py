@@ -31,7 +31,17 @@ from mediakit.analysis.loop import (
 )
 from mediakit.probe import MediaInfo, open_container
 
-__all__ = ["MODES", "LoopCandidate", "Scan", "loop_frames", "scan", "scan_frames", "search_loops", "verify"]
+__all__ = [
+    "MODES",
+    "LoopCandidate",
+    "Scan",
+    "loop_frames",
+    "scan",
+    "scan_frames",
+    "search_loops",
+    "shortfalls",
+    "verify",
+]
 
 MODES = ("cut", "crossfade", "pingpong")
 # Short side of the grey frames the search compares. Area-reduced from 1080p that is a 30x average, about
@@ -55,8 +65,69 @@ _CROSSFADE_VISIBLE = 0.5
 _MODE_COST = {"cut": 0.0, "crossfade": 0.25, "pingpong": 0.3}
 # The measured seam the pick should stay under (see LoopCandidate.safe).
 SAFE_SEAM = 1.0
+# The search reads at most this much of the footage from its start: a loop of seconds is found in
+# minutes of footage, and an hour-long concert would need GBs and an hour's decode (see Scan.clipped).
+SEARCH_SECONDS = 600.0
 # Two candidates starting closer than this are one choice, not two: the list shows different places.
 _DISTINCT_SECONDS = 1.0
+# ffmpeg's framerate filter (the renderer's rate conversion when no whole step fits: rendering.footage
+# .retime) blends the two source frames around each output time, linear in time, except within
+# 15/256 of a source interval of either frame (its interp_start and interp_end), where it shows that frame.
+_INTERP_START = 15 / 256
+_INTERP_END = 240 / 256
+
+
+class _Blender:
+    """Output frames at `fps` from source frames given in time order, as ffmpeg's framerate shows them:
+    output times from the first source frame on, each a blend of the source frames before and after it
+    (see _INTERP_START). Payloads are tuples of arrays, blended alike."""
+
+    def __init__(self, fps: Fraction) -> None:
+        self.period = 1 / float(fps)
+        self.origin: float | None = None
+        self.k = 0
+        self.prev: tuple[float, tuple[np.ndarray, ...]] | None = None
+
+    def _time(self) -> float:
+        assert self.origin is not None
+        return self.origin + self.k * self.period
+
+    def push(self, t: float, items: tuple[np.ndarray, ...]) -> list[tuple[float, tuple[np.ndarray, ...]]]:
+        out: list[tuple[float, tuple[np.ndarray, ...]]] = []
+        if self.prev is None:
+            self.origin, self.prev = t, (t, items)
+            return out
+        t0, before = self.prev
+        if t <= t0:  # a repeated or backwards timestamp: framerate keeps the newer picture
+            self.prev = (t0, items)
+            return out
+        while self._time() < t:
+            w = (self._time() - t0) / (t - t0)
+            if w > _INTERP_END:
+                mixed = items
+            elif w < _INTERP_START:
+                mixed = before
+            else:
+                mixed = tuple(_mix(a, b, w) for a, b in zip(before, items, strict=True))
+            out.append((self._time(), mixed))
+            self.k += 1
+        self.prev = (t, items)
+        return out
+
+    def flush(self, until: float) -> list[tuple[float, tuple[np.ndarray, ...]]]:
+        """The last source frame, held until `until` s (one source interval after it, as framerate does)."""
+        out: list[tuple[float, tuple[np.ndarray, ...]]] = []
+        if self.prev is None:
+            return out
+        while self._time() < until:
+            out.append((self._time(), self.prev[1]))
+            self.k += 1
+        return out
+
+
+def _mix(a: np.ndarray, b: np.ndarray, w: float) -> np.ndarray:
+    mixed = a.astype(np.float32) * (1 - w) + b.astype(np.float32) * w
+    return mixed if a.dtype == np.float32 else np.round(mixed).astype(a.dtype)
 
 
 @dataclass(frozen=True)
@@ -106,6 +177,7 @@ class Scan:
     held: np.ndarray  # bool: frame is in a still or black stretch over HOLD_SECONDS
     decoded: int  # source frames decoded
     seconds: float  # of footage decoded
+    clipped: bool = False  # the footage goes on past what was searched (SEARCH_SECONDS)
 
     @property
     def steps(self) -> np.ndarray:
@@ -146,10 +218,12 @@ def scan(
     step: int,
     on_progress: Callable[[float], None] | None = None,
     region: Region | None = None,
+    limit: float = SEARCH_SECONDS,
 ) -> Scan:
     """One reduced decode of the first video stream at the output rate: every `step`-th frame (step 0:
-    the frame nearest each output time, as a rate conversion would show it), of `region` (the part the
-    render shows: a repeated frame or a jump counts where it is seen).
+    the source frames blended at each output time, as the renderer's rate conversion shows them), of
+    `region` (the part the render shows: a repeated frame or a jump counts where it is seen), up to
+    `limit` s into the footage.
 
     The loop filter is skipped on every frame (about a third of the decoder's time at 1080p); at the
     search size the difference is a fraction of a level, and the chosen loop is measured on an exact
@@ -162,13 +236,15 @@ def scan(
         raise ValueError("no video stream")
     duration = float(info.duration or 0) or None
     times: list[float] = []
-    greys: list[np.ndarray] = []
+    greys = _Stack()
     meter = CutMeter(float(fps))
     sizes: tuple[tuple[int, int], tuple[int, int], tuple[int, int]] | None = None
     decoded = 0
-    next_time = 0.0
-    last: tuple[float, np.ndarray, np.ndarray] | None = None
+    blender = _Blender(fps)
+    interval = 1 / float(fps)  # the last source frame interval (how long framerate holds the last frame)
+    last_t: float | None = None
     cut = _cropper(info, region)
+    clipped = False
     with open_container(info.path) as container:
         origin = float(container.start_time or 0) / 1_000_000
         stream = container.streams[video.index]
@@ -182,6 +258,9 @@ def scan(
                     t = index / float(video.avg_rate or fps)
                 else:
                     t = float(Fraction(frame.pts) * Fraction(frame.time_base)) - origin
+                if t >= limit:
+                    clipped = True
+                    break
                 if step >= 1 and index % step:
                     continue
                 y, u, v, _ = _planes(frame)
@@ -205,21 +284,21 @@ def scan(
                 )
                 if step >= 1:
                     _add(times, greys, meter, t, g, yuv)
-                else:  # nearest frame to each output time: repeats where the source is slower
-                    while last is not None and next_time <= (last[0] + t) / 2:
-                        _add(times, greys, meter, next_time, last[1], last[2])
-                        next_time += 1 / float(fps)
-                    last = (t, g, yuv)
+                else:
+                    for bt, (bg, byuv) in blender.push(t, (g, yuv)):
+                        _add(times, greys, meter, bt, bg, byuv)
+                    if last_t is not None and t > last_t:
+                        interval = t - last_t
+                    last_t = t
                 if on_progress is not None and duration and index % 30 == 0:
                     on_progress(min(1.0, t / duration))
         except av.error.FFmpegError:
             pass  # damage is validate's business: the search uses what decodes
-    if last is not None:
-        while next_time <= last[0] + 0.5 / float(fps):
-            _add(times, greys, meter, next_time, last[1], last[2])
-            next_time += 1 / float(fps)
-    n = len(greys)
-    arr = np.stack(greys) if greys else np.zeros((0, SEARCH_SHORT, SEARCH_SHORT), np.float32)
+    if last_t is not None:
+        for bt, (bg, byuv) in blender.flush(last_t + interval):
+            _add(times, greys, meter, bt, bg, byuv)
+    arr = greys.array()
+    n = len(arr)
     cuts = set(meter.cuts())
     cut_flags = np.array([t in cuts for t in times], dtype=bool)
     return Scan(
@@ -230,6 +309,7 @@ def scan(
         held=_held(arr, fps) if n else np.zeros(0, bool),
         decoded=decoded,
         seconds=(times[-1] - times[0] + 1 / float(fps)) if times else 0.0,
+        clipped=clipped,
     )
 
 
@@ -244,9 +324,34 @@ def scan_frames(frames: np.ndarray, fps: Fraction, cuts: Iterable[int] = ()) -> 
     return Scan(times, arr, fps, cut_before, _held(arr, fps), n, n / float(fps))
 
 
-def _add(times: list[float], greys: list[np.ndarray], meter: CutMeter, t: float, g: np.ndarray,
+class _Stack:
+    """Frames appended into one growing array: a list of frames and np.stack at the end would hold the
+    footage twice at the peak."""
+
+    def __init__(self) -> None:
+        self.buffer: np.ndarray | None = None
+        self.n = 0
+
+    def append(self, frame: np.ndarray) -> None:
+        if self.buffer is None:
+            self.buffer = np.empty((256, *frame.shape), np.float32)
+        elif self.n == len(self.buffer):  # grown by a quarter: the copy's peak stays near the footage's size
+            grown = np.empty((self.n + max(256, self.n // 4), *frame.shape), np.float32)
+            grown[: self.n] = self.buffer
+            self.buffer = grown
+        self.buffer[self.n] = frame
+        self.n += 1
+
+    def array(self) -> np.ndarray:
+        if self.buffer is None:
+            return np.zeros((0, SEARCH_SHORT, SEARCH_SHORT), np.float32)
+        return self.buffer[: self.n]
+
+
+def _add(times: list[float], greys: _Stack, meter: CutMeter, t: float, g: np.ndarray,
          yuv: np.ndarray) -> None:  # fmt: skip
     times.append(t)
+    # float32, not float16: numpy has no fast half-precision arithmetic (the search took twice as long).
     greys.append(g)
     meter.add(t, yuv)
 
@@ -353,8 +458,14 @@ def search_loops(
     stall_sum = _prefix(_repeats(steps))
     held_sum = _prefix(scanned.held)
     fps = scanned.fps
-    # Per (length, mode): scores, starts, output frames, mode index, motion.
-    found: list[tuple[np.ndarray, np.ndarray, int, int, np.ndarray, np.ndarray]] = []
+    # The best window at each start over every length and mode (rank, score, frames, mode, motion): the
+    # pick below never takes two windows at one start, so the others need not be kept. Memory follows the
+    # footage's length, not length x lengths x modes (that was 0.5 GB for 5 minutes).
+    best_rank = np.full(n, np.iinfo(np.int8).max, np.int8)
+    best_score = np.full(n, np.inf)
+    best_frames = np.zeros(n, np.int32)
+    best_kind = np.zeros(n, np.int8)
+    best_motion = np.zeros(n)
     lag_cache: dict[int, np.ndarray] = {}
     median_cache: dict[int, np.ndarray] = {}
 
@@ -417,16 +528,20 @@ def search_loops(
             stalled = (stall_sum[s + span] - stall_sum[s + 1]) > 0
             score = mismatch / unit + _MODE_COST[mode]
             keep = np.flatnonzero(~bad & np.isfinite(score))
-            rank = 2 * stalled + flawed  # a repeated frame is a sure failure; a fast first step a likely one
-            found.append((score[keep], keep, out_frames, modes.index(mode), motion[keep], rank[keep]))
-    if not found:
+            # A repeated frame is a sure failure; a fast first step a likely one.
+            rank = (2 * stalled + flawed).astype(np.int8)[keep]
+            score = score[keep]
+            # Lengths come shortest first and modes in order: on a tie the one kept is the shorter, then
+            # the earlier mode.
+            better = (rank < best_rank[keep]) | ((rank == best_rank[keep]) & (score < best_score[keep]))
+            at = keep[better]
+            best_rank[at], best_score[at] = rank[better], score[better]
+            best_frames[at], best_kind[at], best_motion[at] = out_frames, modes.index(mode), motion[at]
+    starts = np.flatnonzero(np.isfinite(best_score))
+    if not len(starts):
         return []
-    scores = np.concatenate([f[0] for f in found])
-    starts = np.concatenate([f[1] for f in found])
-    frames = np.concatenate([np.full(len(f[1]), f[2]) for f in found])
-    kinds = np.concatenate([np.full(len(f[1]), f[3]) for f in found])
-    motions = np.concatenate([f[4] for f in found])
-    flaws = np.concatenate([f[5] for f in found])
+    scores, frames, kinds = best_score[starts], best_frames[starts], best_kind[starts]
+    motions, flaws = best_motion[starts], best_rank[starts]
     chosen: list[LoopCandidate] = []
     taken: list[float] = []
     # Windows without a flaw first; then the best score; ties: the earlier, then the shorter.
@@ -496,8 +611,7 @@ def _exact_frames(
         target = start - 1e-6  # what ffmpeg's -ss keeps: frames at or after it
         container.seek(max(0, int((start + origin - 1.0) / tb)), stream=stream, backward=True)
         kept = 0
-        next_time = start
-        previous: tuple[float, np.ndarray] | None = None
+        blender = _Blender(fps)
         # From the keyframe before the start (up to 10 s before it in camera footage) only the frames
         # others refer to are needed: the rest are skipped until a second before the start, which is
         # more than any decoder's reordering and threading delay.
@@ -519,17 +633,14 @@ def _exact_frames(
                     if kept % step == 0:
                         out.append(luma)
                     kept += 1
-                else:
-                    while previous is not None and next_time <= (previous[0] + t) / 2 and len(out) < count:
-                        out.append(previous[1])
-                        next_time += 1 / float(fps)
-                    previous = (t, luma)
+                else:  # blended at each output time from the first kept frame on, as framerate does
+                    out += [items[0] for _, items in blender.push(t, (luma,))]
                 if len(out) >= count:
                     break
         except av.error.FFmpegError:
             pass
-        while previous is not None and len(out) < count:
-            out.append(previous[1])
+        if blender.prev is not None and len(out) < count:
+            out += [items[0] for _, items in blender.flush(blender.prev[0] + 1 / float(fps))]
     return out[:count]
 
 
@@ -557,6 +668,29 @@ def verify(
         # differ enough that the wrap is read against the medians alone. Held to that reading too.
         seam = max(seam, report.seam_diff / max(report.step_median, report.local_median, STEP_FLOOR))
     return _with(candidate, seam=seam, stalls=report.stalls)
+
+
+def shortfalls(best: LoopCandidate, max_seam: float | None) -> list[str]:
+    """What the picked loop still shows, said truthfully: repeated frames, or a seam over mediakit's own
+    bar (SEAM_LIMIT) and, when the preset's loop-seam rule gives one, whether its deep check warns too."""
+    out = []
+    if best.verified and best.stalls:
+        at = [("the wrap" if i == 0 else f"{float(i / best.fps):.2f} s") for i in best.stalls[:3]]
+        more = ", ..." if len(best.stalls) > 3 else ""
+        out.append(
+            "the most seamless loop this footage gives still repeats a frame "
+            f"(stalls at {', '.join(at)}{more} of the loop); the deep check flags stalls"
+        )
+    if best.seam is not None and best.seam > SEAM_LIMIT:
+        check = ""
+        if max_seam is not None:
+            verdict = "warns over" if best.seam > max_seam else "allows up to"
+            check = f"; the deep check {verdict} {max_seam:g}"
+        out.append(
+            f"the most seamless loop this footage gives still shows at the wrap (seam {best.seam:.2f}, over "
+            f"mediakit's own bar of {SEAM_LIMIT:g} frame steps{check})"
+        )
+    return out
 
 
 def _with(candidate: LoopCandidate, **changes: Any) -> LoopCandidate:

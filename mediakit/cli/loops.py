@@ -14,7 +14,8 @@ HELP = f"""Find where footage loops most seamlessly: every start and length the 
 Spotify Canvas), scored as a hard cut, a crossfade and a ping-pong by how far the frame after the wrap is
 from the one the footage would show next (in ordinary frame steps: 0 is invisible). Windows holding a cut,
 a freeze or black, or barely moving, are never offered. The best are measured, best first, as the deep
-check measures a loop (seam in frame steps, at most 1.25 passes) until one passes with room to spare.
+check measures a loop (seam in frame steps; mediakit's own bar is 1.25, the deep check warns over the
+preset's max_seam) until one is under 1.0.
 
 Prints the candidates, best first, and the `mediakit canvas` command that renders the best one
 (`mediakit canvas FILE --start auto` renders it directly).
@@ -61,13 +62,13 @@ def loops(file: str, profile: str | None, top: int, as_json: bool) -> None:
     if info.kind == "image":
         raise InputError(
             f"{display(info.path)}: is a still; there is no loop point to find",
-            f"render it directly: mediakit canvas {shlex.quote(file)}",
+            f"render it directly: mediakit canvas {_path_arg(file)}",
         )
     if info.primary_video is None:
         raise InputError(f"{display(info.path)}: has no video stream", "use video footage")
     info = footage.bound_duration(info)
     opts = CanvasOptions(start="auto")
-    best, found = canvas.search(info, opts, preset, top=top, verify=min(top, 3))
+    best, found, notes = canvas.search(info, opts, preset, top=top, verify=min(top, 3))
     command = _command(file, best, preset)
     if as_json:
         emit_json(
@@ -77,6 +78,7 @@ def loops(file: str, profile: str | None, top: int, as_json: bool) -> None:
                 "best": _row(best),
                 "candidates": [_row(c) for c in found],
                 "command": command,
+                "notes": notes,
             }
         )
         return
@@ -89,13 +91,21 @@ def loops(file: str, profile: str | None, top: int, as_json: bool) -> None:
             f"  {i:>4}  {c.start:>9.2f}  {c.seconds:>10.2f}  {c.mode:<9}  {c.score:>5.2f}  {seam:<15}{mark}"
         )
     stdout.print(f"render it: {escape(command)}")
+    for note in notes:
+        stdout.print(f"[dim]note: {escape(note)}[/]")
 
 
 def _command(file: str, best: Any, preset: Any) -> str:
     args = ["--start", f"{best.start:.2f}", "--duration", f"{round(best.seconds, 2):g}", "--loop", best.mode]
     if preset.name != "spotify-canvas":
         args += ["--preset", preset.ref]
-    return " ".join(("mediakit", "canvas", shlex.quote(file), *args))
+    return " ".join(("mediakit", "canvas", _path_arg(file), *args))
+
+
+def _path_arg(file: str) -> str:
+    """The file as a shell argument click reads as a path: a name starting with "-" would be read as an
+    option (`No such option: -d`), so it is given as ./-name (the same file)."""
+    return shlex.quote(f"./{file}" if file.startswith("-") else file)
 
 
 def _rate(fps: Any) -> str:

@@ -438,24 +438,20 @@ def _prepare_loop(job: Job) -> Prepared:
         return Prepared()
     if job.info.kind == "image":
         return Prepared(start=0.0, warnings=("--start auto: a still has no loop point to find",))
-    from mediakit.analysis.loop import SEAM_LIMIT
+    from mediakit.analysis import loopsearch
 
-    best, _ = search(job.info, opts, job.preset, top=5, verify=3)
+    best, _, searched = search(job.info, opts, job.preset, top=5, verify=3)
     seam = f"seam {best.seam:.2f} measured" if best.seam is not None else f"predicted score {best.score:.2f}"
     note = f"--start auto: start {best.start:.2f} s, {best.seconds:.2f} s {best.mode} loop ({seam})" + (
         "" if opts.loop == "auto" else f"; --loop {opts.loop} as given"
     )
-    warnings = []
-    if best.verified and not best.ok():
-        warnings.append(
-            f"the most seamless loop this footage gives still shows at the wrap (seam {best.seam:.2f}, "
-            f"the deep check allows {SEAM_LIMIT})"
-        )
+    rule = job.preset.rule("loop-seam")
+    warnings = loopsearch.shortfalls(best, rule.params.get("max_seam") if rule is not None else None)
     return Prepared(
         start=best.start,
         loop=best.mode if opts.loop == "auto" else None,
         duration=None if opts.duration is not None else best.seconds,
-        notes=(note,),
+        notes=(note, *searched),
         warnings=tuple(warnings),
     )
 
@@ -512,11 +508,13 @@ def search(
     top: int = 5,
     verify: int = 3,
     on_progress: Any = None,
-) -> tuple[Any, list[Any]]:
+    limit: float | None = None,
+) -> tuple[Any, list[Any], list[str]]:
     """The loop search for a canvas of `opts` from footage: (the pick, the ranked candidates, the best
-    `verify` of them measured until one is safe). The pick is the best-ranked one that measures seamless
-    with room to spare, else the best-ranked seamless one, else the best ranked. Refuses footage with no
-    window to search (InputError)."""
+    `verify` of them measured until one is safe; notes). The pick is the best-ranked one that measures
+    seamless with room to spare, else the best-ranked seamless one, else the best ranked. The footage is
+    searched up to `limit` s (loopsearch.SEARCH_SECONDS), and a note says so when it goes on. Refuses
+    footage with no window to search (InputError)."""
     from mediakit.analysis import loopsearch  # numpy and OpenCV: only when searching
 
     video = info.primary_video
@@ -532,23 +530,39 @@ def search(
         lengths = [n for n in range(1, longest + 1) if duration_ok(float(n / rate.fps), preset)]
     modes = loopsearch.MODES if opts.loop == "auto" else (opts.loop,)
     region = _shown_region(info, opts, preset)
-    scanned = loopsearch.scan(info, rate.fps, rate.step, on_progress, region)
+    searched = loopsearch.SEARCH_SECONDS if limit is None else limit
+    scanned = loopsearch.scan(info, rate.fps, rate.step, on_progress, region, searched)
+    notes = []
+    if scanned.clipped:
+        notes.append(
+            f"--start auto searched the first {searched:g} s of the footage"
+            + (f" (of {float(info.duration):.0f} s)" if info.duration else "")
+            + ": a loop of seconds is found there without reading all of it; to loop a later part, "
+            "trim the footage first or give --start SECONDS"
+        )
     found = loopsearch.search_loops(scanned, lengths, modes, crossfade=opts.crossfade, top=top)
     if not found:
         # The fewest source frames any of the modes needs (a ping-pong plays half of its length twice).
         spans = [
-            footage.loop_shape(m, n, rate.fps, opts.crossfade).source_frames for m in modes for n in lengths
+            (footage.loop_shape(m, n, rate.fps, opts.crossfade).source_frames, m)
+            for m in modes
+            for n in lengths
         ]
-        needed = float(min(spans) / rate.fps) if spans else lo
+        fewest, fewest_mode = min(spans) if spans else (round(lo * rate.fps), modes[0])
+        needed = float(fewest / rate.fps)
+        # An explicit --duration is the only length searched: say what that one needs.
+        explicit = f"a loop of {float(lengths[0] / rate.fps):.2f} s" if opts.duration is not None else None
         if scanned.seconds < needed:
+            how = f" (as a {fewest_mode} loop)" if len(modes) > 1 else ""
             raise InputError(
-                f"{display(info.path)}: {scanned.seconds:.2f} s of footage; the shortest "
-                f"{range_text(preset)} loop needs {needed:.2f} s of it",
-                "use longer footage",
+                f"{display(info.path)}: {scanned.seconds:.2f} s of footage; "
+                f"{explicit or f'the shortest {range_text(preset)} loop'} needs {needed:.2f} s of it{how}",
+                "use longer footage" + ("" if explicit is None else " or a shorter --duration"),
             )
         raise InputError(
-            f"{display(info.path)}: no stretch of its {scanned.seconds:.2f} s makes a {range_text(preset)} "
-            "loop without a cut, a freeze or black, or it barely moves",
+            f"{display(info.path)}: no stretch of its {scanned.seconds:.2f} s makes "
+            f"{explicit or f'a {range_text(preset)} loop'} without a cut, a freeze or black, or it barely "
+            "moves",
             "give --start SECONDS (and --loop) to choose the loop yourself",
         )
     # Best first, measured one by one until one is safe (each is an exact decode of up to 9 s).
@@ -559,7 +573,7 @@ def search(
             break
     found = checked + found[len(checked) :]
     best = next((c for c in checked if c.safe()), next((c for c in checked if c.ok()), found[0]))
-    return best, found
+    return best, found, notes
 
 
 STILL_SMART = "--fit smart reframes footage: a still is framed as with --fit auto"

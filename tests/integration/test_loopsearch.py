@@ -4,6 +4,7 @@ period, `canvas --start auto` renders it, and the loop measured on the decoded o
 from __future__ import annotations
 
 import json
+import shlex
 import subprocess
 import sys
 from fractions import Fraction
@@ -180,6 +181,17 @@ def test_loops_refuses_what_has_no_loop(tmp_path, planted):
         (("loops", str(still)), 1, "is a still"),
         (("loops", str(tone)), 1, "has no video stream"),
         (("loops", str(short)), 1, "the shortest 3-8 s loop needs"),
+        # An explicit --duration is the one length searched: the error says what that length needs.
+        (
+            ("canvas", str(short), "--start", "auto", "--duration", "8", "--dry-run"),
+            1,
+            "1.00 s of footage; a loop of 8.00 s needs 4.03 s of it (as a pingpong loop)",
+        ),
+        (
+            ("canvas", str(short), "--start", "auto", "--duration", "4", "--loop", "cut", "--dry-run"),
+            1,
+            "1.00 s of footage; a loop of 4.00 s needs 4.00 s of it",
+        ),
         (("loops", str(frozen)), 1, "barely moves"),
         (("loops", str(planted), "--as", "clip"), 2, "is not a looping preset"),
         (("canvas", str(planted), "--start", "auto", "--format", "jpg"), 2, "a JPEG canvas does not loop"),
@@ -204,3 +216,82 @@ def test_clip_refuses_start_auto():
 
     with pytest.raises(UsageError, match="not a number"):
         check_fields(ClipOptions(start="auto"))  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def twenty_fps(tmp_path_factory) -> Path:
+    """12 s of testsrc2 at 20 fps: no whole step makes 30 fps, so the renderer blends (ffmpeg framerate)."""
+    path = tmp_path_factory.mktemp("loops20") / "f20.mp4"
+    ffmpeg("-f", "lavfi", "-i", "testsrc2=s=320x180:r=20:d=12", "-c:v", "libx264", "-preset", "ultrafast",
+           "-pix_fmt", "yuv420p", str(path))  # fmt: skip
+    return path
+
+
+def _framerate_frames(path: Path, start: float, count: int) -> list[np.ndarray]:
+    """The frames the renderer's rate conversion shows from `start` (input -ss, framerate, fps), grey at
+    the deep check's size, decoded by ffmpeg itself, not by mediakit."""
+    w, h = 480, 270  # 320x180 scaled to LUMA_SHORT after the blend, as the check sees a render
+    raw = subprocess.run(
+        [FFMPEG, "-v", "error", "-nostdin", "-ss", f"{start}", "-i", str(path), "-vf",
+         "framerate=fps=30,fps=30,format=gray", "-frames:v", str(count), "-f", "rawvideo", "-"],
+        capture_output=True, check=True, timeout=120,
+    ).stdout  # fmt: skip
+    frames = np.frombuffer(raw, np.uint8).reshape(-1, 180, 320)
+    return [cv2.resize(f, (w, h), interpolation=cv2.INTER_AREA) for f in frames]
+
+
+def test_rate_converted_footage_is_searched_and_measured_as_the_renderer_blends_it(twenty_fps):
+    from mediakit.analysis.loopsearch import loop_frames, verify
+
+    info = probe(twenty_fps)
+    scanned = scan(info, Fraction(30), 0)
+    assert abs(len(scanned.frames) - 12 * 30) <= 2
+    found = search_loops(scanned, range(90, 241), ("cut",), top=3)
+    # Blended frames repeat nothing: a converted rate is no stall (the nearest-frame model saw one in every
+    # third frame, and every window "stalled").
+    assert found and not any(c.repeated for c in found), found
+    for c in found[:2]:
+        checked = verify(info, c, 0)
+        assert checked.verified and not checked.stalls, checked
+        reference = measure_loop(
+            loop_frames(_framerate_frames(twenty_fps, c.start, c.frames), "cut", c.frames, 0)
+        )
+        assert not reference.stalls
+        assert checked.seam == pytest.approx(reference.seam, abs=0.05), (checked.seam, reference.seam)
+
+
+def test_the_printed_command_runs_for_a_name_starting_with_a_dash(planted, tmp_path):
+    (tmp_path / "-dash.mp4").symlink_to(planted)
+    run = subprocess.run(
+        [sys.executable, "-m", "mediakit", "loops", "--top", "1", "--", "-dash.mp4"],
+        capture_output=True, text=True, timeout=300, check=False, cwd=tmp_path,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    line = next(x for x in run.stdout.splitlines() if x.startswith("render it: "))
+    argv = shlex.split(line.removeprefix("render it: "))
+    assert argv[:2] == ["mediakit", "canvas"]
+    # The printed command, as a shell would pass it, through the CLI (a dry run: the plan, no render).
+    rendered = subprocess.run(
+        [sys.executable, "-m", "mediakit", *argv[1:], "--dry-run", "-o", "out.mp4"],
+        capture_output=True, text=True, timeout=300, check=False, cwd=tmp_path,
+    )  # fmt: skip
+    assert rendered.returncode == 0, rendered.stderr
+    assert "No such option" not in rendered.stderr
+
+
+def test_long_footage_is_searched_up_to_the_limit_and_says_so(planted):
+    from mediakit.preset import resolve
+    from mediakit.rendering import canvas
+
+    best, found, notes = canvas.search(
+        probe(planted), CanvasOptions(start="auto"), resolve("spotify-canvas"), top=3, verify=1, limit=10.0
+    )
+    assert notes == [
+        "--start auto searched the first 10 s of the footage (of 20 s): a loop of seconds is found there "
+        "without reading all of it; to loop a later part, trim the footage first or give --start SECONDS"
+    ]
+    assert all(c.start + c.frames / FPS <= 10.05 for c in found), found
+    assert best in found
+    opts, preset = CanvasOptions(start="auto"), resolve("spotify-canvas")
+    _, _, whole = canvas.search(probe(planted), opts, preset, verify=1)
+    assert whole == []  # 20 s is under the default limit: nothing left out, nothing said
