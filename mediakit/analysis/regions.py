@@ -114,7 +114,19 @@ def text_lines(grey: np.ndarray) -> list[tuple[float, float, float, float]]:
         if x <= 1 or y <= 1 or x + bw >= w - 1 or y + bh >= h - 1:
             continue  # cut by the picture's edge: a shape running out of the frame, not a whole letter
         glyphs.setdefault((x, y, bw, bh), pts)  # nested MSERs of one letter: one box each
-    boxes = _dedupe(_split_merges(list(glyphs)))
+    candidates = _split_merges(list(glyphs))
+    # Two readings of nested regions, and the words of both: a letter's parent of about its size is a
+    # copy of it (one box), but whether a much larger region behind a word stands for its letters or
+    # swallows them depends on the picture ("Tapes" was found for "Summer Tapes" with the first alone).
+    words = [*_words(_dedupe(candidates, 0.0), glyphs), *_words(_dedupe(candidates, 0.2), glyphs)]
+    return [line for line in _join_words(words) if line[2] - line[0] >= MIN_LINE_WIDTH * w]
+
+
+def _words(
+    boxes: list[tuple[int, int, int, int]], glyphs: dict[tuple[int, int, int, int], np.ndarray]
+) -> list[tuple[float, float, float, float]]:
+    """The rows of `boxes` that look like words: letters of one or two heights on a baseline, with thin
+    strokes, filling the row."""
     words = []
     for members in _rows(boxes):
         heights = sorted(b[3] for b in members)
@@ -138,7 +150,7 @@ def text_lines(grey: np.ndarray) -> list[tuple[float, float, float, float]]:
         if _median(strokes) > MAX_STROKE:  # solid shapes (bricks, blobs), not letters
             continue
         words.append((float(x0), float(y0), float(x1), float(y1)))
-    return [line for line in _join_words(words) if line[2] - line[0] >= MIN_LINE_WIDTH * w]
+    return words
 
 
 def _two_heights(heights: list[int]) -> bool:
@@ -201,11 +213,12 @@ def _split_merges(boxes: list[tuple[int, int, int, int]]) -> list[tuple[int, int
     return [box for box, drop in zip(boxes, merged, strict=True) if not drop]
 
 
-def _dedupe(boxes: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
-    """One box per letter: of boxes overlapping by 70 %+ (an MSER and its parent), the largest."""
+def _dedupe(boxes: list[tuple[int, int, int, int]], smaller: float) -> list[tuple[int, int, int, int]]:
+    """One box per letter: of boxes overlapping by 70 %+ (an MSER and its parent), the largest, unless
+    the smaller has under `smaller` of its area (then both are kept)."""
     kept: list[tuple[int, int, int, int]] = []
     for b in sorted(boxes, key=lambda b: -b[2] * b[3]):
-        if all(_overlap(b, k) < 0.7 for k in kept):
+        if all(_overlap(b, k) < 0.7 or b[2] * b[3] < smaller * k[2] * k[3] for k in kept):
             kept.append(b)
     return kept
 

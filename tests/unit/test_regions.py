@@ -95,3 +95,33 @@ def test_the_analysis_is_deterministic():
     rgb = np.asarray(im)
     a, b = analyse_still(rgb), analyse_still(rgb.copy())
     assert a.regions == b.regions and np.array_equal(a.saliency, b.saliency)
+
+
+@pytest.mark.parametrize(
+    ("seed", "text", "xy", "size"),
+    [
+        (2, "the quiet hours", (750, 750), 100),
+        (2, "ORBIT", (1000, 900), 110),
+        (1, "KORA", (300, 120), 150),
+    ],
+)
+def test_a_title_over_shapes_is_found_whole(seed, text, xy, size):
+    """Letters over discs of other colours: a region behind the word must not stand for (and hide) the
+    letters, which found "ORA" for "KORA" and nothing of "the quiet hours" (review of #14)."""
+    import random
+
+    from PIL import ImageFont
+
+    from mediakit.fonts import CAPTION_FONT
+
+    im = Image.new("RGB", (1500, 1500), (40, 30, 120))
+    d = ImageDraw.Draw(im)
+    rng = random.Random(seed)
+    for _ in range(30):
+        x, y, r = rng.randrange(1500), rng.randrange(1500), rng.randrange(20, 200)
+        d.ellipse((x - r, y - r, x + r, y + r), fill=(rng.randrange(100, 255), 0, rng.randrange(100, 255)))
+    font = ImageFont.truetype(str(CAPTION_FONT), size)
+    d.text(xy, text, font=font, fill=(0, 255, 0), anchor="mm")
+    drawn = d.textbbox(xy, text, font=font, anchor="mm")
+    found = [r.box for r in analyse_still(np.asarray(im)).regions if r.kind == "text"]
+    assert any(_iou(box, drawn) >= 0.6 for box in found), (drawn, found)

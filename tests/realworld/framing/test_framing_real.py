@@ -28,7 +28,7 @@ def test_pictures_without_face_or_text_keep_the_full_bleed_crop(fetched, tmp_pat
     out = tmp_path / "c.mp4"
     result = render_canvas(src, out, CanvasOptions(**FAST))  # type: ignore[arg-type]
     assert result.options.fit == "crop"
-    assert any("no face or text found" in w for w in result.warnings), result.warnings
+    assert any("no face or text found" in w for w in result.notes), result.notes
     assert full_bleed(out, src) >= 0.9
 
 
