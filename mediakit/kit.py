@@ -64,7 +64,7 @@ ASSETS: tuple[Asset, ...] = (
         "apple-motion-tall",
         "canvas",
         "Apple Music motion artwork 3:4",
-        defaults={"fit": "crop"},
+        defaults={"fit": "auto"},  # the preset takes only a crop: auto places it by the faces and text
         cover_first=True,
     ),
     Asset(
@@ -72,7 +72,7 @@ ASSETS: tuple[Asset, ...] = (
         "apple-motion-square",
         "canvas",
         "Apple Music motion artwork 1:1",
-        defaults={"fit": "crop"},
+        defaults={"fit": "auto"},
         cover_first=True,
     ),
     Asset("reels", "instagram-reels", "clip", "Instagram Reels", needs=("song",)),

@@ -24,6 +24,7 @@ MIN_GLYPHS = 3
 GLYPH_HEIGHT = (0.015, 0.25)
 GLYPH_ASPECT = (0.08, 2.0)
 MAX_STROKE = 0.4
+FACE_PAD = 0.1  # of the face box's height, on each side
 SALIENCY_SIDE = 64  # the method's fixed scale (Hou & Zhang 2007)
 
 
@@ -55,7 +56,12 @@ def analyse_still(rgb: np.ndarray) -> StillRegions:
     grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
     found: list[Region] = []
     for face in detect_faces(small):
-        found.append(Region("face", _scaled(face.box, 1 / scale), face.score))
+        x0, y0, x1, y1 = _scaled(face.box, 1 / scale)
+        # YuNet's box is tight around the features: a little room around them belongs to the face a crop
+        # keeps (the box's top edge came 1 % into the safe margin at zoom 1.5).
+        pad = FACE_PAD * (y1 - y0)
+        box = (max(0.0, x0 - pad), max(0.0, y0 - pad), min(float(w), x1 + pad), min(float(h), y1 + pad))
+        found.append(Region("face", box, face.score))
     text_grey, k = _shrink(grey, TEXT_SIDE)
     for box in text_lines(text_grey):
         found.append(Region("text", _scaled(box, 1 / scale / k), 1.0))

@@ -466,9 +466,9 @@ def _prepare_still(job: Job) -> Prepared | None:
     if chosen is None:
         return None
     said = (f"fit auto: {chosen.why}",)
-    if chosen.fit == "crop":
-        return Prepared(framing=chosen, notes=said)
-    return Prepared(framing=chosen, warnings=said)  # the picture is shown smaller than the frame
+    if chosen.warns:  # something is cut off, or the picture is shown smaller than the frame
+        return Prepared(framing=chosen, warnings=said)
+    return Prepared(framing=chosen, notes=said)
 
 
 def still_framing(
@@ -488,7 +488,11 @@ def still_framing(
         return None
     fits = allowed_fits(preset)
     if focus != (0.5, 0.5) and "crop" in fits:
-        return framing.Framing(fit="crop", focus=focus, why=f"crop at --focus {focus[0]:g},{focus[1]:g}")
+        why = f"crop at --focus {focus[0]:g},{focus[1]:g}"
+        cut = framing.crop_warning("crop", _source_size(info), out[0] / out[1], may_blur="blur" in fits)
+        if cut:  # a crop the user placed, not one that keeps what was found: how much it cuts off
+            return framing.Framing(fit="crop", focus=focus, why=f"{why}: {cut}", lost=True)
+        return framing.Framing(fit="crop", focus=focus, why=why)
     if not info.path.is_file():
         return None
     from mediakit.rendering import still  # numpy, OpenCV and the detectors: only for stills

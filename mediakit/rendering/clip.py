@@ -324,7 +324,7 @@ def prepare(job: Job) -> Prepared:
     )
     if chosen is not None:
         opts = dataclasses.replace(opts, fit=chosen.fit)
-        (notes if chosen.fit == "crop" else warnings).append(f"fit auto: {chosen.why}")
+        (warnings if chosen.warns else notes).append(f"fit auto: {chosen.why}")
     else:
         fit = fits[0] if opts.fit == "auto" and "blur" not in fits else opts.fit
         opts = dataclasses.replace(

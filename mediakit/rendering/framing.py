@@ -33,6 +33,12 @@ class Framing:
     anchor: tuple[float, float] = (0.5, 0.5)  # still motion: the stage point (fractions) zoomed towards
     fg_scale: float = 1.0  # blur/pad: the picture's size as a share of the size that fills the frame
     why: str = ""  # what the choice keeps or why it could not crop, said in the result
+    lost: bool = False  # a crop that leaves out something that matters: `why` is said as a warning
+
+    @property
+    def warns(self) -> bool:
+        """Whether `why` is a warning (something cut off, or the picture shown smaller) or a note."""
+        return self.lost or self.fit != "crop"
 
     @staticmethod
     def fixed(fit: str, focus: tuple[float, float]) -> Framing:
@@ -297,15 +303,16 @@ def choose_still_framing(
         _, t, anchor = min((f for f in found if f[0] >= best - 0.01), key=lambda f: (abs(f[1] - 0.5), f[1]))
         focus = (t, 0.5) if horizontal else (0.5, t)
         stays = "stays" if len(keep) == 1 else "stay"
+        through = "" if motion == "static" else f" all through the {motion}"
         why = (
-            f"crop: {_names(keep)} {stays} inside the safe zone all through the {motion}"
+            f"crop: {_names(keep)} {stays} inside the safe zone{through}"
             if keep
             else "crop: no face or text found, the crop keeps the most salient part"
         )
         return Framing(fit="crop", focus=focus, anchor=anchor, why=why)
     lost = _lost(src, aspect, keep, safe, motion, zoom)
     if "blur" not in fits:
-        return Framing(fit="crop", why=f"crop (the preset allows no other fit): {lost}")
+        return Framing(fit="crop", why=f"crop (the preset allows no other fit): {lost}", lost=True)
     scale, anchor = _blur_scale(src, out, safe, motion, zoom)
     return Framing(fit="blur", fg_scale=scale, anchor=anchor,
                    why=f"blur: the whole picture is shown, because {lost}")  # fmt: skip

@@ -296,4 +296,22 @@ def test_focus_with_auto_is_a_crop_there(tmp_path):
     cover = _cover(tmp_path, "focus", (1000, 1000), [("MIDNIGHT VOYAGE", 0.76, 0.05)])
     _, result = _render(cover, tmp_path, focus=(0.0, 0.5))
     assert result.options.fit == "crop"
-    assert any(w == "fit auto: crop at --focus 0,0.5" for w in result.notes), result.notes
+    # a square cover cropped to 9:16 where the user asked: how much it cuts off is a warning (review)
+    said = [
+        w for w in result.warnings if w.startswith("fit auto: crop at --focus 0,0.5: the crop to 9:16 cuts")
+    ]
+    assert said and "44%" in said[0], result.warnings
+
+
+def test_a_crop_only_preset_warns_what_its_crop_cuts(tmp_path):
+    """Apple motion artwork takes only a crop: when no 3:4 crop keeps both lines, that is a warning, not a
+    note (review of #14)."""
+    cover = _cover(
+        tmp_path, "apple", (1000, 1000), [("MIDNIGHT VOYAGE", 0.76, 0.05), ("Coastline Lights", 0.65, 0.87)]
+    )
+    result = render_canvas(
+        cover.path, tmp_path / "a.mp4", CanvasOptions(), preset="apple-motion-tall", dry_run=True
+    )
+    assert result.options.fit == "crop"
+    said = [w for w in result.warnings if w.startswith("fit auto: crop (the preset allows no other fit)")]
+    assert said and not any(n.startswith("fit auto") for n in result.notes), (result.notes, result.warnings)

@@ -22,7 +22,8 @@ def test_the_table_holds_the_seven_assets_with_their_presets():
     }
     assert all(a.needs == ("song",) for a in ASSETS if a.kind == "clip")
     # Apple: the art fills the frame (a cover inside bars is rejected).
-    assert all(a.defaults.get("fit") == "crop" for a in ASSETS if a.preset.startswith("apple-"))
+    # the Apple presets take only a crop, which --fit auto places by the cover's faces and text
+    assert all(a.defaults.get("fit") == "auto" for a in ASSETS if a.preset.startswith("apple-"))
     assert CLI_NAMES == ASSET_NAMES  # the CLI's copy (kept import-free for --help) is the table's
 
 
