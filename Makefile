@@ -53,7 +53,8 @@ test-quick: $(VENV)/.installed-dev
 test-release: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -q -m slow tests/integration/test_kit.py tests/integration/test_every_preset.py \
 		tests/integration/test_platform_presets.py tests/integration/test_canvas_quality.py \
-		tests/integration/test_fix.py tests/integration/test_fix_cut.py
+		tests/integration/test_fix.py tests/integration/test_fix_cut.py \
+		tests/integration/test_framing_stills.py tests/integration/test_reframe.py
 
 test-slow: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -m "not fetched"

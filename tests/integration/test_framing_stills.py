@@ -216,7 +216,12 @@ def test_the_measure_fails_an_explicit_crop_of_wide_text(tmp_path):
 @pytest.mark.parametrize(
     ("name", "size", "lines"),
     [
-        ("narrow-square", (1000, 1000), [("MIDNIGHT", 0.30, 0.20), ("Lights", 0.22, 0.62)]),
+        pytest.param(
+            "narrow-square",
+            (1000, 1000),
+            [("MIDNIGHT", 0.30, 0.20), ("Lights", 0.22, 0.62)],
+            marks=pytest.mark.slow,  # make test-release: 15-35 s
+        ),
         ("narrow-landscape", (1920, 1080), [("TOUR", 0.12, 0.30)]),
     ],
 )
@@ -229,7 +234,8 @@ def test_narrow_text_gets_a_crop_that_keeps_it_safe(tmp_path, name, size, lines)
 
 
 @pytest.mark.parametrize(
-    ("size", "centre_x"), [((1000, 1000), 0.2), ((1000, 1000), 0.8), ((1920, 1080), 0.2)]
+    ("size", "centre_x"),
+    [((1000, 1000), 0.2), pytest.param((1000, 1000), 0.8, marks=pytest.mark.slow), ((1920, 1080), 0.2)],
 )
 def test_a_face_off_centre_stays_in_the_safe_zone(tmp_path, size, centre_x):
     cover = _face_cover(tmp_path, f"face-{size[0]}-{centre_x}", size, centre_x)
