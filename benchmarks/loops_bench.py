@@ -30,8 +30,9 @@ import imageio_ffmpeg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.deep_bench import decode_only  # noqa: E402
 from mediakit.analysis import loopsearch  # noqa: E402
-from mediakit.probe import open_container, probe  # noqa: E402
+from mediakit.probe import probe  # noqa: E402
 
 MEDIA = ROOT / "benchmarks" / "results" / "media"
 CLIP = MEDIA / "loops-1920x1080-30fps-20s-v1.mp4"
@@ -52,16 +53,6 @@ def make_clip(path: Path) -> None:
     ]  # fmt: skip
     subprocess.run(argv, check=True, timeout=1800)
     tmp.replace(path)
-
-
-def decode_only(path: Path) -> float:
-    started = time.perf_counter()
-    with open_container(path) as container:
-        stream = container.streams.video[0]
-        stream.codec_context.thread_type = "AUTO"
-        for _ in container.decode(stream):
-            pass
-    return time.perf_counter() - started
 
 
 CPU: dict[str, list[float]] = {}
