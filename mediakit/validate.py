@@ -104,9 +104,13 @@ def _reframe(preset: Preset, **extra: Any) -> dict[str, Any]:
     return {"action": "reframe", "width": preset.render.width, "height": preset.render.height, **extra}
 
 
-def _fits(preset: Preset) -> str:
-    """The --fit choices a reframing hint offers: the preset's own (`fits`), else the usual three."""
-    return "|".join(preset.render.fits) if preset.render.fits else "crop|blur|pad"
+def _fits(preset: Preset, info: MediaInfo) -> str:
+    """The --fit choices a reframing hint offers: the preset's own (`fits`), else the usual three; footage
+    that may be cropped may also follow its subject (smart)."""
+    fits = list(preset.render.fits) if preset.render.fits else ["crop", "blur", "pad"]
+    if info.kind != "image" and "crop" in fits and "smart" not in fits:
+        fits.insert(0, "smart")
+    return "|".join(fits)
 
 
 @_check("duration")
@@ -168,7 +172,8 @@ def _aspect(rule: Rule, info: MediaInfo, preset: Preset) -> Finding | None:
         f"{size[0]}x{size[1]} ({float(got):.4f})",
         f"{rule.params['ratio']} ({float(want):.4f})",
         f"the picture is {size[0]}x{size[1]}, {off * 100:.1f} % off {rule.params['ratio']}",
-        f"reframe it to {_size(preset)}: {preset.command(display(info.path.name), '--fit', _fits(preset))}",
+        f"reframe it to {_size(preset)}: "
+        f"{preset.command(display(info.path.name), '--fit', _fits(preset, info))}",
         _reframe(preset),
     )
 
@@ -254,7 +259,7 @@ def _orientation(rule: Rule, info: MediaInfo, preset: Preset) -> Finding | None:
         want,
         f"the video is {shape}, not {want.partition(' (')[0]}",
         f"reframe it to {_size(preset)}: "
-        f"{preset.command(display(info.path.name), '--fit', _fits(preset))} (crop: --focus X,Y)",
+        f"{preset.command(display(info.path.name), '--fit', _fits(preset, info))} (crop: --focus X,Y)",
         _reframe(preset),
     )
 
