@@ -235,7 +235,11 @@ def test_narrow_text_gets_a_crop_that_keeps_it_safe(tmp_path, name, size, lines)
 
 @pytest.mark.parametrize(
     ("size", "centre_x"),
-    [((1000, 1000), 0.2), pytest.param((1000, 1000), 0.8, marks=pytest.mark.slow), ((1920, 1080), 0.2)],
+    [
+        ((1000, 1000), 0.2),
+        pytest.param((1000, 1000), 0.8, marks=pytest.mark.slow),
+        pytest.param((1920, 1080), 0.2, marks=pytest.mark.slow),
+    ],
 )
 def test_a_face_off_centre_stays_in_the_safe_zone(tmp_path, size, centre_x):
     cover = _face_cover(tmp_path, f"face-{size[0]}-{centre_x}", size, centre_x)
@@ -245,6 +249,7 @@ def test_a_face_off_centre_stays_in_the_safe_zone(tmp_path, size, centre_x):
     check_every_frame(out, cover)
 
 
+@pytest.mark.slow  # make test-release
 def test_a_corner_logo_stays_in_the_safe_zone(tmp_path):
     cover = _logo_cover(tmp_path, (1200, 1500))
     out, result = _render(cover, tmp_path)

@@ -104,6 +104,7 @@ def test_a_fixed_centre_crop_loses_the_face(footage: rf.Footage, tmp_path: Path)
     assert inside < 0.6
 
 
+@pytest.mark.slow  # make test-release
 def test_clip_smart_reframes_the_same_way(footage: rf.Footage, tmp_path: Path) -> None:
     out = tmp_path / "clip.mp4"
     result = render_clip(footage.path, out, ClipOptions(fit="smart", x264_preset="ultrafast"))
@@ -163,6 +164,7 @@ def test_full_size_footage(tmp_path: Path) -> None:
     _check(made, out, 240, result.notes, half=False)
 
 
+@pytest.mark.slow  # make test-release
 def test_hdr_and_variable_rate_footage_keep_working(footage: rf.Footage, tmp_path: Path) -> None:
     """10-bit PQ footage (tone-mapped after the crop) and variable-rate footage (blended to a constant rate):
     both are reframed, and in the variable-rate one the face is still found inside the frames."""
@@ -204,7 +206,7 @@ def _sprite(path: Path, seconds: float) -> Path:
     return path
 
 
-@pytest.mark.parametrize("loop", ["cut", "pingpong"])
+@pytest.mark.parametrize("loop", ["cut", pytest.param("pingpong", marks=pytest.mark.slow)])
 def test_a_moving_subject_without_a_face_stays_whole(tmp_path: Path, loop: str) -> None:
     """No face: the crop follows the motion. The square must be whole in every output frame (before: 28 of
     210 frames cut by 12-18 % at the start and at the turn, up to 35 % on the last frame of a cut loop)."""
